@@ -1,0 +1,81 @@
+"""ILA-SME: paid training leave, learning-account co-funding and micro-credentials for SMEs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from ila_sme.config import Config, ensure_secret_key
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ILA_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    _configure(app, config)
+
+    from ila_sme import errors, extensions, security, tenancy, web
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    _import_models()
+    tenancy.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, config) -> None:
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'ila_sme.sqlite3'}"
+    if not app.config.get("MAIL_OUTBOX"):
+        app.config["MAIL_OUTBOX"] = str(Path(app.instance_path) / "outbox")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    ensure_secret_key(app)
+
+
+def _import_models() -> None:
+    """Every model module, so that migrations and create_all see the whole schema."""
+    from ila_sme.accounts import models as _accounts  # noqa: F401
+    from ila_sme.audit import models as _audit  # noqa: F401
+    from ila_sme.employers import models as _employers  # noqa: F401
+    from ila_sme.people import models as _people  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ila_sme.accounts.views import bp as accounts_bp
+    from ila_sme.audit.views import bp as audit_bp
+    from ila_sme.home.views import bp as home_bp
+    from ila_sme.people.views import bp as people_bp
+
+    for blueprint in (accounts_bp, home_bp, people_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from ila_sme.accounts.cli import users_cli
+    from ila_sme.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,179 @@
+"""Sign-in, invitations and password resets. No request, no flash: views and CLI share these."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ila_sme.accounts.models import Invitation, User, normalise_email
+from ila_sme.audit.services import record
+from ila_sme.db_types import utcnow
+from ila_sme.employers.models import Membership
+from ila_sme.extensions import db
+from ila_sme.mail import send_mail
+
+_DUMMY_USER = User(email="nobody@invalid", name="")
+
+
+class AccountError(Exception):
+    """A refusal whose message can be shown to the user."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"ila-sme-{purpose}")
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user, or None. Unknown e-mail and wrong password take the same time and answer."""
+    user = find_user(email)
+    if user is None:
+        if not _DUMMY_USER.password_hash:
+            _DUMMY_USER.set_password("dummy password for constant-time refusals")
+        _DUMMY_USER.check_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+# Invitations ---------------------------------------------------------------------------------
+
+
+def invite(*, actor, employer, email: str, name: str, role: str, employee_record=None) -> Invitation:
+    email = normalise_email(email)
+    existing = db.session.scalar(
+        select(Invitation).where(
+            Invitation.employer_id == employer.id,
+            Invitation.email == email,
+            Invitation.role == role,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    )
+    if existing is not None:
+        raise AccountError(_("%(email)s already has an open invitation for this role.", email=email))
+    user = find_user(email)
+    if user is not None and role in user.roles_in(employer.id):
+        raise AccountError(_("%(email)s already has this role here.", email=email))
+    invitation = Invitation(
+        employer_id=employer.id,
+        email=email,
+        name=name.strip(),
+        role=role,
+        employee_record_id=employee_record.id if employee_record else None,
+        invited_by_id=actor.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    record("invitation.created", actor=actor, employer_id=employer.id, obj=invitation,
+           after={"email": email, "role": role})
+    _send_invitation(invitation, employer, actor)
+    return invitation
+
+
+def _send_invitation(invitation: Invitation, employer, actor) -> None:
+    link = url_for("accounts.accept_invitation", token=invitation_token(invitation), _external=True)
+    with force_locale(employer.default_language):
+        subject = _("Invitation to %(employer)s on ILA-SME", employer=employer.name)
+        body = _(
+            "Hello %(name)s,\n\n%(actor)s invites you to %(employer)s on ILA-SME, where you can "
+            "follow your training leave and learning account.\n\nChoose your password here (the link "
+            "works for %(days)s days):\n%(link)s\n",
+            name=invitation.name, actor=actor.name, employer=employer.name,
+            days=current_app.config["INVITATION_MAX_AGE"] // 86400, link=link,
+        )
+    send_mail(invitation.email, subject, body)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return _serializer("invitation").dumps({"i": invitation.id})
+
+
+def load_invitation(token: str) -> Invitation:
+    try:
+        data = _serializer("invitation").loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+    except SignatureExpired as error:
+        raise AccountError(_("This invitation has expired. Ask for a new one.")) from error
+    except BadSignature as error:
+        raise AccountError(_("This invitation link is not valid.")) from error
+    invitation = db.session.get(Invitation, data.get("i"))
+    if invitation is None or not invitation.is_open:
+        raise AccountError(_("This invitation was already used or withdrawn."))
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, *, name: str, password: str | None) -> User:
+    """A new user sets a password; an existing one (already signed in or checked) just joins."""
+    user = find_user(invitation.email)
+    if user is None:
+        user = User(email=invitation.email, name=name.strip() or invitation.name,
+                    language=invitation.employer.default_language)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        record("user.created", actor=user, employer_id=invitation.employer_id, obj=user,
+               after={"email": user.email})
+    db.session.add(Membership(user_id=user.id, employer_id=invitation.employer_id, role=invitation.role))
+    if invitation.employee_record_id:
+        from ila_sme.people.models import EmployeeRecord
+
+        employee = db.session.get(EmployeeRecord, invitation.employee_record_id)
+        if employee is not None and employee.user_id is None:
+            employee.user_id = user.id
+    invitation.accepted_at = utcnow()
+    record("invitation.accepted", actor=user, employer_id=invitation.employer_id, obj=invitation,
+           after={"role": invitation.role})
+    return user
+
+
+def revoke_invitation(invitation: Invitation, *, actor) -> None:
+    if not invitation.is_open:
+        raise AccountError(_("This invitation is no longer open."))
+    invitation.revoked_at = utcnow()
+    record("invitation.revoked", actor=actor, employer_id=invitation.employer_id, obj=invitation)
+
+
+# Password reset ------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the account exists; say nothing either way."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return
+    token = _serializer("password-reset").dumps({"u": user.id, "h": (user.password_hash or "")[-16:]})
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Reset your ILA-SME password")
+        body = _(
+            "Hello %(name)s,\n\nSomeone asked to reset your password. If it was you, choose a new one "
+            "here (the link works for %(minutes)s minutes and only once):\n%(link)s\n\nIf it was "
+            "not you, ignore this mail.\n",
+            name=user.name, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, link=link,
+        )
+    send_mail(user.email, subject, body)
+
+
+def load_password_reset(token: str) -> User:
+    try:
+        data = _serializer("password-reset").loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as error:
+        raise AccountError(_("This link has expired. Ask for a new one.")) from error
+    except BadSignature as error:
+        raise AccountError(_("This link is not valid.")) from error
+    user = db.session.get(User, data.get("u"))
+    if user is None or not user.is_active or (user.password_hash or "")[-16:] != data.get("h"):
+        raise AccountError(_("This link was already used. Ask for a new one."))
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    user.set_password(password)
+    record("user.password_reset", actor=user, obj=user)

@@ -1,0 +1,46 @@
+"""Error pages: a full page for browsers, a short fragment for htmx requests."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _messages():
+    return {
+        400: _("The request could not be understood."),
+        403: _("You are not allowed to do this."),
+        404: _("This page does not exist, or you have no access to it."),
+        405: _("This action is not available here."),
+        413: _("The file is too large."),
+        429: _("Too many attempts. Wait a few minutes and try again."),
+        500: _("Something went wrong on our side. Nothing was saved; please try again."),
+    }
+
+
+def init_app(app) -> None:
+    def _render(code: int, message: str):
+        template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/page.html"
+        return render_template(template, code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _render(400, _("Your session expired or the form was sent twice. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error):
+        code = error.code or 500
+        return _render(code, _messages().get(code, error.description))
+
+    if app.testing:
+        return  # tests see the real exception
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        from ila_sme.extensions import db
+
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, _messages()[500])

@@ -1,0 +1,42 @@
+"""Role homes and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from ila_sme.employers.models import Role
+from ila_sme.extensions import db
+from ila_sme.people import services as people
+from ila_sme.tenancy import current_employer
+from ila_sme.web import render
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    if g.employer is None:
+        return render("home/no_employer.html")
+    employer = current_employer()
+    roles = g.roles
+    context = {"roles": roles}
+    if Role.EMPLOYEE in roles:
+        context["me"] = people.employee_for_user(employer, current_user)
+    if roles & {Role.MANAGER, Role.ADMIN}:
+        context["team"] = people.team_of(employer, current_user)
+        context["staff_count"] = len(people.employees(employer))
+    return render("home/index.html", **context)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        db.session.rollback()
+        return jsonify(status="error", database={"ok": False, "error": type(error).__name__}), 503
+    return jsonify(status="ok", database={"ok": True, "dialect": db.engine.dialect.name})

@@ -1,0 +1,59 @@
+"""Belgian identifiers: enterprise number (KBO/BCE) and national number (INSZ/NISS).
+
+Checks come from python-stdnum; this module only normalises, formats and masks.
+A national number is sensitive: nothing here logs it, and ``mask_insz`` is what screens show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.be import nn, vat
+
+
+class InvalidIdentifier(ValueError):
+    """Raised with a message fit to show the user."""
+
+
+def normalise_kbo(value: str) -> str:
+    """'0403.170.701', 'BE 0403170701' or '403170701' -> '0403170701'; raises InvalidIdentifier."""
+    try:
+        number = vat.validate(value or "")
+    except stdnum_exceptions.ValidationError as error:
+        raise InvalidIdentifier("not a valid enterprise number (10 digits, mod-97 check)") from error
+    if number[0] not in "01":
+        raise InvalidIdentifier("an enterprise number starts with 0 or 1")
+    return number
+
+
+def format_kbo(number: str) -> str:
+    """'0403170701' -> '0403.170.701'."""
+    return f"{number[:4]}.{number[4:7]}.{number[7:]}" if number and len(number) == 10 else number or ""
+
+
+def normalise_insz(value: str) -> str:
+    """'85.07.30-033.28' -> '85073003328'; raises InvalidIdentifier (the message never repeats it)."""
+    try:
+        return nn.validate(value or "")
+    except stdnum_exceptions.ValidationError as error:
+        raise InvalidIdentifier("not a valid national number (11 digits, mod-97 check)") from error
+
+
+def mask_insz(number: str | None) -> str:
+    """Only the two check digits stay visible: '••.••.••-•••.28'."""
+    if not number:
+        return ""
+    return f"••.••.••-•••.{number[-2:]}"
+
+
+def make_kbo(base: int) -> str:
+    """A valid enterprise number from up to 8 digits (check = 97 - base mod 97): demo and test data."""
+    return f"{base:08d}{97 - base % 97:02d}"
+
+
+def make_insz(born: date, serial: int) -> str:
+    """A valid national number for a birth date and a serial (001-997): demo and test data."""
+    first9 = f"{born:%y%m%d}{serial:03d}"
+    base = int(("2" if born.year >= 2000 else "") + first9)
+    return f"{first9}{97 - base % 97:02d}"

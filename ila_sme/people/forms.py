@@ -1,0 +1,69 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ila_sme.identifiers import InvalidIdentifier, normalise_insz
+
+
+def _valid_insz(form, field):
+    if not field.data:
+        return
+    try:
+        field.data = normalise_insz(field.data)
+    except InvalidIdentifier as error:
+        raise ValidationError(_l("Not a valid national number (11 digits with a valid check).")) from error
+
+
+class EmployeeForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    national_number = StringField(
+        _l("National number (INSZ)"),
+        validators=[_valid_insz],
+        description=_l("11 digits, e.g. 85.07.30-033.28. Stored securely and always shown masked."),
+    )
+    team = StringField(_l("Team"), validators=[Optional(), Length(max=100)])
+    employment_pct = DecimalField(
+        _l("Work regime (%)"), places=2, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    hours_per_week = DecimalField(
+        _l("Hours per week"), places=2, validators=[InputRequired(), NumberRange(min=1, max=60)]
+    )
+    contract_start = DateField(_l("Contract start"), validators=[InputRequired()])
+    contract_end = DateField(_l("Contract end"), validators=[Optional()])
+    approver_id = SelectField(_l("Approver"), coerce=int, validators=[Optional()])
+    deputy_id = SelectField(_l("Deputy approver"), coerce=int, validators=[Optional()])
+    deputy_from = DateField(_l("Deputy from"), validators=[Optional()])
+    deputy_until = DateField(_l("Deputy until"), validators=[Optional()])
+
+    def validate_contract_end(self, field):
+        if field.data and self.contract_start.data and field.data < self.contract_start.data:
+            raise ValidationError(_l("The contract cannot end before it starts."))
+
+    def validate_deputy_until(self, field):
+        has_deputy = bool(self.deputy_id.data)
+        if has_deputy and not (self.deputy_from.data and field.data):
+            raise ValidationError(_l("A deputy needs a from and an until date."))
+        if field.data and self.deputy_from.data and field.data < self.deputy_from.data:
+            raise ValidationError(_l("The until date is before the from date."))
+
+    def validate_deputy_id(self, field):
+        if field.data and field.data == self.approver_id.data:
+            raise ValidationError(_l("The deputy must be someone other than the approver."))
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    role = SelectField(_l("Role"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class EmptyForm(FlaskForm):
+    """For buttons that only post (CSRF token included)."""

@@ -1,0 +1,148 @@
+"""Employee records: create, update, and import from CSV (all rows or none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ila_sme.accounts.models import User
+from ila_sme.audit.services import changes, record
+from ila_sme.employers.models import Membership, Role
+from ila_sme.extensions import db
+from ila_sme.people.models import EmployeeRecord
+
+EDITABLE = (
+    "first_name", "last_name", "email", "national_number", "team", "employment_pct", "hours_per_week",
+    "contract_start", "contract_end", "approver_id", "deputy_id", "deputy_from", "deputy_until",
+)
+
+
+class PeopleError(Exception):
+    """A business rule refused the change; ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def approvers(employer) -> list[User]:
+    """Users who may approve: the employer's managers and admins."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.employer_id == employer.id, Membership.role.in_([Role.MANAGER, Role.ADMIN]))
+            .where(User.active.is_(True))
+            .distinct()
+            .order_by(User.name)
+        )
+    )
+
+
+def _check_rules(employer, data: dict, record_id: int | None = None) -> None:
+    duplicate = db.session.scalar(
+        select(EmployeeRecord.id).where(
+            EmployeeRecord.employer_id == employer.id,
+            EmployeeRecord.national_number == data["national_number"],
+        )
+    )
+    if duplicate is not None and duplicate != record_id:
+        raise PeopleError(_("Another employee here already has this national number."), "national_number")
+    allowed = {user.id for user in approvers(employer)}
+    for key in ("approver_id", "deputy_id"):
+        if data.get(key) and data[key] not in allowed:
+            raise PeopleError(_("Choose a manager of this employer."), key)
+
+
+def create_employee(*, actor, employer, data: dict) -> EmployeeRecord:
+    if not data.get("national_number"):
+        raise PeopleError(_("The national number is required."), "national_number")
+    _check_rules(employer, data)
+    employee = EmployeeRecord(employer_id=employer.id, **{key: data.get(key) for key in EDITABLE})
+    db.session.add(employee)
+    db.session.flush()
+    record("employee.created", actor=actor, employer_id=employer.id, obj=employee, after=employee.audit_view())
+    return employee
+
+
+def update_employee(*, actor, employee: EmployeeRecord, data: dict) -> EmployeeRecord:
+    data = dict(data)
+    if not data.get("national_number"):
+        data["national_number"] = employee.national_number  # left blank: unchanged
+    _check_rules(employee.employer, data, record_id=employee.id)
+    before = employee.audit_view()
+    for key in EDITABLE:
+        setattr(employee, key, data.get(key))
+    old, new = changes(before, employee.audit_view())
+    if new:
+        record("employee.updated", actor=actor, employer_id=employee.employer_id, obj=employee, before=old, after=new)
+    return employee
+
+
+def employees(employer, search: str = "") -> list[EmployeeRecord]:
+    query = select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            db.or_(
+                db.func.lower(EmployeeRecord.first_name).like(pattern),
+                db.func.lower(EmployeeRecord.last_name).like(pattern),
+                db.func.lower(EmployeeRecord.team).like(pattern),
+            )
+        )
+    return list(db.session.scalars(query.order_by(EmployeeRecord.last_name, EmployeeRecord.first_name)))
+
+
+@dataclass
+class ImportResult:
+    created: list[EmployeeRecord] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_employees(*, actor, employer, rows: list[tuple[int, dict]]) -> ImportResult:
+    """Create every row, or none: the first business-rule error rolls the whole file back.
+
+    ``rows`` come from ``people.csv_import.parse``: already checked for shape.
+    """
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    for line, data in rows:
+        first = seen.setdefault(data["national_number"], line)
+        if first != line:
+            result.errors.append((line, _("the same national number as line %(line)s", line=first)))
+    if result.errors:
+        return result
+    for line, data in rows:
+        try:
+            _check_rules(employer, data)
+        except PeopleError as error:
+            result.errors.append((line, str(error)))
+    if result.errors:
+        return result
+    result.created = [create_employee(actor=actor, employer=employer, data=data) for _line, data in rows]
+    record("employees.imported", actor=actor, employer_id=employer.id, after={"count": len(result.created)})
+    return result
+
+
+
+def employee_for_user(employer, user) -> EmployeeRecord | None:
+    return db.session.scalar(
+        select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id, EmployeeRecord.user_id == user.id)
+    )
+
+
+def team_of(employer, approver) -> list[EmployeeRecord]:
+    """The employees whose approver (or deputy) this user is."""
+    return list(
+        db.session.scalars(
+            select(EmployeeRecord)
+            .where(EmployeeRecord.employer_id == employer.id)
+            .where(db.or_(EmployeeRecord.approver_id == approver.id, EmployeeRecord.deputy_id == approver.id))
+            .order_by(EmployeeRecord.last_name, EmployeeRecord.first_name)
+        )
+    )

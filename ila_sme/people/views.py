@@ -1,0 +1,184 @@
+"""The people screen: employees, invitations and the CSV import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ila_sme import permissions
+from ila_sme.accounts import services as accounts
+from ila_sme.accounts.models import Invitation
+from ila_sme.extensions import db
+from ila_sme.people import csv_import, services
+from ila_sme.people.forms import EmployeeForm, EmptyForm, ImportForm, InviteForm
+from ila_sme.people.models import EmployeeRecord
+from ila_sme.tenancy import current_employer, get_or_404, register_url_object, scoped
+from ila_sme.web import render
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+register_url_object("employee_id", EmployeeRecord)
+register_url_object("invitation_id", Invitation)
+
+NO_ONE = (0, "—")
+
+
+@bp.before_request
+@login_required
+def _people_are_for_managers():
+    permissions.require(permissions.can_view_people(current_user, current_employer()))
+
+
+def _employee_form(employer, **kwargs) -> EmployeeForm:
+    form = EmployeeForm(**kwargs)
+    choices = [NO_ONE] + [(user.id, user.name) for user in services.approvers(employer)]
+    form.approver_id.choices = choices
+    form.deputy_id.choices = choices
+    return form
+
+
+def _form_data(form: EmployeeForm) -> dict:
+    data = {name: form[name].data for name in services.EDITABLE}
+    for key in ("approver_id", "deputy_id"):
+        data[key] = data[key] or None
+    data["email"] = (data["email"] or "").strip().lower() or None
+    data["team"] = (data["team"] or "").strip() or None
+    return data
+
+
+@bp.get("")
+def index():
+    employer = current_employer()
+    search = request.args.get("q", "").strip()
+    invitations = db.session.scalars(
+        scoped(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return render(
+        "people/index.html", "results",
+        employees=services.employees(employer, search), search=search,
+        invitations=invitations, action_form=EmptyForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    employer = current_employer()
+    permissions.require(permissions.can_edit_people(current_user, employer))
+    form = _employee_form(employer)
+    if form.validate_on_submit():
+        try:
+            employee = services.create_employee(actor=current_user, employer=employer, data=_form_data(form))
+        except services.PeopleError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s was added.", name=employee.full_name), "success")
+            return redirect(url_for("people.index"))
+    return render("people/form.html", form=form, employee=None)
+
+
+@bp.route("/<int:employee_id>/edit", methods=["GET", "POST"])
+def edit(employee_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    permissions.require(permissions.can_edit_people(current_user, employee.employer))
+    form = _employee_form(employee.employer, obj=employee)
+    if request.method == "GET":
+        form.national_number.data = ""  # never sent back to the browser; blank keeps it
+        form.approver_id.data = employee.approver_id or 0
+        form.deputy_id.data = employee.deputy_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_employee(actor=current_user, employee=employee, data=_form_data(form))
+        except services.PeopleError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The changes to %(name)s were saved.", name=employee.full_name), "success")
+            return redirect(url_for("people.index"))
+    return render("people/form.html", form=form, employee=employee)
+
+
+@bp.post("/<int:employee_id>/invite")
+def invite_employee(employee_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    permissions.require(permissions.can_invite(current_user, employee.employer, "employee"))
+    if EmptyForm().validate_on_submit():
+        if not employee.email:
+            flash(_("Add an e-mail address to %(name)s first.", name=employee.full_name), "error")
+        elif employee.user_id:
+            flash(_("%(name)s can already sign in.", name=employee.full_name), "info")
+        else:
+            try:
+                accounts.invite(actor=current_user, employer=employee.employer, email=employee.email,
+                                name=employee.full_name, role="employee", employee_record=employee)
+            except accounts.AccountError as error:
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                flash(_("An invitation was sent to %(email)s.", email=employee.email), "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite():
+    employer = current_employer()
+    roles = permissions.invitable_roles(current_user, employer)
+    permissions.require(bool(roles))
+    form = InviteForm()
+    labels = {"employee": _("Employee"), "manager": _("Manager"), "accountant": _("Accountant"), "admin": _("Admin")}
+    form.role.choices = [(role.value, labels[role.value]) for role in roles]
+    if form.validate_on_submit():
+        try:
+            accounts.invite(actor=current_user, employer=employer, email=form.email.data,
+                            name=form.name.data, role=form.role.data)
+        except accounts.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("An invitation was sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("people.index"))
+    return render("people/invite.html", form=form)
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    invitation = get_or_404(Invitation, invitation_id)
+    permissions.require(permissions.can_invite(current_user, invitation.employer, invitation.role))
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.revoke_invitation(invitation, actor=current_user)
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The invitation for %(email)s was withdrawn.", email=invitation.email), "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_csv():
+    employer = current_employer()
+    permissions.require(permissions.can_import_people(current_user, employer))
+    form = ImportForm()
+    errors: list[tuple[int, str]] = []
+    if form.validate_on_submit():
+        content = form.file.data.read(current_app.config["CSV_IMPORT_MAX_BYTES"] + 1)
+        approvers = {user.email: user.id for user in services.approvers(employer)}
+        try:
+            if len(content) > current_app.config["CSV_IMPORT_MAX_BYTES"]:
+                raise csv_import.CsvFileError(_("The file is larger than 2 MB."))
+            rows, errors = csv_import.parse(content, approvers)
+        except csv_import.CsvFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            if not errors:
+                result = services.import_employees(actor=current_user, employer=employer, rows=rows)
+                errors = result.errors
+                if result.ok:
+                    db.session.commit()
+                    flash(_("%(count)s employees were imported.", count=len(result.created)), "success")
+                    return redirect(url_for("people.index"))
+            db.session.rollback()
+    return render("people/import.html", form=form, errors=errors, columns=csv_import.COLUMNS)
+

@@ -1,0 +1,70 @@
+"""The web layer shared by every feature: locale, fragments vs pages, Jinja filters and globals."""
+
+from __future__ import annotations
+
+from flask import current_app, g, get_flashed_messages, render_template, request, session
+from flask_babel import format_date, get_locale
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from ila_sme import permissions
+from ila_sme.identifiers import format_kbo
+from ila_sme.money import format_money
+
+BABEL_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    employer = g.get("employer")
+    best = request.accept_languages.best_match(languages)
+    if best:
+        return best
+    if employer is not None and employer.default_language in languages:
+        return employer.default_language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def babel_locale() -> str:
+    return BABEL_LOCALES.get(str(get_locale()), str(get_locale()))
+
+
+def wants_fragment() -> bool:
+    """An htmx request that swaps a region (a boosted link wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def render(template: str, block: str | None = None, **context) -> str:
+    """The whole page, or for an htmx request only ``block`` of it plus out-of-band flashes."""
+    if block and wants_fragment():
+        html = render_block(template, block, **context)
+        if session.get("_flashes"):
+            html += render_template("_partials/flashes.html", oob=True)
+        return html
+    return render_template(template, **context)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["money"] = lambda amount, currency="EUR": format_money(amount, babel_locale(), currency)
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["kbo"] = format_kbo
+    app.jinja_env.globals.update(permissions.PREDICATES)
+    app.jinja_env.globals["get_flashed_messages"] = get_flashed_messages
+
+    @app.context_processor
+    def _web_context():
+        return {"current_language": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+    @app.after_request
+    def _vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        return response
