@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -19,6 +20,14 @@ class Role(StrEnum):
     MANAGER = "manager"
     ACCOUNTANT = "accountant"
     ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.EMPLOYEE: _l("Employee"),
+    Role.MANAGER: _l("Manager"),
+    Role.ACCOUNTANT: _l("Accountant"),
+    Role.ADMIN: _l("Admin"),
+}
 
 
 class Region(StrEnum):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ila_sme import permissions
 from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation
+from ila_sme.employers.models import ROLE_LABELS
 from ila_sme.extensions import db
 from ila_sme.people import csv_import, services
 from ila_sme.people.forms import EmployeeForm, EmptyForm, ImportForm, InviteForm
@@ -126,8 +127,7 @@ def invite():
     roles = permissions.invitable_roles(current_user, employer)
     permissions.require(bool(roles))
     form = InviteForm()
-    labels = {"employee": _("Employee"), "manager": _("Manager"), "accountant": _("Accountant"), "admin": _("Admin")}
-    form.role.choices = [(role.value, labels[role.value]) for role in roles]
+    form.role.choices = [(role.value, ROLE_LABELS[role]) for role in roles]
     if form.validate_on_submit():
         try:
             accounts.invite(actor=current_user, employer=employer, email=form.email.data,

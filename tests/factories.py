@@ -1,0 +1,66 @@
+"""Test data: employers, users with roles, employee records. Every number is valid and unique."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from ila_sme.accounts.models import User
+from ila_sme.employers.models import Employer, Membership
+from ila_sme.extensions import db
+from ila_sme.identifiers import make_insz, make_kbo
+from ila_sme.people.models import EmployeeRecord
+
+PASSWORD = "correct horse battery"
+_sequence = itertools.count(1)
+
+
+def employer(name: str | None = None, **fields) -> Employer:
+    n = next(_sequence)
+    values = {
+        "name": name or f"Employer {n}",
+        "enterprise_number": make_kbo(1_000_000 + n),
+        "region": "flanders",
+        "average_fte": Decimal("12"),
+        "joint_committee": "200",
+        "default_language": "nl",
+    }
+    values.update(fields)
+    obj = Employer(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def user(email: str | None = None, *, roles: dict | None = None, password: str = PASSWORD, **fields) -> User:
+    """``roles``: {employer: "manager"} or {employer: ["manager", "employee"]}."""
+    n = next(_sequence)
+    obj = User(email=email or f"user{n}@example.be", name=fields.pop("name", f"User {n}"), **fields)
+    obj.set_password(password)
+    db.session.add(obj)
+    db.session.flush()
+    for emp, wanted in (roles or {}).items():
+        for role in [wanted] if isinstance(wanted, str) else wanted:
+            db.session.add(Membership(user_id=obj.id, employer_id=emp.id, role=role))
+    db.session.flush()
+    db.session.refresh(obj)
+    return obj
+
+
+def employee(employer_obj: Employer, **fields) -> EmployeeRecord:
+    n = next(_sequence)
+    values = {
+        "employer_id": employer_obj.id,
+        "first_name": f"First{n}",
+        "last_name": f"Last{n}",
+        "national_number": make_insz(date(1980 + n % 20, 1 + n % 12, 1 + n % 28), n % 997 + 1),
+        "employment_pct": Decimal("100"),
+        "hours_per_week": Decimal("38"),
+        "contract_start": date(2020, 1, 1),
+    }
+    values.update(fields)
+    obj = EmployeeRecord(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
