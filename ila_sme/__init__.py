@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ila_sme.config import Config, ensure_secret_key
+from ila_sme.config import Config, ensure_secret_key, secure_cookies
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +53,7 @@ def _configure(app: Flask, config) -> None:
         app.config["MAIL_OUTBOX"] = str(Path(app.instance_path) / "outbox")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     ensure_secret_key(app)
+    secure_cookies(app)
 
 
 def _import_models() -> None:

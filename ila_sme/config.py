@@ -46,24 +46,29 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool(os.environ.get("SESSION_COOKIE_SECURE"), ENV_NAME != "development")
+    # None: Secure unless ENV_NAME is development or testing (decided in create_app, after overrides).
+    SESSION_COOKIE_SECURE = _bool(os.environ["SESSION_COOKIE_SECURE"]) if "SESSION_COOKIE_SECURE" in os.environ else None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-    @property
-    def is_production(self) -> bool:
-        return self.ENV_NAME == "production"
 
 
 class TestConfig(Config):
     TESTING = True
     ENV_NAME = "testing"
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_FAST = True  # argon2 with low cost: tests sign in hundreds of times
+
+
+def secure_cookies(app) -> None:
+    """Cookies are Secure outside development and tests, unless SESSION_COOKIE_SECURE says otherwise."""
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config.get("ENV_NAME") not in ("development", "testing")
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
 def ensure_secret_key(app) -> None:

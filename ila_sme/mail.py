@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import smtplib
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -26,7 +26,7 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="ila-sme.localhost")
-    message["Date"] = datetime.now(timezone.utc)
+    message["Date"] = datetime.now(UTC)
     message.set_content(body)
     if config.get("MAIL_SERVER"):
         _send_smtp(message, config)
@@ -46,7 +46,7 @@ def _send_smtp(message: EmailMessage, config) -> None:
 
 def _write_outbox(message: EmailMessage, outbox: Path, body: str) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = outbox / f"{stamp}.eml"
     path.write_bytes(bytes(message))
     if not current_app.testing:

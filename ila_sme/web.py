@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, get_flashed_messages, render_template, request, session
+from flask import current_app, get_flashed_messages, render_template, request, session
 from flask_babel import format_date, get_locale
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -11,6 +11,7 @@ from ila_sme import permissions
 from ila_sme.employers.models import ROLE_LABELS
 from ila_sme.identifiers import format_kbo
 from ila_sme.money import format_money
+from ila_sme.tenancy import current_employer_or_none
 
 BABEL_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE"}
 
@@ -22,7 +23,7 @@ def select_locale() -> str:
         return chosen
     if current_user.is_authenticated and current_user.language in languages:
         return current_user.language
-    employer = g.get("employer")
+    employer = current_employer_or_none()
     best = request.accept_languages.best_match(languages)
     if best:
         return best

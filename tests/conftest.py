@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from flask import g, request_started
 
 from ila_sme import create_app
 from ila_sme.config import TestConfig
@@ -14,6 +15,12 @@ from ila_sme.extensions import db
 from tests import factories
 
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def _fresh_g_per_request(sender, **extra):
+    """The fixture keeps one app context open for the whole test (so tests can use db.session);
+    a real server gives every request a fresh ``g``, and so do we."""
+    g.__dict__.clear()
 
 
 @pytest.fixture
@@ -27,6 +34,7 @@ def app(tmp_path):
         }
     )
     app.instance_path = str(tmp_path / "instance")
+    request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
         db.drop_all()
         db.create_all()

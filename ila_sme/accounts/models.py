@@ -37,7 +37,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="user")  # noqa: F821
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")  # noqa: F821
 
     def __init__(self, **kwargs):
         if "email" in kwargs:

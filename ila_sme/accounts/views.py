@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ila_sme.accounts import services
 from ila_sme.accounts.forms import (

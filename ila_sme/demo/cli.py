@@ -23,7 +23,7 @@ from ila_sme.people.models import EmployeeRecord
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
 
 
 EMPLOYERS = [

@@ -96,7 +96,7 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821
     employer: Mapped[Employer] = relationship(back_populates="memberships")
 
     @validates("role")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, url_for
+from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from ila_sme.employers.models import Role
 from ila_sme.extensions import db
 from ila_sme.people import services as people
-from ila_sme.tenancy import current_employer
+from ila_sme.tenancy import current_employer_or_none, current_roles
 from ila_sme.web import render
 
 bp = Blueprint("home", __name__)
@@ -19,10 +19,10 @@ bp = Blueprint("home", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    if g.employer is None:
+    employer = current_employer_or_none()
+    if employer is None:
         return render("home/no_employer.html")
-    employer = current_employer()
-    roles = g.roles
+    roles = current_roles()
     context = {"roles": roles}
     if Role.EMPLOYEE in roles:
         context["me"] = people.employee_for_user(employer, current_user)

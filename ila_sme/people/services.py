@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -104,30 +105,33 @@ class ImportResult:
         return not self.errors
 
 
-def import_employees(*, actor, employer, rows: list[tuple[int, dict]]) -> ImportResult:
-    """Create every row, or none: the first business-rule error rolls the whole file back.
-
-    ``rows`` come from ``people.csv_import.parse``: already checked for shape.
-    """
-    result = ImportResult()
+def check_import(employer, rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
+    """Every business-rule error of the rows, with its line: duplicates in the file, then the rules."""
+    errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for line, data in rows:
         first = seen.setdefault(data["national_number"], line)
         if first != line:
-            result.errors.append((line, _("the same national number as line %(line)s", line=first)))
-    if result.errors:
-        return result
-    for line, data in rows:
+            errors.append((line, _("the same national number as line %(line)s", line=first)))
+            continue
         try:
             _check_rules(employer, data)
         except PeopleError as error:
-            result.errors.append((line, str(error)))
+            errors.append((line, str(error)))
+    return errors
+
+
+def import_employees(*, actor, employer, rows: list[tuple[int, dict]]) -> ImportResult:
+    """Create every row, or none: any business-rule error keeps the whole file out.
+
+    ``rows`` come from ``people.csv_import.parse``: already checked for shape.
+    """
+    result = ImportResult(errors=check_import(employer, rows))
     if result.errors:
         return result
     result.created = [create_employee(actor=actor, employer=employer, data=data) for _line, data in rows]
     record("employees.imported", actor=actor, employer_id=employer.id, after={"count": len(result.created)})
     return result
-
 
 
 def employee_for_user(employer, user) -> EmployeeRecord | None:

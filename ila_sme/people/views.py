@@ -172,6 +172,8 @@ def import_csv():
         except csv_import.CsvFileError as error:
             form.file.errors.append(str(error))
         else:
+            # The rules too, over the rows that parsed: every error of the file is shown at once.
+            errors = sorted(errors + services.check_import(employer, rows), key=lambda error: error[0])
             if not errors:
                 result = services.import_employees(actor=current_user, employer=employer, rows=rows)
                 errors = result.errors

@@ -1,0 +1,46 @@
+# The two commands of the README, and the few steps they share.
+# Each target makes its own virtual environment in .venv and installs what it needs.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+
+.PHONY: run test test-postgres lint translations seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile -q -d ila_sme/translations
+
+seed: $(VENV)/.runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+
+## run: the app on http://127.0.0.1:5000 with SQLite (instance/), demo data and the development register
+run: seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: every test on SQLite; the browser tests run when Chromium is installed (else they are skipped, with the reason)
+test: $(VENV)/.dev translations
+	$(BIN)/pytest -rs
+
+## test-postgres: the same suite against PostgreSQL (TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
+test-postgres: $(VENV)/.dev translations
+	$(BIN)/python scripts/with_fresh_postgres.py $(BIN)/pytest -rs
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

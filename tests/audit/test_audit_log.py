@@ -1,0 +1,67 @@
+"""The audit log is append-only: the ORM refuses, and so does the database itself."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from ila_sme.audit.models import AuditEvent, AuditLogIsAppendOnly
+from ila_sme.audit.services import record
+from ila_sme.extensions import db
+from tests import factories
+
+
+@pytest.fixture
+def event(app):
+    employer = factories.employer()
+    saved = record("employer.created", employer_id=employer.id, obj=employer, after={"name": employer.name})
+    db.session.commit()
+    return saved
+
+
+def test_the_orm_refuses_to_update_an_event(event):
+    event.action = "rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(AuditEvent, event.id).action == "employer.created"
+
+
+def test_the_orm_refuses_to_delete_an_event(event):
+    db.session.delete(event)
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(AuditEvent, event.id) is not None
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"])
+def test_the_database_refuses_raw_changes(event, statement):
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+    assert db.session.get(AuditEvent, event.id).action == "employer.created"
+
+
+def test_record_keeps_who_what_and_when(app, event):
+    assert event.object_type == "Employer"
+    assert event.object_id is not None
+    assert event.occurred_at.tzinfo is not None
+    assert event.after == {"name": event.after["name"]}
+
+
+def test_admin_sees_the_log_and_its_htmx_pages(client, auth, app):
+    employer = factories.employer("Logged BV")
+    admin = factories.user("a@example.be", roles={employer: "admin"})
+    for n in range(55):
+        record(f"test.event{n}", actor=admin, employer_id=employer.id)
+    other = factories.employer("Other BV")
+    record("secret.other", employer_id=other.id)
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/audit").get_data(as_text=True)
+    assert "test.event54" in page and "secret.other" not in page
+    fragment = client.get("/audit?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="audit-events"' in fragment
+    assert "test.event0" in fragment or "user.signed_in" in fragment
