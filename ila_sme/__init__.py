@@ -67,10 +67,11 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from ila_sme.accounts.views import bp as accounts_bp
     from ila_sme.audit.views import bp as audit_bp
+    from ila_sme.employers.views import bp as employers_bp
     from ila_sme.home.views import bp as home_bp
     from ila_sme.people.views import bp as people_bp
 
-    for blueprint in (accounts_bp, home_bp, people_bp, audit_bp):
+    for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

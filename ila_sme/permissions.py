@@ -48,6 +48,10 @@ def can_invite(user, employer, role: str | None = None) -> bool:
     return bool(allowed) if role is None else role in allowed
 
 
+def can_edit_employer(user, employer) -> bool:
+    return Role.ADMIN in _roles(user, employer)
+
+
 def can_view_audit(user, employer) -> bool:
     return Role.ADMIN in _roles(user, employer)
 

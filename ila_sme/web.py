@@ -8,7 +8,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from ila_sme import permissions
-from ila_sme.employers.models import ROLE_LABELS
+from ila_sme.employers.models import ROLE_LABELS, SIZE_BAND_LABELS
 from ila_sme.identifiers import format_kbo
 from ila_sme.money import format_money
 from ila_sme.tenancy import current_employer_or_none
@@ -62,6 +62,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals["get_flashed_messages"] = get_flashed_messages
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+    app.jinja_env.globals["size_band_label"] = lambda band: SIZE_BAND_LABELS.get(band, band)
 
     @app.context_processor
     def _web_context():

@@ -18,10 +18,11 @@ MATRIX = {
     "/people/invite": {"manager", "admin"},
     "/people/import": {"admin"},
     "/audit": {"admin"},
+    "/employer/settings": {"admin"},
 }
 
 # what the navigation and the people page show to each role
-NAV_LINKS = {"/people": {"manager", "admin"}, "/audit": {"admin"}}
+NAV_LINKS = {"/people": {"manager", "admin"}, "/audit": {"admin"}, "/employer/settings": {"admin"}}
 
 
 @pytest.fixture

@@ -46,6 +46,14 @@ class SizeBand(StrEnum):
     LARGE = "large"
 
 
+SIZE_BAND_LABELS = {
+    SizeBand.MICRO: _l("micro (under 10)"),
+    SizeBand.SMALL: _l("small (under 50)"),
+    SizeBand.MEDIUM: _l("medium (under 250)"),
+    SizeBand.LARGE: _l("large (250 or more)"),
+}
+
+
 class Employer(db.Model):
     __tablename__ = "employers"
 

@@ -1,0 +1,39 @@
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+JOINT_COMMITTEE = re.compile(r"^\d{3}(\.\d{2}){0,2}$")
+
+REGION_CHOICES = [
+    ("flanders", _l("Flanders")),
+    ("brussels", _l("Brussels")),
+    ("wallonia", _l("Wallonia")),
+    ("other", _l("Another country")),
+]
+LANGUAGE_CHOICES = [("nl", "Nederlands"), ("fr", "Français"), ("en", "English")]
+
+
+class EmployerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    region = SelectField(_l("Region of the establishment"), choices=REGION_CHOICES)
+    country = StringField(_l("Country code"), validators=[DataRequired(), Length(min=2, max=2)],
+                          description=_l("Two letters, e.g. BE, NL, FR."))
+    average_fte = DecimalField(_l("Average headcount in full-time equivalents"), places=2,
+                               validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    joint_committee = StringField(_l("Joint committee"), validators=[Optional(), Length(max=12)],
+                                  description=_l("As 999, 999.99 or 999.99.99, e.g. 118.03."))
+    default_language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
+
+    def validate_joint_committee(self, field):
+        if field.data and not JOINT_COMMITTEE.match(field.data.strip()):
+            raise ValidationError(_l("Write it as 999, 999.99 or 999.99.99."))
+
+    def validate_country(self, field):
+        field.data = (field.data or "").strip().upper()
+        if not field.data.isalpha():
+            raise ValidationError(_l("Two letters, e.g. BE."))
+        if self.region.data != "other" and field.data != "BE":
+            raise ValidationError(_l("A Belgian region goes with country BE."))
