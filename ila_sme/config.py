@@ -47,7 +47,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # None: Secure unless ENV_NAME is development or testing (decided in create_app, after overrides).
-    SESSION_COOKIE_SECURE = _bool(os.environ["SESSION_COOKIE_SECURE"]) if "SESSION_COOKIE_SECURE" in os.environ else None
+    SESSION_COOKIE_SECURE = (
+        _bool(os.environ["SESSION_COOKIE_SECURE"]) if "SESSION_COOKIE_SECURE" in os.environ else None
+    )
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -44,11 +44,16 @@ class EmployeeForm(FlaskForm):
             raise ValidationError(_l("The contract cannot end before it starts."))
 
     def validate_deputy_until(self, field):
-        has_deputy = bool(self.deputy_id.data)
-        if has_deputy and not (self.deputy_from.data and field.data):
-            raise ValidationError(_l("A deputy needs a from and an until date."))
         if field.data and self.deputy_from.data and field.data < self.deputy_from.data:
             raise ValidationError(_l("The until date is before the from date."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() on an empty deputy_until would skip it.
+        if self.deputy_id.data and not (self.deputy_from.data and self.deputy_until.data):
+            self.deputy_until.errors.append(_l("A deputy needs a from and an until date."))
+            valid = False
+        return valid
 
     def validate_deputy_id(self, field):
         if field.data and field.data == self.approver_id.data:

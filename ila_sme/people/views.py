@@ -84,8 +84,9 @@ def edit(employee_id: int):
     employee = get_or_404(EmployeeRecord, employee_id)
     permissions.require(permissions.can_edit_people(current_user, employee.employer))
     form = _employee_form(employee.employer, obj=employee)
-    if request.method == "GET":
+    if "national_number" not in request.form:
         form.national_number.data = ""  # never sent back to the browser; blank keeps it
+    if request.method == "GET":
         form.approver_id.data = employee.approver_id or 0
         form.deputy_id.data = employee.deputy_id or 0
     if form.validate_on_submit():
