@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -d ila_sme/translations
+	$(BIN)/pybabel compile -d ila_sme/translations 2>&1 | grep -v "^compiling" || true
 
 seed: $(VENV)/.runtime translations
 	$(FLASK) db upgrade

@@ -7,13 +7,17 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ila_sme.web import wants_fragment
+
 
 def _messages():
     return {
         400: _("The request could not be understood."),
         403: _("You are not allowed to do this."),
         404: _("This page does not exist, or you have no access to it."),
+        401: _("Please sign in first."),
         405: _("This action is not available here."),
+        410: _("This link is no longer valid."),
         413: _("The file is too large."),
         429: _("Too many attempts. Wait a few minutes and try again."),
         500: _("Something went wrong on our side. Nothing was saved; please try again."),
@@ -22,8 +26,9 @@ def _messages():
 
 def init_app(app) -> None:
     def _render(code: int, message: str):
-        template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/page.html"
-        return render_template(template, code=code, message=message), code
+        if wants_fragment():  # only the message, out of band; the swapped region stays as it was
+            return render_template("errors/fragment.html", message=message), code, {"HX-Reswap": "none"}
+        return render_template("errors/page.html", code=code, message=message), code
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
@@ -32,7 +37,8 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error):
         code = error.code or 500
-        return _render(code, _messages().get(code, error.description))
+        fallback = _messages()[500] if code >= 500 else _messages()[400]
+        return _render(code, _messages().get(code, fallback))
 
     if app.testing:
         return  # tests see the real exception

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import nn, vat
 
@@ -21,9 +22,9 @@ def normalise_kbo(value: str) -> str:
     try:
         number = vat.validate(value or "")
     except stdnum_exceptions.ValidationError as error:
-        raise InvalidIdentifier("not a valid enterprise number (10 digits, mod-97 check)") from error
+        raise InvalidIdentifier(_("Not a valid enterprise number (10 digits with a valid check).")) from error
     if number[0] not in "01":
-        raise InvalidIdentifier("an enterprise number starts with 0 or 1")
+        raise InvalidIdentifier(_("An enterprise number starts with 0 or 1."))
     return number
 
 
@@ -37,7 +38,7 @@ def normalise_insz(value: str) -> str:
     try:
         return nn.validate(value or "")
     except stdnum_exceptions.ValidationError as error:
-        raise InvalidIdentifier("not a valid national number (11 digits, mod-97 check)") from error
+        raise InvalidIdentifier(_("Not a valid national number (11 digits with a valid check).")) from error
 
 
 def mask_insz(number: str | None) -> str:

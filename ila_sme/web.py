@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, get_flashed_messages, render_template, request, session
+from flask import current_app, get_flashed_messages, has_request_context, render_template, request, session
 from flask_babel import format_date, get_locale
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -18,6 +18,8 @@ BABEL_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and scheduled jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("language")
     if chosen in languages:
         return chosen

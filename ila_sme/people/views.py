@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ila_sme import permissions
@@ -139,7 +140,7 @@ def invite():
             db.session.commit()
             flash(_("An invitation was sent to %(email)s.", email=form.email.data.strip().lower()), "success")
             return redirect(url_for("people.index"))
-    return render("people/invite.html", form=form)
+    return render("people/invite.html", form=form, invitation_days=current_app.config["INVITATION_MAX_AGE"] // 86400)
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
@@ -180,7 +181,8 @@ def import_csv():
                 errors = result.errors
                 if result.ok:
                     db.session.commit()
-                    flash(_("%(count)s employees were imported.", count=len(result.created)), "success")
+                    flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.", len(result.created)),
+                          "success")
                     return redirect(url_for("people.index"))
             db.session.rollback()
     return render("people/import.html", form=form, errors=errors, columns=csv_import.COLUMNS)

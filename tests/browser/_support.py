@@ -1,0 +1,37 @@
+"""Shared by the browser tests: where Chromium is, and how to skip when it is not there.
+
+The skip lives in each test module (a module-level ``pytest.skip`` in a conftest that pytest loads
+as an initial conftest, e.g. ``pytest tests/browser``, aborts the whole run instead of skipping).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ila_sme import PROJECT_ROOT
+
+TRANSLATIONS = PROJECT_ROOT / "ila_sme" / "translations"
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_available() -> bool:
+    path = Path(CHROMIUM_PATH)
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def skip_without_chromium() -> None:
+    """Call at module level in every browser test module."""
+    if not chromium_available():
+        pytest.skip(f"Chromium not found at {CHROMIUM_PATH}: browser tests skipped", allow_module_level=True)

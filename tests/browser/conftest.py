@@ -1,0 +1,216 @@
+"""Real-browser tests: the app served by werkzeug in a thread, driven by Playwright's Chromium.
+
+* ``live_server``: a fresh app per test on a temporary SQLite *file* (the server thread and the test
+  share it), seeded through ``tests.factories``, on 127.0.0.1 and a free port.
+* Playwright comes from pytest-playwright's fixtures (``page``, ``new_context``), with the launch
+  arguments overridden to use the system Chromium (``CHROMIUM_PATH`` or /usr/bin/chromium); no
+  browser is ever downloaded.
+* The translation catalogs are compiled once per session (.mo files are not in git).
+
+Every security feature stays on: CSRF, the rate limiter (memory storage), session protection.
+Only the password hash is cheap (``PASSWORD_HASH_FAST``).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from ila_sme import create_app
+from ila_sme.config import TestConfig
+from ila_sme.extensions import db
+from ila_sme.mail import outbox_messages
+from tests import factories
+from tests.browser._support import CHROMIUM_ARGS, CHROMIUM_PATH, TRANSLATIONS
+
+EXPECT_TIMEOUT_MS = 5_000
+ACTION_TIMEOUT_MS = 10_000
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: real-browser end-to-end test (Playwright + system Chromium)")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# Translations --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> list[str]:
+    """Compile every ila_sme/translations/<lang>/LC_MESSAGES/messages.po that exists; the languages."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        language = po_path.parent.parent.name
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        compiled.append(language)
+    return compiled
+
+
+# Playwright ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM_PATH,
+        "args": CHROMIUM_ARGS,
+        "headless": browser_type_launch_args.get("headless", True),
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # English first, so that switching to Dutch is a visible change.
+    return {**browser_context_args, "locale": "en-GB"}
+
+
+@pytest.fixture(autouse=True)
+def _playwright_timeouts():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+@pytest.fixture
+def new_context(new_context):
+    """pytest-playwright's context factory, with a short default timeout (fail fast, not at 30 s)."""
+
+    def make(**kwargs):
+        context = new_context(**kwargs)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
+        return context
+
+    return make
+
+
+# The live server -----------------------------------------------------------------------------
+
+
+@dataclass
+class SeededUser:
+    email: str
+    name: str
+    password: str = factories.PASSWORD
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    outbox: Path
+    employer_name: str
+    users: dict[str, SeededUser] = field(default_factory=dict)
+    staff: list[str] = field(default_factory=list)
+
+    def newest_mail(self) -> Path:
+        messages = outbox_messages(self.outbox)
+        assert messages, f"no mail in {self.outbox}"
+        return messages[-1]
+
+
+EMPLOYER_NAME = "Bakkerij Browser"
+USERS = {
+    "employee": SeededUser("emma@example.be", "Emma Employee"),
+    "manager": SeededUser("mats@example.be", "Mats Manager"),
+    "accountant": SeededUser("anna@example.be", "Anna Accountant"),
+    "admin": SeededUser("ada@example.be", "Ada Admin"),
+}
+STAFF = [  # first name, last name, team
+    ("Jan", "Janssens", "Bakery"),
+    ("Piet", "Peeters", "Shop"),
+    ("Sofie", "Smet", "Office"),
+]
+
+
+def _seed() -> None:
+    employer = factories.employer(EMPLOYER_NAME, default_language="nl")
+    users = {role: factories.user(u.email, name=u.name, roles={employer: role}) for role, u in USERS.items()}
+    for first, last, team in STAFF:
+        factories.employee(employer, first_name=first, last_name=last, team=team, approver_id=users["manager"].id)
+    factories.employee(
+        employer,
+        first_name="Emma",
+        last_name="Employee",
+        team="Bakery",
+        email=USERS["employee"].email,
+        user_id=users["employee"].id,
+        approver_id=users["manager"].id,
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def live_server(tmp_path, monkeypatch, compiled_catalogs):
+    monkeypatch.setenv("ILA_INSTANCE_PATH", str(tmp_path / "instance"))
+    outbox = tmp_path / "outbox"
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'browser.sqlite3'}",
+        MAIL_OUTBOX=str(outbox),
+        MAIL_SERVER=None,
+        PASSWORD_HASH_FAST=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_ENABLED=True,
+        WTF_CSRF_ENABLED=True,
+    )
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        _seed()
+        db.session.remove()
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(
+            url=f"http://127.0.0.1:{server.server_port}",
+            app=app,
+            outbox=outbox,
+            employer_name=EMPLOYER_NAME,
+            users=dict(USERS),
+            staff=[f"{first} {last}" for first, last, _ in STAFF],
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Sign in through the real form: sign_in(page, role) or sign_in(page, email=..., password=...)."""
+    from playwright.sync_api import expect
+
+    def _sign_in(page, role: str | None = None, *, email: str | None = None, password: str | None = None):
+        if role is not None:
+            email, password = live_server.users[role].email, live_server.users[role].password
+        page.goto(f"{live_server.url}/login")
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(f"{live_server.url}/")
+        expect(page.locator("main h1")).to_be_visible()
+
+    return _sign_in
