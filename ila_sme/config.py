@@ -84,6 +84,7 @@ def ensure_secret_key(app) -> None:
         app.config["SECRET_KEY"] = key_file.read_text().strip()
         return
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     app.config["SECRET_KEY"] = key

@@ -26,7 +26,7 @@ def main() -> int:
     env = {**os.environ, "TEST_DATABASE_URL": f"{base}/{name}"}
     print(f"PostgreSQL test database: {name}", flush=True)
     try:
-        return subprocess.call(sys.argv[1:], env=env)
+        return subprocess.call(sys.argv[1:], env=env)  # noqa: S603 - the developer's own command line
     finally:
         with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

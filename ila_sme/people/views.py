@@ -181,7 +181,8 @@ def import_csv():
                 errors = result.errors
                 if result.ok:
                     db.session.commit()
-                    flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.", len(result.created)),
+                    count = len(result.created)
+                    flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.", count),
                           "success")
                     return redirect(url_for("people.index"))
             db.session.rollback()
