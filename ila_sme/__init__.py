@@ -60,18 +60,31 @@ def _import_models() -> None:
     """Every model module, so that migrations and create_all see the whole schema."""
     from ila_sme.accounts import models as _accounts  # noqa: F401
     from ila_sme.audit import models as _audit  # noqa: F401
+    from ila_sme.calendar import models as _calendar  # noqa: F401
     from ila_sme.employers import models as _employers  # noqa: F401
+    from ila_sme.leave import models as _leave  # noqa: F401
+    from ila_sme.notifications import models as _notifications  # noqa: F401
     from ila_sme.people import models as _people  # noqa: F401
+    from ila_sme.schemes import models as _schemes  # noqa: F401
+    from ila_sme.trainings import models as _trainings  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from ila_sme.accounts.views import bp as accounts_bp
+    from ila_sme.approvals.views import bp as approvals_bp
     from ila_sme.audit.views import bp as audit_bp
+    from ila_sme.calendar.views import bp as calendar_bp
     from ila_sme.employers.views import bp as employers_bp
     from ila_sme.home.views import bp as home_bp
+    from ila_sme.leave.views import bp as leave_bp
+    from ila_sme.notifications.views import bp as notifications_bp
     from ila_sme.people.views import bp as people_bp
+    from ila_sme.refunds.views import bp as refunds_bp
+    from ila_sme.schemes.views import bp as schemes_bp
+    from ila_sme.trainings.views import bp as trainings_bp
 
-    for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp):
+    for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp, leave_bp, approvals_bp,
+                      calendar_bp, notifications_bp, schemes_bp, trainings_bp, refunds_bp):
         app.register_blueprint(blueprint)
 
 

@@ -15,8 +15,32 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 LINK = re.compile(r"https?://\S+")
+PENDING_MAIL = "ila_sme_pending_mail"
+
+
+def send_after_commit(to: str, subject: str, body: str) -> None:
+    """Send once the current transaction commits; nothing is sent if it rolls back."""
+    from ila_sme.extensions import db
+
+    db.session.info.setdefault(PENDING_MAIL, []).append((to, subject, body))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending_mail(session):
+    for to, subject, body in session.info.pop(PENDING_MAIL, []):
+        try:
+            send_mail(to, subject, body)
+        except (OSError, smtplib.SMTPException):  # the change stands; the mail is logged as lost
+            current_app.logger.exception("mail to a user could not be sent")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_mail(session):
+    session.info.pop(PENDING_MAIL, None)
 
 
 def send_mail(to: str, subject: str, body: str) -> EmailMessage:

@@ -60,6 +60,53 @@ def can_view_finance(user, employer) -> bool:
     return bool(_roles(user, employer) & {Role.ACCOUNTANT, Role.ADMIN})
 
 
+def can_request_leave(user, employer) -> bool:
+    return Role.EMPLOYEE in _roles(user, employer)
+
+
+def can_view_approvals(user, employer) -> bool:
+    return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT})
+
+
+def can_view_calendar(user, employer) -> bool:
+    return is_member(user, employer)
+
+
+def can_view_trainings(user, employer) -> bool:
+    return is_member(user, employer)
+
+
+def can_manage_trainings(user, employer) -> bool:
+    return Role.ADMIN in _roles(user, employer)
+
+
+def can_edit_leave_settings(user, employer) -> bool:
+    return Role.ADMIN in _roles(user, employer)
+
+
+def can_view_balances_of(user, employee) -> bool:
+    """The employee, their approver or deputy, and the employer's admins."""
+    if employee is None or not getattr(user, "is_authenticated", False):
+        return False
+    roles = user.roles_in(employee.employer_id)
+    if not roles:
+        return False
+    return (employee.user_id == user.id or Role.ADMIN in roles
+            or (Role.MANAGER in roles and user.id in (employee.approver_id, employee.deputy_id)))
+
+
+def can_correct_balance(user, employer) -> bool:
+    return Role.ADMIN in _roles(user, employer)
+
+
+def can_decide_leave(user, request, today) -> bool:
+    """Approver (or deputy in range) for the first step, the configured role for the second;
+    never on one's own request."""
+    from ila_sme.leave.services import may_decide
+
+    return getattr(user, "is_authenticated", False) and may_decide(user, request, today)
+
+
 PREDICATES = {
     name: function
     for name, function in dict(globals()).items()

@@ -16,10 +16,18 @@ from sqlalchemy import select
 from ila_sme.extensions import db
 
 URL_OBJECTS: dict[str, type] = {}
+_BELONGS: dict[type, object] = {}
 
 
-def register_url_object(argument: str, model: type) -> None:
+def _own(obj, employer) -> bool:
+    return obj.employer_id == employer.id
+
+
+def register_url_object(argument: str, model: type, belongs=_own) -> None:
+    """``belongs(obj, employer)`` says whether the current employer may see ``obj`` (default: its own).
+    Shared objects (registry trainings, employer_id NULL) pass a wider predicate."""
     URL_OBJECTS[argument] = model
+    _BELONGS[model] = belongs
 
 
 def _resolve_current_employer() -> None:
@@ -86,6 +94,6 @@ def scoped(model):
 
 def get_or_404(model, object_id: int):
     obj = db.session.get(model, object_id)
-    if obj is None or obj.employer_id != current_employer().id:
+    if obj is None or not _BELONGS.get(model, _own)(obj, current_employer()):
         abort(404)
     return obj

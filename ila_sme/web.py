@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
 from flask import current_app, get_flashed_messages, has_request_context, render_template, request, session
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -11,6 +12,7 @@ from ila_sme import permissions
 from ila_sme.employers.models import ROLE_LABELS, SIZE_BAND_LABELS
 from ila_sme.identifiers import format_kbo
 from ila_sme.money import format_money
+from ila_sme.schemes.models import SCHEME_LABELS
 from ila_sme.tenancy import current_employer_or_none
 
 BABEL_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE"}
@@ -57,14 +59,25 @@ def render(template: str, block: str | None = None, **context) -> str:
     return render_template(template, **context)
 
 
+def format_quantity(amount, unit) -> str:
+    """Days or hours in the user's locale: '3,33 dagen', '100 uur'."""
+    number = format_decimal(amount, format="#,##0.##", locale=babel_locale())
+    if unit == "days":
+        return ngettext("%(amount)s day", "%(amount)s days", 1 if amount == 1 else 2, amount=number)
+    return ngettext("%(amount)s hour", "%(amount)s hours", 1 if amount == 1 else 2, amount=number)
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["money"] = lambda amount, currency="EUR": format_money(amount, babel_locale(), currency)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["kbo"] = format_kbo
+    app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals["get_flashed_messages"] = get_flashed_messages
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["size_band_label"] = lambda band: SIZE_BAND_LABELS.get(band, band)
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions  # TEMPORARY scaffold
+    app.jinja_env.globals["scheme_label"] = lambda scheme: SCHEME_LABELS.get(scheme, scheme)
 
     @app.context_processor
     def _web_context():

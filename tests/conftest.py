@@ -12,6 +12,7 @@ from flask import g, request_started
 from ila_sme import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.schemes.services import install_defaults
 from tests import factories
 
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -38,6 +39,8 @@ def app(tmp_path):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        install_defaults()  # the migration seeds these national parameter versions
+        db.session.commit()
         yield app
         db.session.remove()
         db.drop_all()

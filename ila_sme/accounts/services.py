@@ -13,7 +13,7 @@ from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
-from ila_sme.mail import send_mail
+from ila_sme.mail import send_after_commit, send_mail
 
 _DUMMY_USER = User(email="nobody@invalid", name="")
 
@@ -89,7 +89,7 @@ def _send_invitation(invitation: Invitation, employer, actor) -> None:
             name=invitation.name, actor=actor.name, employer=employer.name,
             days=current_app.config["INVITATION_MAX_AGE"] // 86400, link=link,
         )
-    send_mail(invitation.email, subject, body)
+    send_after_commit(invitation.email, subject, body)
 
 
 def invitation_token(invitation: Invitation) -> str:

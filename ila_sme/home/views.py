@@ -6,8 +6,10 @@ from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from ila_sme import dates
 from ila_sme.employers.models import Role
 from ila_sme.extensions import db
+from ila_sme.leave import queries as leave
 from ila_sme.people import services as people
 from ila_sme.tenancy import current_employer_or_none, current_roles
 from ila_sme.web import render
@@ -24,8 +26,15 @@ def index():
         return render("home/no_employer.html")
     roles = current_roles()
     context = {"roles": roles}
+    today = dates.today()
     if Role.EMPLOYEE in roles:
-        context["me"] = people.employee_for_user(employer, current_user)
+        me = context["me"] = people.employee_for_user(employer, current_user)
+        if me is not None:
+            context["balances"] = leave.my_balances(me, employer, today)
+            context["my_requests"] = leave.requests_of(me)[:5]
+            db.session.commit()  # a first look allocates the period's rows
+    if roles & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT}:
+        context["to_decide"] = leave.decidable_requests(current_user, employer, today)
     if roles & {Role.MANAGER, Role.ADMIN}:
         context["team"] = people.team_of(employer, current_user)
         context["staff_count"] = len(people.employees(employer))

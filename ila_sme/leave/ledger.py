@@ -1,0 +1,163 @@
+"""The leave ledger: signed rows per employee, scheme and period. A balance is their sum."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ila_sme.extensions import db
+from ila_sme.leave.models import EntryKind, LedgerEntry
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import SCHEME_UNITS, Scheme
+
+ZERO = Decimal("0.00")
+
+
+class LeaveError(Exception):
+    """A leave rule refused the change; the message says which rule, and by how much."""
+
+
+@dataclass
+class Balance:
+    scheme: str
+    period: str
+    entitlement: Decimal = ZERO  # allocations and corrections
+    carried_over: Decimal = ZERO
+    expired: Decimal = ZERO
+    used: Decimal = ZERO
+    reserved: Decimal = ZERO
+    rows: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def unit(self):
+        return SCHEME_UNITS[Scheme(self.scheme)]
+
+    @property
+    def remaining(self) -> Decimal:
+        """The sum of every row: what can still be asked for."""
+        return sum((row.amount for row in self.rows), ZERO)
+
+
+def _fold(balance: Balance, row: LedgerEntry) -> None:
+    kind, amount = row.kind, row.amount
+    if kind in (EntryKind.ALLOCATION, EntryKind.CORRECTION):
+        balance.entitlement += amount
+    elif kind == EntryKind.CARRY_OVER:
+        balance.carried_over += amount
+    elif kind == EntryKind.EXPIRY:
+        balance.expired -= amount
+    elif kind in (EntryKind.RESERVATION, EntryKind.RELEASE):
+        balance.reserved -= amount
+    elif kind in (EntryKind.CONSUMPTION, EntryKind.RESTORATION):
+        balance.used -= amount
+    balance.rows.append(row)
+
+
+def balance(employee_id: int, scheme: str, period: str) -> Balance:
+    result = Balance(scheme=scheme, period=period)
+    rows = db.session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.employee_id == employee_id, LedgerEntry.scheme == scheme, LedgerEntry.period == period)
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    )
+    for row in rows:
+        _fold(result, row)
+    return result
+
+
+def balances_of_employees(employee_ids: list[int], scheme: str, period: str) -> dict[int, Balance]:
+    """Many balances in one query (the approvals inbox, the team views)."""
+    result: dict[int, Balance] = defaultdict(lambda: Balance(scheme=scheme, period=period))
+    if employee_ids:
+        rows = db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.employee_id.in_(employee_ids), LedgerEntry.scheme == scheme,
+                   LedgerEntry.period == period)
+            .order_by(LedgerEntry.created_at, LedgerEntry.id)
+        )
+        for row in rows:
+            _fold(result[row.employee_id], row)
+    return result
+
+
+def add(employee, *, scheme: str, period: str, kind: EntryKind, amount: Decimal, request_id=None,
+        reason: str | None = None, dedupe_key: str | None = None, actor=None) -> LedgerEntry:
+    entry = LedgerEntry(
+        employer_id=employee.employer_id, employee_id=employee.id, scheme=scheme, period=period, kind=kind.value,
+        amount=schemes.quantize(Decimal(amount)), request_id=request_id, reason=reason, dedupe_key=dedupe_key,
+        actor_id=getattr(actor, "id", None),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def add_once(employee, *, dedupe_key: str, **fields) -> LedgerEntry | None:
+    """Add the row unless a row with this key exists (also when another process adds it right now)."""
+    if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.dedupe_key == dedupe_key)) is not None:
+        return None
+    try:
+        with db.session.begin_nested():
+            return add(employee, dedupe_key=dedupe_key, **fields)
+    except IntegrityError:
+        return None
+
+
+def ensure_allocation(employee, employer, scheme: str, period: schemes.Period) -> list[LedgerEntry]:
+    """The period's allocation rows, added once; later calls add nothing."""
+    added = []
+    for allocation in schemes.allocations_for(scheme, employee, employer, period):
+        entry = add_once(
+            employee, dedupe_key=f"allocation:{employee.id}:{scheme}:{period.label}:{allocation.source}",
+            scheme=scheme, period=period.label, kind=EntryKind.ALLOCATION, amount=allocation.amount,
+            reason=allocation.explanation,
+        )
+        if entry is not None:
+            added.append(entry)
+    return added
+
+
+def close_period(employee, employer, scheme: str, period: schemes.Period) -> list[LedgerEntry]:
+    """End of a period: carry over what the parameters allow into the next one, let the rest expire.
+
+    Runs once per employee, scheme and period (the rows' keys make a second run add nothing).
+    Pending reservations are not touched: a request still pending keeps its hold.
+    """
+    remaining = balance(employee.id, scheme, period.label).remaining
+    if remaining <= 0:
+        return []
+    values = schemes.values_on(scheme, employer, period.end)
+    limit = values.get("carry_over_max")
+    carried = remaining if limit is None else min(remaining, Decimal(str(limit)))
+    following = schemes.next_period(period, scheme)
+    rows = []
+    if remaining - carried > 0:
+        rows.append(add_once(employee, dedupe_key=f"expiry:{employee.id}:{scheme}:{period.label}", scheme=scheme,
+                             period=period.label, kind=EntryKind.EXPIRY, amount=-(remaining - carried),
+                             reason="end of period"))
+    if carried > 0:
+        rows.append(add_once(employee, dedupe_key=f"carry-out:{employee.id}:{scheme}:{period.label}", scheme=scheme,
+                             period=period.label, kind=EntryKind.CARRY_OVER, amount=-carried,
+                             reason=f"carried over to {following.label}"))
+        rows.append(add_once(employee, dedupe_key=f"carry-in:{employee.id}:{scheme}:{following.label}",
+                             scheme=scheme, period=following.label, kind=EntryKind.CARRY_OVER, amount=carried,
+                             reason=f"from {period.label}"))
+    return [row for row in rows if row is not None]
+
+
+def correct(*, actor, employee, scheme: str, period: str, amount: Decimal, reason: str) -> LedgerEntry:
+    """A manual correction; it may not take the balance below zero."""
+    if not reason or not reason.strip():
+        raise LeaveError(_("A correction needs a reason."))
+    if amount == 0:
+        raise LeaveError(_("A correction of zero changes nothing."))
+    current = balance(employee.id, scheme, period).remaining
+    if current + amount < 0:
+        raise LeaveError(_("This correction would leave %(remaining)s, below zero.", remaining=current + amount))
+    return add(employee, scheme=scheme, period=period, kind=EntryKind.CORRECTION, amount=amount,
+               reason=reason.strip(), actor=actor)

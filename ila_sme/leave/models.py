@@ -1,0 +1,144 @@
+"""Training-leave requests and the append-only leave ledger behind every balance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ila_sme.db_types import UTCDateTime, utcnow
+from ila_sme.extensions import db
+
+
+class EntryKind(StrEnum):
+    ALLOCATION = "allocation"  # + the year's entitlement
+    CARRY_OVER = "carry_over"  # + what the previous period left
+    EXPIRY = "expiry"  # - what lapses at the end of a period
+    CORRECTION = "correction"  # +/- by an admin, with a reason
+    RESERVATION = "reservation"  # - at submit
+    RELEASE = "release"  # + undoes a reservation (decision, withdrawal, rejection)
+    CONSUMPTION = "consumption"  # - at final approval
+    RESTORATION = "restoration"  # + undoes a consumption (an approved request cancelled)
+
+
+ENTRY_KIND_LABELS = {
+    EntryKind.ALLOCATION: _l("Entitlement"),
+    EntryKind.CARRY_OVER: _l("Carried over"),
+    EntryKind.EXPIRY: _l("Expired"),
+    EntryKind.CORRECTION: _l("Correction"),
+    EntryKind.RESERVATION: _l("Reserved by a request"),
+    EntryKind.RELEASE: _l("Reservation released"),
+    EntryKind.CONSUMPTION: _l("Used"),
+    EntryKind.RESTORATION: _l("Given back (cancelled)"),
+}
+
+
+class LedgerEntry(db.Model):
+    """One signed movement. A balance is the sum of its rows; rows are never edited or deleted."""
+
+    __tablename__ = "leave_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee_records.id"), index=True)
+    scheme: Mapped[str] = mapped_column(String(30))
+    period: Mapped[str] = mapped_column(String(9))  # "2026" or "2025-26"
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))  # days or hours, as the scheme counts
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("leave_requests.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    # Makes each automatic movement happen once, even when two processes try at the same moment.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User")
+
+    @property
+    def label(self):
+        return ENTRY_KIND_LABELS.get(self.kind, self.kind)
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"  # waits for the approver
+    SECOND_STEP = "second_step"  # the approver agreed; waits for admin or finance
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the employee, while pending
+    CANCELLATION_REQUESTED = "cancellation_requested"  # approved; the employee asks to cancel
+    CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {
+    RequestStatus.PENDING: _l("Waiting for approval"),
+    RequestStatus.SECOND_STEP: _l("Waiting for the second approval"),
+    RequestStatus.APPROVED: _l("Approved"),
+    RequestStatus.REJECTED: _l("Rejected"),
+    RequestStatus.WITHDRAWN: _l("Withdrawn"),
+    RequestStatus.CANCELLATION_REQUESTED: _l("Cancellation asked"),
+    RequestStatus.CANCELLED: _l("Cancelled"),
+}
+OPEN_STATUSES = (RequestStatus.PENDING, RequestStatus.SECOND_STEP)
+HOLDING_STATUSES = (*OPEN_STATUSES, RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED)
+
+
+class LeaveRequest(db.Model):
+    __tablename__ = "leave_requests"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates_in_order"),
+        CheckConstraint("amount > 0", name="positive_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee_records.id"), index=True)
+    leave_type_id: Mapped[int] = mapped_column(ForeignKey("leave_types.id"))
+    scheme: Mapped[str] = mapped_column(String(30))
+    period: Mapped[str] = mapped_column(String(9))
+    training_id: Mapped[int | None] = mapped_column(ForeignKey("trainings.id"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    start_half: Mapped[bool] = mapped_column(Boolean, default=False)  # only the afternoon of the first day
+    end_half: Mapped[bool] = mapped_column(Boolean, default=False)  # only the morning of the last day
+    hours_per_day: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    exams: Mapped[int] = mapped_column(Integer, default=0)
+    evc_competences: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))  # days or hours drawn from the scheme
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30), default=RequestStatus.PENDING, index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    employee = relationship("EmployeeRecord")
+    leave_type = relationship("LeaveType")
+    training = relationship("Training")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    first_decided_by = relationship("User", foreign_keys=[first_decided_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def overlaps(self, start: date, end: date) -> bool:
+        return self.start_date <= end and start <= self.end_date
+
+    def audit_view(self) -> dict:
+        return {
+            "status": self.status, "start_date": self.start_date.isoformat(), "end_date": self.end_date.isoformat(),
+            "amount": str(self.amount), "scheme": self.scheme, "period": self.period,
+            "training_id": self.training_id, "decision_reason": self.decision_reason,
+        }

@@ -1,0 +1,109 @@
+"""Read-only questions about leave that several screens ask (home, inbox, calendar, refunds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ila_sme.extensions import db
+from ila_sme.leave import ledger
+from ila_sme.leave.models import HOLDING_STATUSES, LeaveRequest, RequestStatus
+from ila_sme.leave.services import may_decide
+from ila_sme.people.models import EmployeeRecord
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import Scheme
+
+
+def schemes_in_use(employer) -> list[str]:
+    """The schemes the employer's active leave types draw from, in a stable order."""
+    used = {leave_type.scheme for leave_type in schemes.leave_types(employer)}
+    return [scheme.value for scheme in Scheme if scheme.value in used]
+
+
+def my_balances(employee: EmployeeRecord, employer, today: date) -> list[ledger.Balance]:
+    """The current period's balance of every scheme in use, allocating the period on first sight."""
+    result = []
+    for scheme in schemes_in_use(employer):
+        period = schemes.period_of(scheme, today)
+        try:
+            ledger.ensure_allocation(employee, employer, scheme, period)
+        except schemes.SchemeError:
+            continue  # the scheme has no parameters for this employer on this date
+        result.append(ledger.balance(employee.id, scheme, period.label))
+    return result
+
+
+def requests_of(employee: EmployeeRecord) -> list[LeaveRequest]:
+    return list(db.session.scalars(
+        select(LeaveRequest).where(LeaveRequest.employee_id == employee.id)
+        .options(selectinload(LeaveRequest.training), selectinload(LeaveRequest.leave_type))
+        .order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
+    ))
+
+
+def decidable_requests(user, employer, today: date) -> list[LeaveRequest]:
+    """Requests waiting for a decision that ``user`` may take (approver, deputy today, second step)."""
+    candidates = db.session.scalars(
+        select(LeaveRequest)
+        .join(EmployeeRecord, EmployeeRecord.id == LeaveRequest.employee_id)
+        .where(LeaveRequest.employer_id == employer.id)
+        .where(LeaveRequest.status.in_([RequestStatus.PENDING, RequestStatus.SECOND_STEP,
+                                        RequestStatus.CANCELLATION_REQUESTED]))
+        .where(or_(EmployeeRecord.approver_id == user.id, EmployeeRecord.deputy_id == user.id,
+                   LeaveRequest.status == RequestStatus.SECOND_STEP))
+        .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.leave_type),
+                 selectinload(LeaveRequest.training))
+        .order_by(LeaveRequest.start_date, LeaveRequest.id)
+    )
+    return [request for request in candidates if may_decide(user, request, today)]
+
+
+def holding_between(employer, start: date, end: date, *, approved_only: bool = False,
+                    employee_ids: list[int] | None = None) -> list[LeaveRequest]:
+    """Requests that hold these dates (pending or approved), for calendars and 'who else is away'."""
+    statuses = [RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED] if approved_only else HOLDING_STATUSES
+    query = (
+        select(LeaveRequest)
+        .where(LeaveRequest.employer_id == employer.id, LeaveRequest.status.in_(statuses))
+        .where(LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)
+        .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.training))
+        .order_by(LeaveRequest.start_date, LeaveRequest.id)
+    )
+    if employee_ids is not None:
+        query = query.where(LeaveRequest.employee_id.in_(employee_ids))
+    return list(db.session.scalars(query))
+
+
+def others_away(request: LeaveRequest) -> list[LeaveRequest]:
+    """Colleagues with leave held on any day of ``request``."""
+    return [other for other in holding_between(request.employee.employer, request.start_date, request.end_date)
+            if other.employee_id != request.employee_id]
+
+
+@dataclass
+class RefundLine:
+    request: LeaveRequest
+    hours: Decimal
+    rate: Decimal
+
+    @property
+    def expected_refund(self) -> Decimal:
+        return schemes.quantize(self.hours * self.rate)
+
+
+def vov_refund_lines(employer, school_year: str) -> list[RefundLine]:
+    """Approved VOV leave of a school year, with the refund rate in force on its first day."""
+    requests = db.session.scalars(
+        select(LeaveRequest)
+        .where(LeaveRequest.employer_id == employer.id, LeaveRequest.scheme == Scheme.VOV,
+               LeaveRequest.period == school_year,
+               LeaveRequest.status.in_([RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED]))
+        .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.training))
+        .order_by(LeaveRequest.start_date, LeaveRequest.id)
+    )
+    return [RefundLine(request, Decimal(request.amount), schemes.refund_rate(employer, request.start_date))
+            for request in requests]

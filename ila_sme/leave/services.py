@@ -1,0 +1,402 @@
+"""Requesting, deciding and cancelling training leave. Every movement goes through the ledger.
+
+Services take ``actor`` and ``today`` explicitly, add and flush, and never commit: the view or
+job that calls them commits once, so a refusal leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from ila_sme.audit.services import record
+from ila_sme.db_types import utcnow
+from ila_sme.extensions import db
+from ila_sme.leave import ledger
+from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.models import HOLDING_STATUSES, EntryKind, LeaveRequest, RequestStatus
+from ila_sme.people.models import EmployeeRecord
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import LeaveKind, Scheme, Unit
+
+__all__ = ["LeaveError", "RequestInput", "Preview", "preview", "submit", "withdraw", "ask_cancellation",
+           "approve", "reject", "decide_cancellation", "approvers_of", "may_decide"]
+
+
+@dataclass
+class RequestInput:
+    leave_type: object  # LeaveType
+    start_date: date
+    end_date: date
+    training: object | None = None  # Training
+    start_half: bool = False
+    end_half: bool = False
+    hours_per_day: Decimal | None = None
+    exams: int = 0
+    evc_competences: int = 0
+    note: str | None = None
+
+
+@dataclass
+class Preview:
+    amount: Decimal
+    unit: Unit
+    period: schemes.Period
+    remaining_before: Decimal
+    problems: list[str]
+
+    @property
+    def remaining_after(self) -> Decimal:
+        return self.remaining_before - self.amount
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def working_days(start: date, end: date, start_half: bool = False, end_half: bool = False) -> Decimal:
+    """Monday to Friday between the dates; a half day counts 0.5 (a single half day is 0.5)."""
+    days = Decimal(sum(1 for n in range((end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5))
+    if start.weekday() < 5 and start_half:
+        days -= Decimal("0.5")
+    if end.weekday() < 5 and end_half and (end != start or not start_half):
+        days -= Decimal("0.5")
+    return max(days, Decimal("0"))
+
+
+def _amount(data: RequestInput, employer, scheme: str) -> Decimal:
+    days = working_days(data.start_date, data.end_date, data.start_half, data.end_half)
+    if scheme == Scheme.TRAINING_RIGHT:
+        return schemes.quantize(days)
+    values = schemes.values_on(scheme, employer, data.start_date)
+    attended = days * (data.hours_per_day or Decimal("0"))
+    return schemes.counted_vov_hours(values, attended=attended, exams=data.exams,
+                                     evc_competences=data.evc_competences)
+
+
+def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: Decimal, today: date) -> list[str]:
+    problems = []
+    leave_type, training = data.leave_type, data.training
+    if data.end_date < data.start_date:
+        return [_("The last day is before the first day.")]
+    if schemes.period_of(leave_type.scheme, data.start_date) != schemes.period_of(leave_type.scheme, data.end_date):
+        problems.append(_("A request must stay within one year of the scheme; split it in two."))
+    if not employee.is_employed_on(data.start_date) or not employee.is_employed_on(data.end_date):
+        problems.append(_("These dates fall outside the employment contract."))
+    if leave_type.needs_training and training is None:
+        problems.append(_("Choose the training this leave is for."))
+    if training is not None:
+        if not training.visible_to(employer):
+            problems.append(_("This training is not in the catalogue."))
+        elif training.withdrawn:
+            problems.append(_("This training was withdrawn from the registry."))
+        elif not training.is_available_on(data.start_date):
+            problems.append(_("This training is not offered on these dates (expired or not yet valid)."))
+    if leave_type.kind == LeaveKind.EVC and leave_type.scheme == Scheme.VOV and data.evc_competences < 1:
+        problems.append(_("Give the number of competences to be recognised."))
+    if leave_type.scheme == Scheme.VOV:
+        problems += schemes.vov_conditions(employee, employer, training if leave_type.needs_training else None,
+                                           data.start_date)
+        if training is not None and leave_type.needs_training:
+            window = schemes.vov_window(employer, training, data.start_date)
+            if window and (data.start_date < window[0] or data.end_date > window[1]):
+                problems.append(_("Flemish training leave can be taken from %(first)s to %(last)s for this training.",
+                                  first=window[0].isoformat(), last=window[1].isoformat()))
+        if not data.hours_per_day and not data.exams and not data.evc_competences:
+            problems.append(_("Give the hours per day of the training."))
+    if amount <= 0:
+        problems.append(_("These dates hold no working day."))
+    overlapping = db.session.scalars(
+        select(LeaveRequest).where(
+            LeaveRequest.employee_id == employee.id,
+            LeaveRequest.status.in_(HOLDING_STATUSES),
+            LeaveRequest.start_date <= data.end_date,
+            LeaveRequest.end_date >= data.start_date,
+        )
+    ).first()
+    if overlapping is not None:
+        problems.append(_("You already have a request from %(first)s to %(last)s on these dates.",
+                          first=overlapping.start_date.isoformat(), last=overlapping.end_date.isoformat()))
+    return problems
+
+
+def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date) -> Preview:
+    """What the request would draw and leave; the same checks as ``submit``, nothing written but the
+    period's allocation (which is due anyway)."""
+    scheme = data.leave_type.scheme
+    period = schemes.period_of(scheme, data.start_date)
+    try:
+        amount = _amount(data, employer, scheme)
+        ledger.ensure_allocation(employee, employer, scheme, period)
+    except schemes.SchemeError as error:
+        return Preview(Decimal("0"), data.leave_type.unit, period, Decimal("0"), [str(error)])
+    remaining = ledger.balance(employee.id, scheme, period.label).remaining
+    problems = _problems(employee, employer, data, amount, today)
+    if amount > remaining and amount > 0:
+        problems.append(_("This asks %(amount)s %(unit)s, but only %(remaining)s %(unit)s remain in %(period)s.",
+                          amount=amount, remaining=remaining, unit=_unit(data.leave_type.unit), period=period.label))
+    return Preview(amount, data.leave_type.unit, period, remaining, problems)
+
+
+def _unit(unit: Unit) -> str:
+    return _("days") if unit == Unit.DAYS else _("hours")
+
+
+def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) -> LeaveRequest:
+    """Check everything, then create the request and its reservation in the caller's transaction."""
+    employer = employee.employer
+    if actor.id != employee.user_id:
+        raise LeaveError(_("You can only request leave for yourself."))
+    # One request at a time per employee: the row lock makes concurrent submits wait their turn.
+    db.session.execute(select(EmployeeRecord.id).where(EmployeeRecord.id == employee.id).with_for_update())
+    result = preview(employee, employer, data, today)
+    if not result.ok:
+        raise LeaveError(" ".join(result.problems))
+    request = LeaveRequest(
+        employer_id=employer.id, employee_id=employee.id, leave_type_id=data.leave_type.id,
+        scheme=data.leave_type.scheme, period=result.period.label,
+        training_id=data.training.id if data.training else None, start_date=data.start_date, end_date=data.end_date,
+        start_half=data.start_half, end_half=data.end_half, hours_per_day=data.hours_per_day, exams=data.exams,
+        evc_competences=data.evc_competences, amount=result.amount, note=(data.note or "").strip() or None,
+        status=RequestStatus.PENDING, requested_by_id=actor.id,
+    )
+    db.session.add(request)
+    db.session.flush()
+    ledger.add(employee, scheme=request.scheme, period=request.period, kind=EntryKind.RESERVATION,
+               amount=-request.amount, request_id=request.id, actor=actor)
+    record("leave.requested", actor=actor, employer_id=employer.id, obj=request, after=request.audit_view())
+    _tell_approvers(request, today)
+    return request
+
+
+# Who decides ---------------------------------------------------------------------------------
+
+
+def approvers_of(employee: EmployeeRecord, today: date) -> set[int]:
+    """The approver, and the deputy while the deputy's range runs."""
+    ids = {employee.approver_id} if employee.approver_id else set()
+    if employee.deputy_active_on(today):
+        ids.add(employee.deputy_id)
+    return ids
+
+
+def _is_own(user, request: LeaveRequest) -> bool:
+    return request.requested_by_id == user.id or request.employee.user_id == user.id
+
+
+def may_decide(user, request: LeaveRequest, today: date) -> bool:
+    """Whether ``user`` may take the next decision on ``request``; never on one's own request."""
+    if _is_own(user, request):
+        return False
+    if request.status in (RequestStatus.PENDING, RequestStatus.CANCELLATION_REQUESTED):
+        return user.id in approvers_of(request.employee, today)
+    if request.status == RequestStatus.SECOND_STEP:
+        role = request.leave_type.second_step_role
+        return bool(role) and role in user.roles_in(request.employer_id) and user.id != request.first_decided_by_id
+    return False
+
+
+def _refuse_unless_allowed(actor, request: LeaveRequest, today: date) -> None:
+    if _is_own(actor, request):
+        raise LeaveError(_("Nobody decides on their own request."))
+    if not may_decide(actor, request, today):
+        if request.status not in (RequestStatus.PENDING, RequestStatus.SECOND_STEP,
+                                  RequestStatus.CANCELLATION_REQUESTED):
+            raise _already_decided(request)
+        raise LeaveError(_("You are not the approver of this request."))
+
+
+def _already_decided(request: LeaveRequest) -> LeaveError:
+    db.session.refresh(request)
+    who = request.decided_by.name if request.decided_by else (
+        request.first_decided_by.name if request.first_decided_by else _("someone else"))
+    return LeaveError(_("%(who)s already decided on this request: %(status)s.", who=who,
+                        status=request.status_label))
+
+
+def _move(request: LeaveRequest, expected: str, **values) -> None:
+    """Change the status only if nobody else did first: exactly one of two concurrent decisions stands."""
+    result = db.session.execute(
+        update(LeaveRequest)
+        .where(LeaveRequest.id == request.id, LeaveRequest.status == expected)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _already_decided(request)
+    db.session.refresh(request)
+
+
+# Deciding ------------------------------------------------------------------------------------
+
+
+def approve(*, actor, request: LeaveRequest, today: date) -> LeaveRequest:
+    _refuse_unless_allowed(actor, request, today)
+    before = request.audit_view()
+    if request.status == RequestStatus.CANCELLATION_REQUESTED:
+        return decide_cancellation(actor=actor, request=request, accept=True, today=today)
+    needs_second = request.status == RequestStatus.PENDING and request.leave_type.second_step_role
+    if needs_second:
+        _move(request, RequestStatus.PENDING, status=RequestStatus.SECOND_STEP, first_decided_by_id=actor.id)
+        record("leave.first_approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,
+               after=request.audit_view())
+        _tell_second_step(request)
+        return request
+    _move(request, request.status, status=RequestStatus.APPROVED, decided_by_id=actor.id, decided_at=utcnow(),
+          first_decided_by_id=request.first_decided_by_id or actor.id)
+    employee = request.employee
+    ledger.add(employee, scheme=request.scheme, period=request.period, kind=EntryKind.RELEASE,
+               amount=request.amount, request_id=request.id, actor=actor, reason="approved")
+    ledger.add(employee, scheme=request.scheme, period=request.period, kind=EntryKind.CONSUMPTION,
+               amount=-request.amount, request_id=request.id, actor=actor)
+    record("leave.approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,
+           after=request.audit_view())
+    _tell_employee(request, approved=True)
+    return request
+
+
+def reject(*, actor, request: LeaveRequest, reason: str, today: date) -> LeaveRequest:
+    if not reason or not reason.strip():
+        raise LeaveError(_("A rejection needs a reason."))
+    _refuse_unless_allowed(actor, request, today)
+    if request.status == RequestStatus.CANCELLATION_REQUESTED:
+        return decide_cancellation(actor=actor, request=request, accept=False, today=today, reason=reason)
+    before = request.audit_view()
+    _move(request, request.status, status=RequestStatus.REJECTED, decided_by_id=actor.id, decided_at=utcnow(),
+          decision_reason=reason.strip())
+    ledger.add(request.employee, scheme=request.scheme, period=request.period, kind=EntryKind.RELEASE,
+               amount=request.amount, request_id=request.id, actor=actor, reason="rejected")
+    record("leave.rejected", actor=actor, employer_id=request.employer_id, obj=request, before=before,
+           after=request.audit_view())
+    _tell_employee(request, approved=False)
+    return request
+
+
+def withdraw(*, actor, request: LeaveRequest) -> LeaveRequest:
+    """The employee takes back a request nobody has finished deciding on."""
+    if not _is_own(actor, request):
+        raise LeaveError(_("Only the employee can withdraw a request."))
+    if request.status not in (RequestStatus.PENDING, RequestStatus.SECOND_STEP):
+        raise LeaveError(_("Only a request waiting for approval can be withdrawn."))
+    before = request.audit_view()
+    _move(request, request.status, status=RequestStatus.WITHDRAWN)
+    ledger.add(request.employee, scheme=request.scheme, period=request.period, kind=EntryKind.RELEASE,
+               amount=request.amount, request_id=request.id, actor=actor, reason="withdrawn")
+    record("leave.withdrawn", actor=actor, employer_id=request.employer_id, obj=request, before=before,
+           after=request.audit_view())
+    return request
+
+
+def ask_cancellation(*, actor, request: LeaveRequest, reason: str, today: date) -> LeaveRequest:
+    if not _is_own(actor, request):
+        raise LeaveError(_("Only the employee can ask to cancel a request."))
+    if request.status != RequestStatus.APPROVED:
+        raise LeaveError(_("Only an approved request can be cancelled this way."))
+    before = request.audit_view()
+    _move(request, RequestStatus.APPROVED, status=RequestStatus.CANCELLATION_REQUESTED,
+          decision_reason=(reason or "").strip() or None)
+    record("leave.cancellation_requested", actor=actor, employer_id=request.employer_id, obj=request,
+           before=before, after=request.audit_view())
+    _tell_approvers(request, today, cancellation=True)
+    return request
+
+
+def decide_cancellation(*, actor, request: LeaveRequest, accept: bool, today: date,
+                        reason: str | None = None) -> LeaveRequest:
+    _refuse_unless_allowed(actor, request, today)
+    before = request.audit_view()
+    if accept:
+        _move(request, RequestStatus.CANCELLATION_REQUESTED, status=RequestStatus.CANCELLED,
+              decided_by_id=actor.id, decided_at=utcnow())
+        ledger.add(request.employee, scheme=request.scheme, period=request.period, kind=EntryKind.RESTORATION,
+                   amount=request.amount, request_id=request.id, actor=actor, reason="cancelled")
+        record("leave.cancelled", actor=actor, employer_id=request.employer_id, obj=request, before=before,
+               after=request.audit_view())
+    else:
+        _move(request, RequestStatus.CANCELLATION_REQUESTED, status=RequestStatus.APPROVED,
+              decision_reason=(reason or "").strip() or None)
+        record("leave.cancellation_refused", actor=actor, employer_id=request.employer_id, obj=request,
+               before=before, after=request.audit_view())
+    _tell_employee(request, approved=not accept, cancellation=True)
+    return request
+
+
+# Telling people ------------------------------------------------------------------------------
+
+
+def _link(request: LeaveRequest, endpoint: str) -> str:
+    from flask import url_for
+
+    try:
+        return url_for(endpoint, _external=True)
+    except RuntimeError:  # outside a request (a job): a relative link still works in the app
+        return url_for(endpoint)
+
+
+def _tell_approvers(request: LeaveRequest, today: date, cancellation: bool = False) -> None:
+    from ila_sme.accounts.models import User
+    from ila_sme.notifications.services import notify
+
+    link = _link(request, "approvals.inbox")
+    name = request.employee.full_name
+    for user_id in approvers_of(request.employee, today):
+        approver = db.session.get(User, user_id)
+        if approver is None:
+            continue
+        if cancellation:
+            subject = lambda: _("%(name)s asks to cancel approved training leave", name=name)  # noqa: E731
+        else:
+            subject = lambda: _("%(name)s asks for training leave", name=name)  # noqa: E731
+        notify(approver, request.employee.employer, subject=subject, link=link, body=lambda: _(
+            "%(name)s asks for %(amount)s from %(first)s to %(last)s.\n\nDecide here: %(link)s\n",
+            name=name, amount=request.amount, first=request.start_date.isoformat(),
+            last=request.end_date.isoformat(), link=link))
+
+
+def _tell_second_step(request: LeaveRequest) -> None:
+    from ila_sme.accounts.models import User
+    from ila_sme.employers.models import Membership
+    from ila_sme.notifications.services import notify
+
+    link = _link(request, "approvals.inbox")
+    users = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.employer_id == request.employer_id, Membership.role == request.leave_type.second_step_role)
+    ).all()
+    for user in users:
+        if user.id in (request.first_decided_by_id, request.employee.user_id):
+            continue
+        notify(user, request.employee.employer, link=link,
+               subject=lambda: _("Training leave of %(name)s needs your approval",
+                                 name=request.employee.full_name),
+               body=lambda: _("The approver agreed; the second step is yours.\n\n%(link)s\n", link=link))
+
+
+def _tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = False) -> None:
+    from ila_sme.notifications.services import notify
+
+    user = request.employee.user
+    if user is None:
+        return
+    link = _link(request, "leave.my_requests")
+    first, last = request.start_date.isoformat(), request.end_date.isoformat()
+    if cancellation:
+        def subject():
+            return (_("The cancellation of your training leave was refused") if approved
+                    else _("Your training leave was cancelled"))
+    else:
+        def subject():
+            return _("Your training leave was approved") if approved else _("Your training leave was rejected")
+
+    def body():
+        text = _("Your request from %(first)s to %(last)s: %(status)s.", first=first, last=last,
+                 status=request.status_label)
+        if request.decision_reason:
+            text += "\n" + _("Reason: %(reason)s", reason=request.decision_reason)
+        return text + "\n\n" + link + "\n"
+
+    notify(user, request.employee.employer, subject=subject, body=body, link=link)

@@ -1,0 +1,55 @@
+"""The national and regional parameter versions of ../shared/domain.md, as installed by
+``flask --app app schemes install-defaults`` (the migration and the demo seed call it too)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ila_sme.schemes.models import Scheme
+
+# days_by_headcount: [lowest average FTE headcount, days per FTE per year], highest band first.
+TRAINING_RIGHT_COMMON = {
+    "employer_extra_days_per_fte": "0",
+    "carry_over_max": None,  # None: all that remains is carried over to the next year
+}
+VOV_COMMON = {
+    "hours_full_time": "125",
+    "min_employment_pct": "80",
+    "min_hours_per_week": "28",
+    "min_contact_hours": "32",
+    "min_study_points": "3",
+    "hours_per_study_point": "4",
+    "hours_per_exam": "8",
+    "hours_per_evc_competence": "16",
+    "window_days_before": "1",
+    "window_days_after": "2",
+    "wage_ceiling_monthly": "3714.00",
+    "carry_over_max": "0",
+}
+
+DEFAULTS = [
+    {
+        "scheme": Scheme.TRAINING_RIGHT, "country": "BE", "region": None,
+        "valid_from": date(2023, 1, 1), "valid_until": date(2023, 12, 31),
+        "values": {**TRAINING_RIGHT_COMMON, "days_by_headcount": [["20", "4"], ["10", "1"], ["0", "0"]]},
+        "note": "Law of 3 October 2022: 4 days in 2023",
+    },
+    {
+        "scheme": Scheme.TRAINING_RIGHT, "country": "BE", "region": None,
+        "valid_from": date(2024, 1, 1), "valid_until": None,
+        "values": {**TRAINING_RIGHT_COMMON, "days_by_headcount": [["20", "5"], ["10", "1"], ["0", "0"]]},
+        "note": "Law of 3 October 2022: 5 days from 2024",
+    },
+    {
+        "scheme": Scheme.VOV, "country": "BE", "region": "flanders",
+        "valid_from": date(2023, 9, 1), "valid_until": date(2025, 8, 31),
+        "values": {**VOV_COMMON, "refund_per_hour": "21.30"},
+        "note": "Vlaams opleidingsverlof until school year 2024-25",
+    },
+    {
+        "scheme": Scheme.VOV, "country": "BE", "region": "flanders",
+        "valid_from": date(2025, 9, 1), "valid_until": None,
+        "values": {**VOV_COMMON, "refund_per_hour": "14.91"},
+        "note": "Vlaams opleidingsverlof from school year 2025-26",
+    },
+]

@@ -1,0 +1,288 @@
+"""The rules of the entitlement schemes, read from the parameter versions in force on a day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from ila_sme.audit.services import record
+from ila_sme.extensions import db
+from ila_sme.schemes.defaults import DEFAULTS
+from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
+
+TWO_PLACES = Decimal("0.01")
+
+
+class SchemeError(Exception):
+    """A scheme rule refused something; the message says which rule and by how much."""
+
+
+def quantize(value: Decimal) -> Decimal:
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+# Periods -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str  # "2026" (calendar year) or "2025-26" (school year)
+    start: date
+    end: date
+
+
+def period_of(scheme: str, day: date) -> Period:
+    if scheme == Scheme.VOV:
+        first = day.year if day.month >= 9 else day.year - 1
+        return Period(f"{first}-{(first + 1) % 100:02d}", date(first, 9, 1), date(first + 1, 8, 31))
+    return Period(str(day.year), date(day.year, 1, 1), date(day.year, 12, 31))
+
+
+def period_by_label(scheme: str, label: str) -> Period:
+    first = int(label[:4])
+    return period_of(scheme, date(first, 9, 1) if scheme == Scheme.VOV else date(first, 1, 1))
+
+
+def next_period(period: Period, scheme: str) -> Period:
+    return period_of(scheme, period.end + timedelta(days=1))
+
+
+# Parameters ----------------------------------------------------------------------------------
+
+
+def _rows(scheme: str, employer, day: date) -> list[SchemeParameter]:
+    query = (
+        select(SchemeParameter)
+        .where(SchemeParameter.scheme == scheme, SchemeParameter.country == (employer.country or "BE"))
+        .where(SchemeParameter.valid_from <= day)
+        .where(or_(SchemeParameter.valid_until.is_(None), SchemeParameter.valid_until >= day))
+        .where(or_(SchemeParameter.employer_id.is_(None), SchemeParameter.employer_id == employer.id))
+        .where(or_(SchemeParameter.region.is_(None), SchemeParameter.region == employer.region))
+    )
+    rows = list(db.session.scalars(query))
+    level = {"national": 0, "region": 1, "employer": 2}
+    return sorted(rows, key=lambda row: (level[row.level], row.valid_from, row.id))
+
+
+def values_on(scheme: str, employer, day: date) -> dict:
+    """National values, overlaid by the region's, then the employer's own; SchemeError if none apply."""
+    rows = _rows(scheme, employer, day)
+    if not any(row.employer_id is None for row in rows):
+        raise SchemeError(
+            _("No parameters of %(scheme)s apply to this employer on %(day)s.", scheme=scheme, day=day.isoformat())
+        )
+    merged: dict = {}
+    for row in rows:
+        merged.update(row.values)
+    return merged
+
+
+def applies_to(scheme: str, employer, day: date) -> bool:
+    try:
+        values_on(scheme, employer, day)
+    except SchemeError:
+        return False
+    return True
+
+
+def decimal_value(values: dict, key: str) -> Decimal:
+    return Decimal(str(values[key]))
+
+
+def install_defaults() -> int:
+    """Add the national and regional versions that are missing; returns how many were added."""
+    added = 0
+    for spec in DEFAULTS:
+        exists = db.session.scalar(
+            select(SchemeParameter.id).where(
+                SchemeParameter.scheme == spec["scheme"], SchemeParameter.country == spec["country"],
+                SchemeParameter.employer_id.is_(None), SchemeParameter.valid_from == spec["valid_from"],
+                SchemeParameter.region.is_(None) if spec["region"] is None
+                else SchemeParameter.region == spec["region"],
+            )
+        )
+        if exists is None:
+            db.session.add(SchemeParameter(**{**spec, "scheme": str(spec["scheme"])}))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def add_employer_version(*, actor, employer, scheme: str, valid_from: date, valid_until: date | None,
+                         values: dict, note: str | None) -> SchemeParameter:
+    """An employer's own values from a date on (a sector agreement, extra days). Closes the previous one."""
+    if valid_until and valid_until < valid_from:
+        raise SchemeError(_("The end date is before the start date."))
+    previous = db.session.scalars(
+        select(SchemeParameter).where(
+            SchemeParameter.scheme == scheme, SchemeParameter.employer_id == employer.id,
+            SchemeParameter.valid_from >= valid_from,
+        )
+    ).first()
+    if previous is not None:
+        raise SchemeError(_("A version of the employer's own values already starts on or after this date."))
+    current = db.session.scalars(
+        select(SchemeParameter).where(
+            SchemeParameter.scheme == scheme, SchemeParameter.employer_id == employer.id,
+            or_(SchemeParameter.valid_until.is_(None), SchemeParameter.valid_until >= valid_from),
+        )
+    ).all()
+    for row in current:
+        before = {"valid_until": row.valid_until.isoformat() if row.valid_until else None}
+        row.valid_until = valid_from - timedelta(days=1)
+        record("scheme_parameter.closed", actor=actor, employer_id=employer.id, obj=row, before=before,
+               after={"valid_until": row.valid_until.isoformat()})
+    row = SchemeParameter(
+        scheme=scheme, country=employer.country or "BE", region=None, employer_id=employer.id,
+        valid_from=valid_from, valid_until=valid_until, values=values, note=note, created_by_id=actor.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record("scheme_parameter.created", actor=actor, employer_id=employer.id, obj=row,
+           after={"scheme": scheme, "valid_from": valid_from.isoformat(),
+                  "valid_until": valid_until.isoformat() if valid_until else None, "values": values})
+    return row
+
+
+# Leave types ---------------------------------------------------------------------------------
+
+
+def default_leave_types(employer) -> list[dict]:
+    flemish = applies_to(Scheme.VOV, employer, date.today())
+    hours_scheme = Scheme.VOV if flemish else Scheme.TRAINING_RIGHT
+    return [
+        {"kind": LeaveKind.TRAINING, "scheme": hours_scheme, "needs_training": True},
+        {"kind": LeaveKind.CAREER_GUIDANCE, "scheme": Scheme.TRAINING_RIGHT, "needs_training": False},
+        {"kind": LeaveKind.EVC, "scheme": hours_scheme, "needs_training": False},
+    ]
+
+
+def leave_types(employer, *, active_only: bool = True) -> list[LeaveType]:
+    """The employer's leave types, created with sensible defaults the first time they are asked for."""
+    types = list(db.session.scalars(select(LeaveType).where(LeaveType.employer_id == employer.id)))
+    if not types:
+        for spec in default_leave_types(employer):
+            db.session.add(LeaveType(employer_id=employer.id, **{**spec, "kind": str(spec["kind"]),
+                                                                   "scheme": str(spec["scheme"])}))
+        db.session.flush()
+        types = list(db.session.scalars(select(LeaveType).where(LeaveType.employer_id == employer.id)))
+    order = [kind.value for kind in LeaveKind]
+    types.sort(key=lambda t: order.index(t.kind) if t.kind in order else 99)
+    return [t for t in types if t.active] if active_only else types
+
+
+# The federal training right ------------------------------------------------------------------
+
+
+def months_employed(employee, period: Period) -> int:
+    """Months of the period with a contract; the month of starting (and of leaving) counts in full."""
+    start = max(employee.contract_start, period.start)
+    end = min(employee.contract_end or period.end, period.end)
+    if end < start:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def days_per_fte(values: dict, average_fte: Decimal) -> Decimal:
+    for lowest, days in values["days_by_headcount"]:
+        if average_fte >= Decimal(lowest):
+            return Decimal(days)
+    return Decimal("0")
+
+
+def pro_rata(days: Decimal, employment_pct: Decimal, months: int) -> Decimal:
+    """days × employment % × months ÷ 12, to two decimals: 5 × 80 % × 10/12 = 3.33."""
+    return quantize(days * Decimal(employment_pct) / 100 * months / 12)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    source: str  # "legal" | "employer_extra" | "vov"
+    amount: Decimal
+    explanation: str
+
+
+def training_right_allocations(employee, employer, period: Period) -> list[Allocation]:
+    values = values_on(Scheme.TRAINING_RIGHT, employer, period.start)
+    months = months_employed(employee, period)
+    legal_days = days_per_fte(values, Decimal(employer.average_fte or 0))
+    extra_days = decimal_value(values, "employer_extra_days_per_fte")
+    pct = Decimal(employee.employment_pct)
+    allocations = [
+        Allocation("legal", pro_rata(legal_days, pct, months),
+                   f"{legal_days} d × {pct:g} % × {months}/12"),
+    ]
+    if extra_days > 0:
+        allocations.append(Allocation("employer_extra", pro_rata(extra_days, pct, months),
+                                      f"{extra_days} d × {pct:g} % × {months}/12"))
+    return allocations
+
+
+# Flemish training leave (VOV) ----------------------------------------------------------------
+
+
+def vov_allocations(employee, employer, period: Period) -> list[Allocation]:
+    """125 h × employment % for the school year (the regime of the reference month: March before)."""
+    values = values_on(Scheme.VOV, employer, period.start)
+    full = decimal_value(values, "hours_full_time")
+    pct = Decimal(employee.employment_pct)
+    if months_employed(employee, period) == 0:
+        return [Allocation("vov", Decimal("0.00"), "no contract in this school year")]
+    return [Allocation("vov", quantize(full * pct / 100), f"{full} h × {pct:g} %")]
+
+
+def allocations_for(scheme: str, employee, employer, period: Period) -> list[Allocation]:
+    if scheme == Scheme.VOV:
+        return vov_allocations(employee, employer, period)
+    return training_right_allocations(employee, employer, period)
+
+
+def vov_conditions(employee, employer, training, day: date) -> list[str]:
+    """The VOV conditions this request does not meet (empty: all met)."""
+    values = values_on(Scheme.VOV, employer, day)
+    problems = []
+    if Decimal(employee.employment_pct) < decimal_value(values, "min_employment_pct"):
+        problems.append(_("Flemish training leave needs a work regime of at least %(pct)s %%.",
+                          pct=values["min_employment_pct"]))
+    if Decimal(employee.hours_per_week) < decimal_value(values, "min_hours_per_week"):
+        problems.append(_("Flemish training leave needs at least %(hours)s hours of work a week.",
+                          hours=values["min_hours_per_week"]))
+    if training is not None:
+        if not training.from_registry or not training.eligible_paid_leave:
+            problems.append(_("This training is not in the Flemish training database for paid training leave."))
+        long_enough = Decimal(training.hours or 0) >= decimal_value(values, "min_contact_hours") or (
+            training.study_points is not None
+            and Decimal(training.study_points) >= decimal_value(values, "min_study_points")
+        )
+        if not long_enough:
+            problems.append(_("The training must have at least %(hours)s contact hours or %(points)s study points.",
+                              hours=values["min_contact_hours"], points=values["min_study_points"]))
+    return problems
+
+
+def vov_window(employer, training, day: date) -> tuple[date, date] | None:
+    """Leave may be taken from the day before the course starts until two days after it ends."""
+    start = training.starts_on or training.valid_from
+    end = training.ends_on or training.valid_until
+    if start is None or end is None:
+        return None
+    values = values_on(Scheme.VOV, employer, day)
+    return (start - timedelta(days=int(values["window_days_before"])),
+            end + timedelta(days=int(values["window_days_after"])))
+
+
+def counted_vov_hours(values: dict, *, attended: Decimal, exams: int, evc_competences: int) -> Decimal:
+    """Hours attended; 8 h per exam; 16 h per competence for recognition of prior learning."""
+    return quantize(
+        attended
+        + exams * decimal_value(values, "hours_per_exam")
+        + evc_competences * decimal_value(values, "hours_per_evc_competence")
+    )
+
+
+def refund_rate(employer, day: date) -> Decimal:
+    return decimal_value(values_on(Scheme.VOV, employer, day), "refund_per_hour")
