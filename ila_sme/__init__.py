@@ -91,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from ila_sme.accounts.cli import users_cli
     from ila_sme.demo.cli import demo_cli
+    from ila_sme.leave.cli import leave_cli
+    from ila_sme.schemes.cli import schemes_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
+    for group in (users_cli, demo_cli, leave_cli, schemes_cli):
+        app.cli.add_command(group)

@@ -31,6 +31,8 @@ def send_after_commit(to: str, subject: str, body: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_pending_mail(session):
+    if session.in_nested_transaction():  # a SAVEPOINT released: the real commit is still to come
+        return
     for to, subject, body in session.info.pop(PENDING_MAIL, []):
         try:
             send_mail(to, subject, body)
@@ -40,6 +42,8 @@ def _send_pending_mail(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_mail(session):
+    if session.in_nested_transaction():  # only a SAVEPOINT rolled back: the mail of the rest stands
+        return
     session.info.pop(PENDING_MAIL, None)
 
 

@@ -76,7 +76,6 @@ def init_app(app) -> None:
     app.jinja_env.globals["get_flashed_messages"] = get_flashed_messages
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["size_band_label"] = lambda band: SIZE_BAND_LABELS.get(band, band)
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions  # TEMPORARY scaffold
     app.jinja_env.globals["scheme_label"] = lambda scheme: SCHEME_LABELS.get(scheme, scheme)
 
     @app.context_processor

@@ -64,3 +64,43 @@ def employee(employer_obj: Employer, **fields) -> EmployeeRecord:
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def training(employer_obj: Employer | None = None, **fields):
+    """A training: a registry one (employer None, eligible for paid leave) or an employer's own."""
+    from ila_sme.trainings.models import Training
+
+    n = next(_sequence)
+    values = {
+        "employer_id": employer_obj.id if employer_obj else None,
+        "registry_id": None if employer_obj else f"ODB-{100000 + n}",
+        "title": f"Training {n}",
+        "provider_name": "Syntra",
+        "hours": Decimal("40"),
+        "eligible_paid_leave": employer_obj is None,
+        "eligible_ila": employer_obj is None,
+        "valid_from": date(2020, 1, 1),
+    }
+    values.update(fields)
+    obj = Training(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def leave_request(employee_obj: EmployeeRecord, requested_by: User, **fields):
+    """A pending leave request row as it is stored (use leave.services.submit to test the rules)."""
+    from ila_sme.leave.models import LeaveRequest
+    from ila_sme.schemes.services import leave_types
+
+    leave_type = next(t for t in leave_types(employee_obj.employer) if t.kind == "career_guidance")
+    values = {
+        "employer_id": employee_obj.employer_id, "employee_id": employee_obj.id, "leave_type_id": leave_type.id,
+        "scheme": leave_type.scheme, "period": "2026", "start_date": date(2026, 3, 2), "end_date": date(2026, 3, 2),
+        "amount": Decimal("1"), "requested_by_id": requested_by.id,
+    }
+    values.update(fields)
+    obj = LeaveRequest(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -1,7 +1,13 @@
-"""The foundation's commands: demo seed (idempotent) and users create-admin."""
+"""The foundation's commands: demo seed (idempotent, with trainings and a year of leave history) and
+users create-admin."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
 from sqlalchemy import func, select
 
 from ila_sme.accounts.models import User
@@ -9,7 +15,12 @@ from ila_sme.accounts.services import authenticate
 from ila_sme.audit.models import AuditEvent
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
+from ila_sme.leave import queries
+from ila_sme.leave.models import LeaveRequest, LedgerEntry
+from ila_sme.notifications.models import Notification
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.schemes.models import SchemeParameter
+from ila_sme.trainings.models import Training
 
 
 def _counts():
@@ -58,3 +69,74 @@ def test_create_admin_refuses_bad_input(app):
                                   "--password", "a long password", "--employer", "0403170701"])
     assert no_name.exit_code != 0 and "--employer-name" in no_name.output
     assert _counts()[:3] == [0, 0, 0]
+
+
+# The demo's trainings and year of leave history ------------------------------------------------
+
+def _leave_counts():
+    return [db.session.scalar(select(func.count()).select_from(model))
+            for model in (LeaveRequest, LedgerEntry, Training, SchemeParameter, Notification, AuditEvent)]
+
+
+def _negative_balances():
+    sums = db.session.execute(
+        select(LedgerEntry.employee_id, LedgerEntry.scheme, LedgerEntry.period, func.sum(LedgerEntry.amount))
+        .group_by(LedgerEntry.employee_id, LedgerEntry.scheme, LedgerEntry.period)
+    ).all()
+    assert sums, "the seed made no ledger rows"
+    return [row for row in sums if row[3] < 0]
+
+
+def test_demo_seed_builds_trainings_and_a_year_of_leave_history(app, outbox):
+    app.config["TODAY"] = date(2026, 11, 27)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    counts = _leave_counts()
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert _leave_counts() == counts, "a second run adds nothing"
+    assert re.search(r"^31 leave requests exist \(approved \d+, cancellation_requested 1, cancelled 1, "
+                     r"pending \d+, rejected \d+, withdrawn 1\)", first.output, re.MULTILINE), first.output
+    assert _negative_balances() == []
+    kinds = set(db.session.scalars(select(LedgerEntry.kind).distinct()))
+    assert kinds >= {"allocation", "reservation", "release", "consumption", "restoration", "carry_over", "expiry"}
+
+    requests = db.session.scalars(select(LeaveRequest)).all()
+    statuses = [r.status for r in requests]
+    assert statuses.count("pending") >= 3 and statuses.count("approved") >= 10
+    assert all(r.decision_reason for r in requests if r.status == "rejected")
+    for employer in db.session.scalars(select(Employer)).all():
+        mine = [r for r in requests if r.employer_id == employer.id]
+        assert {r.scheme for r in mine} == {"vov", "training_right"}, employer.name
+        assert {r.leave_type.kind for r in mine} >= {"training", "career_guidance"}
+        pending_now = [r for r in mine if r.status == "pending"]
+        assert all(r.start_date > date(2026, 11, 27) for r in pending_now), "pending requests lie ahead"
+    vov = [r for r in requests if r.scheme == "vov"]
+    assert all(r.employee.employment_pct >= 80 and r.training.eligible_paid_leave for r in vov if r.training)
+    tom = db.session.scalar(select(User).where(User.email == "tom@bakkerij-vandamme.be"))
+    bakery = db.session.scalar(select(Employer).where(Employer.name.like("Bakkerij%")))
+    assert len(queries.decidable_requests(tom, bakery, date(2026, 11, 27))) >= 3, "the manager's inbox has work"
+    assert outbox() == [], "the history's mails are not sent"
+
+    registry = db.session.scalars(select(Training).where(Training.employer_id.is_(None))).all()
+    assert 28 <= len(registry) <= 32
+    assert all(re.fullmatch(r"ODB-1\d{5}", t.registry_id) for t in registry)
+    assert all(Decimal("16") <= t.hours <= Decimal("120") for t in registry)
+    assert {t.language for t in registry} == {"nl", "fr", "en"}
+    assert sum(t.withdrawn for t in registry) == 2
+    assert any(t.study_points for t in registry) and any(not t.eligible_paid_leave for t in registry)
+    titles = {t.title for t in registry}
+    assert {"Boekhouden voor KMO's", "Voedselveiligheid en HACCP", "Excel gevorderd", "Communication client",
+            "Leadership for team leads", "Elektrische installaties: AREI-update",
+            "Bakkerij: zuurdesem en lange rijs"} <= titles
+
+
+@pytest.mark.parametrize("today", ["2026-12-31", "2027-01-01", "2027-08-31", "2027-09-01", "2028-02-29"])
+def test_demo_seed_history_holds_on_any_day(app, today):
+    """Dates come from today: on the edges of calendar and school years nothing is refused or negative."""
+    app.config["TODAY"] = date.fromisoformat(today)
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "31 leave requests exist" in result.output
+    assert _negative_balances() == []

@@ -25,7 +25,9 @@ def _row_counts() -> dict[str, int]:
 def admin(app):
     employer = factories.employer("Bakkerij")
     user = factories.user("admin@example.be", roles={employer: ["admin", "manager", "employee"]})
-    factories.employee(employer, email="e@example.be")
+    employee = factories.employee(employer, email="e@example.be", user_id=user.id)
+    factories.training(employer)
+    factories.leave_request(employee, user)
     db.session.add(Invitation(employer_id=employer.id, email="x@example.be", name="X", role="employee",
                               invited_by_id=user.id))
     db.session.commit()

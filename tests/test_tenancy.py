@@ -19,9 +19,11 @@ ROLES = ["employee", "manager", "accountant", "admin"]
 
 def _seed_one_of_each(employer, inviter):
     """One object of every registered model for ``employer``."""
-    employee = factories.employee(employer)
+    employee = factories.employee(employer, user_id=inviter.id)
     db.session.add(Invitation(employer_id=employer.id, email=f"inv{employer.id}@example.be", name="Invitee",
                               role="employee", invited_by_id=inviter.id))
+    factories.training(employer)
+    factories.leave_request(employee, inviter)
     db.session.flush()
     return employee
 

@@ -15,7 +15,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.mail import send_after_commit, send_mail
 
-_DUMMY_USER = User(email="nobody@invalid", name="")
+_DUMMY_HASH: dict[str, str] = {}
 
 
 class AccountError(Exception):
@@ -33,10 +33,12 @@ def find_user(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The user, or None. Unknown e-mail and wrong password take the same time and answer."""
     user = find_user(email)
-    if user is None:
-        if not _DUMMY_USER.password_hash:
-            _DUMMY_USER.set_password("dummy password for constant-time refusals")
-        _DUMMY_USER.check_password(password)
+    if user is None:  # spend the same time as a wrong password would
+        dummy = User(email="nobody@invalid", name="", password_hash=_DUMMY_HASH.get("hash"))
+        if dummy.password_hash is None:
+            dummy.set_password("dummy password for constant-time refusals")
+            _DUMMY_HASH["hash"] = dummy.password_hash
+        dummy.check_password(password)
         return None
     if not user.check_password(password) or not user.is_active:
         return None

@@ -2,6 +2,188 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ila_sme import dates, permissions
+from ila_sme.approvals.forms import BulkApproveForm, DecideForm, RejectForm
+from ila_sme.extensions import db
+from ila_sme.leave import ledger, queries, services
+from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.models import LeaveRequest, RequestStatus
+from ila_sme.tenancy import current_employer, get_or_404
+from ila_sme.web import render, wants_fragment
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
+
+RECENT = 10
+DECIDED = {"HX-Trigger": "leaveDecided"}
+
+
+@bp.before_request
+@login_required
+def _approvals_are_for_deciders():
+    permissions.require(permissions.can_view_approvals(current_user, current_employer()))
+
+
+# What the inbox shows ------------------------------------------------------------------------
+
+
+@dataclass
+class InboxRow:
+    request: LeaveRequest
+    balance: ledger.Balance  # the person's balance in the request's scheme and period
+    others_away: list[LeaveRequest]
+    reject_form: RejectForm
+
+
+def _rows(employer, requests: list[LeaveRequest], reject_forms: dict | None = None) -> list[InboxRow]:
+    """Balances in one query per scheme and period, colleagues away in one query for all rows."""
+    balances = {}
+    for scheme, period in {(r.scheme, r.period) for r in requests}:
+        ids = sorted({r.employee_id for r in requests if (r.scheme, r.period) == (scheme, period)})
+        balances[scheme, period] = ledger.balances_of_employees(ids, scheme, period)
+    away = queries.holding_between(employer, min(r.start_date for r in requests),
+                                   max(r.end_date for r in requests)) if requests else []
+    forms = reject_forms or {}
+    return [
+        InboxRow(
+            request=r, balance=balances[r.scheme, r.period][r.employee_id],
+            others_away=[o for o in away if o.employee_id != r.employee_id and o.overlaps(r.start_date, r.end_date)],
+            reject_form=forms.get(r.id) or RejectForm(formdata=None),
+        )
+        for r in requests
+    ]
+
+
+def _recently_decided(employer) -> list[LeaveRequest]:
+    return list(db.session.scalars(
+        select(LeaveRequest)
+        .where(LeaveRequest.employer_id == employer.id,
+               or_(LeaveRequest.decided_by_id == current_user.id, LeaveRequest.first_decided_by_id == current_user.id),
+               LeaveRequest.status.notin_([RequestStatus.PENDING, RequestStatus.CANCELLATION_REQUESTED]))
+        .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.leave_type))
+        .order_by(LeaveRequest.updated_at.desc(), LeaveRequest.id.desc())
+        .limit(RECENT)
+    ))
+
+
+def _inbox(reject_forms: dict | None = None) -> dict:
+    employer = current_employer()
+    return {
+        "rows": _rows(employer, queries.decidable_requests(current_user, employer, dates.today()), reject_forms),
+        "recent": _recently_decided(employer),
+        "decide_form": DecideForm(formdata=None),
+        "bulk_form": BulkApproveForm(formdata=None),
+    }
+
+
+def _row(leave_request: LeaveRequest, reject_form: RejectForm | None = None) -> str:
+    """One row as it now is: with its buttons while the user may decide, else with its status."""
+    if services.may_decide(current_user, leave_request, dates.today()):
+        row = _rows(current_employer(), [leave_request], {leave_request.id: reject_form})[0]
+        return render("approvals/inbox.html", "pending", row=row, decide_form=DecideForm(formdata=None))
+    return render("approvals/inbox.html", "settled", leave_request=leave_request,
+                  recent=_recently_decided(current_employer()))
+
+
+def _decided(leave_request: LeaveRequest):
+    flash(_("%(name)s: %(status)s.", name=leave_request.employee.full_name, status=leave_request.status_label),
+          "success")
+    if not wants_fragment():
+        return redirect(url_for("approvals.inbox"))
+    return _row(leave_request), 200, DECIDED
+
+
+def _refused(leave_request: LeaveRequest, message: str, *, status: int = 409, reject_form=None):
+    """Nothing changed: say why, and show the row as it now is."""
+    db.session.rollback()
+    flash(message, "error")
+    if wants_fragment():
+        return _row(leave_request, reject_form), status
+    if reject_form is not None:  # a form redisplay: the error stands beside the field
+        return render("approvals/inbox.html", **_inbox({leave_request.id: reject_form}))
+    return redirect(url_for("approvals.inbox"))
+
+
+# Screens -------------------------------------------------------------------------------------
+
+
+@bp.get("")
+def inbox():
+    return render("approvals/inbox.html", "inbox", **_inbox())
+
+
+@bp.post("/<int:request_id>/approve")
+def approve(request_id: int):
+    leave_request = get_or_404(LeaveRequest, request_id)
+    try:
+        services.approve(actor=current_user, request=leave_request, today=dates.today())
+    except LeaveError as error:
+        return _refused(leave_request, str(error))
+    db.session.commit()
+    return _decided(leave_request)
+
+
+@bp.post("/<int:request_id>/reject")
+def reject(request_id: int):
+    leave_request = get_or_404(LeaveRequest, request_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _refused(leave_request, " ".join(map(str, form.reason.errors)), status=422, reject_form=form)
+    try:
+        services.reject(actor=current_user, request=leave_request, reason=form.reason.data, today=dates.today())
+    except LeaveError as error:
+        return _refused(leave_request, str(error))
+    db.session.commit()
+    return _decided(leave_request)
+
+
+@bp.post("/bulk-approve")
+def bulk_approve():
+    form = BulkApproveForm()
+    approved, refusals = 0, []
+    if not form.validate_on_submit() or not form.request_ids.data:
+        flash(_("Select at least one request to approve."), "error")
+    else:
+        for request_id in dict.fromkeys(form.request_ids.data):
+            try:  # each request in its own transaction: one refusal does not undo the others
+                _approve_one(request_id)
+            except LeaveError as error:
+                db.session.rollback()
+                refusals.append(str(error))
+            else:
+                db.session.commit()
+                approved += 1
+        _flash_summary(approved, refusals)
+    if not wants_fragment():
+        return redirect(url_for("approvals.inbox"))
+    return render("approvals/inbox.html", "inbox", **_inbox()), 200, DECIDED if approved else {}
+
+
+def _approve_one(request_id: int) -> None:
+    leave_request = db.session.get(LeaveRequest, request_id)
+    if leave_request is None or leave_request.employer_id != current_employer().id:
+        raise LeaveError(_("Request %(id)s does not exist.", id=request_id))
+    who = f"{leave_request.employee.full_name} ({format_date(leave_request.start_date)})"
+    try:
+        if leave_request.status == RequestStatus.CANCELLATION_REQUESTED:  # "approve selected" never cancels
+            raise LeaveError(_("A cancellation is decided on its own row."))
+        services.approve(actor=current_user, request=leave_request, today=dates.today())
+    except LeaveError as error:
+        raise LeaveError(_("%(who)s: %(reason)s", who=who, reason=str(error))) from error
+
+
+def _flash_summary(approved: int, refusals: list[str]) -> None:
+    done = ngettext("%(num)s request approved.", "%(num)s requests approved.", approved)
+    if not refusals:
+        flash(done, "success")
+        return
+    flash(done + " " + ngettext("%(num)s could not be: %(reasons)s", "%(num)s could not be: %(reasons)s",
+                                len(refusals), reasons=" ".join(refusals)), "error")

@@ -1,102 +1,57 @@
-"""``flask --app app demo seed``: a realistic Flemish bakery, an installer and their accountant.
+"""``flask --app app demo seed``: a realistic Flemish bakery, an installer and their accountant,
+the training registry, and a year of training-leave history built through the real services.
 
-Idempotent: every object is looked up by its natural key first, so a second run adds nothing.
+Idempotent: every object is looked up by its natural key first (the history: once per employer),
+so a second run adds nothing. Dates are relative to ``dates.today()`` so every screen has a past
+and a near future to show.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import find_user
 from ila_sme.audit.services import record
+from ila_sme.demo.data import (
+    DEMO_PASSWORD,
+    EMPLOYERS,
+    EVC_COMPETENCES,
+    HISTORY,
+    OWN_VERSIONS,
+    STAFF,
+    TRAININGS,
+    USERS,
+)
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz as insz
-from ila_sme.identifiers import make_kbo as kbo
+from ila_sme.leave import jobs, services
+from ila_sme.leave.models import LeaveRequest, LedgerEntry
+from ila_sme.mail import PENDING_MAIL
+from ila_sme.money import to_cents
+from ila_sme.notifications.models import Notification
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import Scheme, SchemeParameter
+from ila_sme.trainings.models import Training
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
-
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
-
-
-EMPLOYERS = [
-    {
-        "key": "bakery", "serials": 100, "name": "Bakkerij Van Damme BV", "enterprise_number": kbo(7123456),
-        "region": "flanders", "average_fte": Decimal("11.60"), "joint_committee": "118.03", "default_language": "nl",
-    },
-    {
-        "key": "installer", "serials": 300, "name": "Peeters Installaties NV", "enterprise_number": kbo(8234567),
-        "region": "flanders", "average_fte": Decimal("6.80"), "joint_committee": "149.01", "default_language": "nl",
-    },
-]
-
-USERS = [
-    # email, name, language, [(employer key, role)]
-    ("els@bakkerij-vandamme.be", "Els Van Damme", "nl", [("bakery", "admin"), ("bakery", "manager")]),
-    ("tom@bakkerij-vandamme.be", "Tom Claes", "nl", [("bakery", "manager"), ("bakery", "employee")]),
-    ("sarah@bakkerij-vandamme.be", "Sarah Janssens", "nl", [("bakery", "employee")]),
-    ("koen@boekhouding-maes.be", "Koen Maes", "nl", [("bakery", "accountant"), ("installer", "accountant")]),
-    ("jan@peeters-installaties.be", "Jan Peeters", "nl", [("installer", "admin"), ("installer", "manager")]),
-    ("lucas@peeters-installaties.be", "Lucas Wouters", "fr", [("installer", "employee")]),
-]
-
-# first, last, email (login if in USERS), born, pct, hours, start, end, team, approver email
-STAFF = {
-    "bakery": [
-        ("Tom", "Claes", "tom@bakkerij-vandamme.be", date(1984, 3, 12), 100, 38, date(2015, 9, 1), None,
-         "Productie", "els@bakkerij-vandamme.be"),
-        ("Sarah", "Janssens", "sarah@bakkerij-vandamme.be", date(1996, 7, 30), 80, "30.4", date(2021, 2, 1), None,
-         "Winkel", "tom@bakkerij-vandamme.be"),
-        ("Mehmet", "Yilmaz", "mehmet.yilmaz@example.be", date(1990, 11, 2), 100, 38, date(2018, 4, 16), None,
-         "Productie", "tom@bakkerij-vandamme.be"),
-        ("Lotte", "Peeters", None, date(2001, 5, 21), 50, 19, date(2023, 9, 1), None, "Winkel",
-         "tom@bakkerij-vandamme.be"),
-        ("Bram", "De Smet", "bram.desmet@example.be", date(1978, 1, 9), 100, 38, date(2009, 1, 5), None,
-         "Productie", "tom@bakkerij-vandamme.be"),
-        ("Fatima", "El Amrani", None, date(1993, 8, 14), 80, "30.4", date(2020, 6, 1), None, "Winkel",
-         "tom@bakkerij-vandamme.be"),
-        ("Wim", "Verbeke", None, date(1969, 12, 3), 100, 38, date(2001, 3, 1), None, "Levering",
-         "els@bakkerij-vandamme.be"),
-        ("Nina", "Goossens", "nina.goossens@example.be", date(2003, 2, 27), 100, 38, date(2025, 9, 1),
-         date(2026, 8, 31), "Productie", "tom@bakkerij-vandamme.be"),
-        ("Jonas", "Willems", None, date(1988, 10, 19), 60, "22.8", date(2019, 10, 1), None, "Winkel",
-         "tom@bakkerij-vandamme.be"),
-        ("An", "Mertens", None, date(1975, 6, 6), 100, 38, date(2012, 5, 1), None, "Administratie",
-         "els@bakkerij-vandamme.be"),
-        ("Kevin", "Dubois", None, date(1998, 4, 1), 100, 38, date(2024, 1, 8), None, "Productie",
-         "tom@bakkerij-vandamme.be"),
-        ("Elif", "Kaya", None, date(2000, 9, 9), 80, "30.4", date(2022, 3, 1), None, "Winkel",
-         "tom@bakkerij-vandamme.be"),
-    ],
-    "installer": [
-        ("Lucas", "Wouters", "lucas@peeters-installaties.be", date(1994, 1, 23), 100, 40, date(2017, 8, 1), None,
-         "Elektriciteit", "jan@peeters-installaties.be"),
-        ("Ruben", "Hermans", None, date(1986, 7, 4), 100, 40, date(2012, 2, 1), None, "Sanitair",
-         "jan@peeters-installaties.be"),
-        ("Sofie", "Lambert", None, date(1991, 3, 18), 80, 32, date(2019, 9, 2), None, "Kantoor",
-         "jan@peeters-installaties.be"),
-        ("Dries", "Jacobs", None, date(2002, 12, 12), 100, 40, date(2024, 9, 1), None, "Elektriciteit",
-         "jan@peeters-installaties.be"),
-        ("Hanne", "Maes", None, date(1980, 5, 30), 50, 20, date(2016, 1, 4), None, "Kantoor",
-         "jan@peeters-installaties.be"),
-        ("Yusuf", "Demir", None, date(1997, 10, 7), 100, 40, date(2021, 5, 3), None, "Sanitair",
-         "jan@peeters-installaties.be"),
-    ],
-}
 
 
 @demo_cli.command("seed")
 def seed():
-    """Create the demo employers, users and staff (idempotent) and print the logins."""
+    """Create the demo employers, users, staff, trainings and leave history (idempotent); print the logins."""
+    today = dates.today()
+    schemes.install_defaults()
     employers = {spec["key"]: _employer(spec) for spec in EMPLOYERS}
-    users = {email: _user(email, name, language) for email, name, language, _roles in USERS}
+    users = _users()
     for email, _name, _language, roles in USERS:
         for key, role in roles:
             _membership(users[email], employers[key], role)
@@ -104,11 +59,21 @@ def seed():
     for key, staff in STAFF.items():
         for serial, row in enumerate(staff, start=serials[key]):
             _employee(employers[key], serial, row, users)
+    trainings = {spec[0]: _training(spec, today) for spec in TRAININGS}
+    for key, employer in employers.items():
+        _own_version(employer, users, key, today)
+        schemes.leave_types(employer)
+        if not _has_history(employer):
+            jobs.allocate_for(employer, today - timedelta(days=365))  # last year's entitlements
+            _history(employer, key, users, trainings, today)
+            jobs.close_for(employer, today)  # carry-over and expiry into this year's balances
+        jobs.allocate_for(employer, today)
     db.session.commit()
     click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000 with password " + DEMO_PASSWORD)
     for email, name, _language, roles in USERS:
         described = ", ".join(f"{role} at {employers[key].name}" for key, role in roles)
         click.echo(f"  {email:32} {name:16} {described}")
+    click.echo(_summary())
 
 
 def _employer(spec: dict) -> Employer:
@@ -121,14 +86,21 @@ def _employer(spec: dict) -> Employer:
     return employer
 
 
-def _user(email: str, name: str, language: str) -> User:
-    user = find_user(email)
-    if user is None:
-        user = User(email=email, name=name, language=language)
-        user.set_password(DEMO_PASSWORD)
-        db.session.add(user)
-        db.session.flush()
-    return user
+def _users() -> dict[str, User]:
+    """The demo logins. They share one password, so one (slow) hash serves them all: the seed stays fast."""
+    users, password_hash = {}, None
+    for email, name, language, _roles in USERS:
+        user = find_user(email)
+        if user is None:
+            user = User(email=email, name=name, language=language)
+            if password_hash is None:
+                user.set_password(DEMO_PASSWORD)
+                password_hash = user.password_hash
+            user.password_hash = password_hash
+            db.session.add(user)
+            db.session.flush()
+        users[email] = user
+    return users
 
 
 def _membership(user: User, employer: Employer, role: str) -> None:
@@ -145,9 +117,10 @@ def _employee(employer: Employer, serial: int, row: tuple, users: dict[str, User
             EmployeeRecord.employer_id == employer.id, EmployeeRecord.national_number == number
         )
     )
-    if exists is not None:
-        return
     login = users.get(email) if email else None
+    if exists is not None:
+        _link_login(exists, login)
+        return
     employee = EmployeeRecord(
         employer_id=employer.id, user_id=login.id if login else None, first_name=first, last_name=last,
         email=email, national_number=number, team=team, employment_pct=Decimal(str(pct)),
@@ -157,3 +130,148 @@ def _employee(employer: Employer, serial: int, row: tuple, users: dict[str, User
     db.session.add(employee)
     db.session.flush()
     record("employee.created", employer_id=employer.id, obj=employee, after=employee.audit_view())
+
+
+def _link_login(employee_id: int, login: User | None) -> None:
+    """A login added to the demo after the employee was first seeded."""
+    employee = db.session.get(EmployeeRecord, employee_id)
+    if login is not None and employee.user_id is None:
+        before = employee.audit_view()
+        employee.user_id = login.id
+        employee.email = employee.email or login.email
+        record("employee.updated", employer_id=employee.employer_id, obj=employee, before=before,
+               after=employee.audit_view())
+
+
+# Trainings, the employer's own values, the leave history ---------------------------------------
+
+
+def _monday_on_or_after(day: date) -> date:
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def _training(spec: tuple, today: date) -> Training:
+    (_key, registry_id, title, provider, language, delivery, hours, points, eqf, cost, ila, paid_leave, micro,
+     start, length, withdrawn) = spec
+    training = db.session.scalar(select(Training).where(Training.registry_id == registry_id))
+    if training is None:
+        starts_on = _monday_on_or_after(today + timedelta(days=start))
+        ends_on = starts_on + timedelta(days=max(length - 3, 0))
+        training = Training(
+            employer_id=None, registry_id=registry_id, title=title, provider_name=provider, language=language,
+            delivery=delivery, hours=Decimal(hours), study_points=Decimal(points) if points else None,
+            eqf_level=eqf, cost_cents=to_cents(Decimal(cost)), eligible_ila=ila, eligible_paid_leave=paid_leave,
+            leads_to_microcredential=micro, valid_from=starts_on - timedelta(days=120),
+            valid_until=ends_on + timedelta(days=90), starts_on=starts_on, ends_on=ends_on, withdrawn=withdrawn,
+        )
+        db.session.add(training)
+        db.session.flush()
+    return training
+
+
+def _own_version(employer: Employer, users: dict[str, User], key: str, today: date) -> None:
+    admin_email, extra_days, note = OWN_VERSIONS[key]
+    exists = db.session.scalar(select(SchemeParameter.id).where(
+        SchemeParameter.employer_id == employer.id, SchemeParameter.scheme == Scheme.TRAINING_RIGHT.value))
+    if exists is None:
+        schemes.add_employer_version(
+            actor=users[admin_email], employer=employer, scheme=Scheme.TRAINING_RIGHT,
+            valid_from=date(today.year - 1, 1, 1), valid_until=None,
+            values={"employer_extra_days_per_fte": extra_days}, note=note)
+
+
+def _has_history(employer: Employer) -> bool:
+    first = select(LeaveRequest.id).where(LeaveRequest.employer_id == employer.id).limit(1)
+    return db.session.scalar(first) is not None
+
+
+def _workdays_from(first: date, count: int) -> date:
+    day = first
+    while count > 1:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def _dates(scheme: str, first: date, workdays: int) -> tuple[date, date]:
+    """A weekday start, and an end inside the same period of the scheme (a request may not cross one)."""
+    start = first if first.weekday() < 5 else _monday_on_or_after(first)
+    end = _workdays_from(start, workdays)
+    if schemes.period_of(scheme, start) != schemes.period_of(scheme, end):
+        start = _monday_on_or_after(schemes.period_of(scheme, end).start)
+        end = _workdays_from(start, workdays)
+    return start, end
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+
+
+def _history(employer: Employer, key: str, users: dict[str, User], trainings: dict[str, Training],
+             today: date) -> None:
+    """Requests and decisions through the real services, each on its own past day."""
+    types = {leave_type.kind: leave_type for leave_type in schemes.leave_types(employer)}
+    for employer_key, email, kind, training_key, when, workdays, hours, outcome, reason in HISTORY:
+        if employer_key != key:
+            continue
+        employee = db.session.scalar(select(EmployeeRecord).where(
+            EmployeeRecord.employer_id == employer.id, EmployeeRecord.user_id == users[email].id))
+        leave_type, training = types[kind], trainings.get(training_key)
+        first = training.starts_on + timedelta(days=when) if training else today + timedelta(days=when)
+        start, end = _dates(leave_type.scheme, first, 1 if workdays == "half" else workdays)
+        data = services.RequestInput(
+            leave_type=leave_type, start_date=start, end_date=end, training=training,
+            start_half=workdays == "half", hours_per_day=Decimal(hours) if hours else None,
+            evc_competences=EVC_COMPETENCES if kind == "evc" else 0)
+        asked = min(start - timedelta(days=21), today - timedelta(days=2))
+        request = _on(asked, today, services.submit, actor=users[email], employee=employee, data=data)
+        request.created_at = _at(asked)
+        db.session.flush()
+        _decide(request, employee, outcome, reason, asked, today)
+
+
+def _decide(request: LeaveRequest, employee: EmployeeRecord, outcome: str, reason: str | None, asked: date,
+            today: date) -> None:
+    approver, decided = employee.approver, min(asked + timedelta(days=2), today - timedelta(days=1))
+    if outcome == "withdrawn":
+        services.withdraw(actor=employee.user, request=request)  # sends no mail
+    elif outcome == "rejected":
+        _on(decided, today, services.reject, actor=approver, request=request, reason=reason)
+        request.decided_at = _at(decided)
+    elif outcome != "pending":
+        _on(decided, today, services.approve, actor=approver, request=request)
+        request.decided_at = _at(decided)
+    if outcome in ("cancelled", "cancel_asked"):
+        asked_to_cancel = min(decided + timedelta(days=10), today - timedelta(days=1))
+        _on(asked_to_cancel, today, services.ask_cancellation, actor=employee.user, request=request, reason=reason)
+    if outcome == "cancelled":
+        _on(asked_to_cancel + timedelta(days=1), today, services.decide_cancellation, actor=approver,
+            request=request, accept=True)
+        request.decided_at = _at(asked_to_cancel + timedelta(days=1))
+    db.session.flush()
+
+
+def _on(day: date, today: date, service, **arguments):
+    """Call a leave service as on a past ``day``. Its mails are dropped at once (they would describe the
+    past, and a released SAVEPOINT would send them before the seed commits). Its in-app notifications
+    carry that day, and count as read when more than a week old (the badges show what is open)."""
+    result = service(**arguments, today=day)
+    db.session.info.pop(PENDING_MAIL, None)
+    for notification in [obj for obj in db.session.new if isinstance(obj, Notification)]:
+        notification.created_at = _at(day)
+        if day < today - timedelta(days=7):
+            notification.read_at = _at(day + timedelta(days=1))
+    db.session.flush()
+    return result
+
+
+def _summary() -> str:
+    statuses = dict(db.session.execute(
+        select(LeaveRequest.status, func.count()).group_by(LeaveRequest.status)).all())
+    total = sum(statuses.values())
+    details = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
+    ledger_rows = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+    registry = db.session.scalar(select(func.count()).select_from(Training).where(Training.employer_id.is_(None)))
+    return (f"{total} leave requests exist ({details}); {ledger_rows} ledger rows; "
+            f"{registry} registry trainings.")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ila_sme.audit.services import record
 from ila_sme.extensions import db
 from ila_sme.leave.models import EntryKind, LedgerEntry
 from ila_sme.schemes import services as schemes
@@ -159,5 +160,11 @@ def correct(*, actor, employee, scheme: str, period: str, amount: Decimal, reaso
     current = balance(employee.id, scheme, period).remaining
     if current + amount < 0:
         raise LeaveError(_("This correction would leave %(remaining)s, below zero.", remaining=current + amount))
-    return add(employee, scheme=scheme, period=period, kind=EntryKind.CORRECTION, amount=amount,
-               reason=reason.strip(), actor=actor)
+    if employee.user_id == actor.id:
+        raise LeaveError(_("Nobody corrects their own balance: ask another admin."))
+    entry = add(employee, scheme=scheme, period=period, kind=EntryKind.CORRECTION, amount=amount,
+                reason=reason.strip(), actor=actor)
+    record("leave.balance_corrected", actor=actor, employer_id=employee.employer_id, obj=entry,
+           after={"employee_id": employee.id, "scheme": scheme, "period": period, "amount": str(entry.amount),
+                  "reason": entry.reason})
+    return entry

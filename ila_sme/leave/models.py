@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
+from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training refers to it
 
 
 class EntryKind(StrEnum):

@@ -19,6 +19,7 @@ from ila_sme.extensions import db
 from ila_sme.leave import ledger
 from ila_sme.leave.ledger import LeaveError
 from ila_sme.leave.models import HOLDING_STATUSES, EntryKind, LeaveRequest, RequestStatus
+from ila_sme.leave.notices import approvers_of, tell_approvers, tell_employee, tell_second_step
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme, Unit
@@ -78,6 +79,20 @@ def _amount(data: RequestInput, employer, scheme: str) -> Decimal:
                                      evc_competences=data.evc_competences)
 
 
+def _half_days(start: date, end: date, start_half: bool, end_half: bool) -> tuple[int, int]:
+    """The first and last half day held (two per date: the morning, then the afternoon)."""
+    first = start.toordinal() * 2 + (1 if start_half else 0)
+    last = end.toordinal() * 2 + (0 if end_half else 1)
+    if last < first:  # one date ticked both ways: half a day, but which half is unknown: hold the date
+        return start.toordinal() * 2, end.toordinal() * 2 + 1
+    return first, last
+
+
+def _half_days_meet(one: tuple[int, int], other: tuple[int, int]) -> bool:
+    """A morning and an afternoon of the same date do not overlap."""
+    return one[0] <= other[1] and other[0] <= one[1]
+
+
 def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: Decimal, today: date) -> list[str]:
     problems = []
     leave_type, training = data.leave_type, data.training
@@ -110,14 +125,18 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
             problems.append(_("Give the hours per day of the training."))
     if amount <= 0:
         problems.append(_("These dates hold no working day."))
-    overlapping = db.session.scalars(
-        select(LeaveRequest).where(
-            LeaveRequest.employee_id == employee.id,
-            LeaveRequest.status.in_(HOLDING_STATUSES),
-            LeaveRequest.start_date <= data.end_date,
-            LeaveRequest.end_date >= data.start_date,
+    asked = _half_days(data.start_date, data.end_date, data.start_half, data.end_half)
+    overlapping = next((
+        other for other in db.session.scalars(
+            select(LeaveRequest).where(
+                LeaveRequest.employee_id == employee.id,
+                LeaveRequest.status.in_(HOLDING_STATUSES),
+                LeaveRequest.start_date <= data.end_date,
+                LeaveRequest.end_date >= data.start_date,
+            ).order_by(LeaveRequest.start_date, LeaveRequest.id)
         )
-    ).first()
+        if _half_days_meet(asked, _half_days(other.start_date, other.end_date, other.start_half, other.end_half))
+    ), None)
     if overlapping is not None:
         problems.append(_("You already have a request from %(first)s to %(last)s on these dates.",
                           first=overlapping.start_date.isoformat(), last=overlapping.end_date.isoformat()))
@@ -129,6 +148,9 @@ def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date)
     period's allocation (which is due anyway)."""
     scheme = data.leave_type.scheme
     period = schemes.period_of(scheme, data.start_date)
+    if data.leave_type.employer_id != employer.id or not data.leave_type.active:
+        return Preview(Decimal("0"), data.leave_type.unit, period, Decimal("0"),
+                       [_("This kind of leave is not offered by your employer.")])
     try:
         amount = _amount(data, employer, scheme)
         ledger.ensure_allocation(employee, employer, scheme, period)
@@ -169,19 +191,11 @@ def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) 
     ledger.add(employee, scheme=request.scheme, period=request.period, kind=EntryKind.RESERVATION,
                amount=-request.amount, request_id=request.id, actor=actor)
     record("leave.requested", actor=actor, employer_id=employer.id, obj=request, after=request.audit_view())
-    _tell_approvers(request, today)
+    tell_approvers(request, today)
     return request
 
 
 # Who decides ---------------------------------------------------------------------------------
-
-
-def approvers_of(employee: EmployeeRecord, today: date) -> set[int]:
-    """The approver, and the deputy while the deputy's range runs."""
-    ids = {employee.approver_id} if employee.approver_id else set()
-    if employee.deputy_active_on(today):
-        ids.add(employee.deputy_id)
-    return ids
 
 
 def _is_own(user, request: LeaveRequest) -> bool:
@@ -244,7 +258,7 @@ def approve(*, actor, request: LeaveRequest, today: date) -> LeaveRequest:
         _move(request, RequestStatus.PENDING, status=RequestStatus.SECOND_STEP, first_decided_by_id=actor.id)
         record("leave.first_approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,
                after=request.audit_view())
-        _tell_second_step(request)
+        tell_second_step(request)
         return request
     _move(request, request.status, status=RequestStatus.APPROVED, decided_by_id=actor.id, decided_at=utcnow(),
           first_decided_by_id=request.first_decided_by_id or actor.id)
@@ -255,7 +269,7 @@ def approve(*, actor, request: LeaveRequest, today: date) -> LeaveRequest:
                amount=-request.amount, request_id=request.id, actor=actor)
     record("leave.approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
-    _tell_employee(request, approved=True)
+    tell_employee(request, approved=True)
     return request
 
 
@@ -272,7 +286,7 @@ def reject(*, actor, request: LeaveRequest, reason: str, today: date) -> LeaveRe
                amount=request.amount, request_id=request.id, actor=actor, reason="rejected")
     record("leave.rejected", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
-    _tell_employee(request, approved=False)
+    tell_employee(request, approved=False)
     return request
 
 
@@ -301,13 +315,15 @@ def ask_cancellation(*, actor, request: LeaveRequest, reason: str, today: date) 
           decision_reason=(reason or "").strip() or None)
     record("leave.cancellation_requested", actor=actor, employer_id=request.employer_id, obj=request,
            before=before, after=request.audit_view())
-    _tell_approvers(request, today, cancellation=True)
+    tell_approvers(request, today, cancellation=True)
     return request
 
 
 def decide_cancellation(*, actor, request: LeaveRequest, accept: bool, today: date,
                         reason: str | None = None) -> LeaveRequest:
     _refuse_unless_allowed(actor, request, today)
+    if request.status in (RequestStatus.PENDING, RequestStatus.SECOND_STEP):
+        raise LeaveError(_("Nobody asked to cancel this request."))
     before = request.audit_view()
     if accept:
         _move(request, RequestStatus.CANCELLATION_REQUESTED, status=RequestStatus.CANCELLED,
@@ -321,82 +337,5 @@ def decide_cancellation(*, actor, request: LeaveRequest, accept: bool, today: da
               decision_reason=(reason or "").strip() or None)
         record("leave.cancellation_refused", actor=actor, employer_id=request.employer_id, obj=request,
                before=before, after=request.audit_view())
-    _tell_employee(request, approved=not accept, cancellation=True)
+    tell_employee(request, approved=not accept, cancellation=True)
     return request
-
-
-# Telling people ------------------------------------------------------------------------------
-
-
-def _link(request: LeaveRequest, endpoint: str) -> str:
-    from flask import url_for
-
-    try:
-        return url_for(endpoint, _external=True)
-    except RuntimeError:  # outside a request (a job): a relative link still works in the app
-        return url_for(endpoint)
-
-
-def _tell_approvers(request: LeaveRequest, today: date, cancellation: bool = False) -> None:
-    from ila_sme.accounts.models import User
-    from ila_sme.notifications.services import notify
-
-    link = _link(request, "approvals.inbox")
-    name = request.employee.full_name
-    for user_id in approvers_of(request.employee, today):
-        approver = db.session.get(User, user_id)
-        if approver is None:
-            continue
-        if cancellation:
-            subject = lambda: _("%(name)s asks to cancel approved training leave", name=name)  # noqa: E731
-        else:
-            subject = lambda: _("%(name)s asks for training leave", name=name)  # noqa: E731
-        notify(approver, request.employee.employer, subject=subject, link=link, body=lambda: _(
-            "%(name)s asks for %(amount)s from %(first)s to %(last)s.\n\nDecide here: %(link)s\n",
-            name=name, amount=request.amount, first=request.start_date.isoformat(),
-            last=request.end_date.isoformat(), link=link))
-
-
-def _tell_second_step(request: LeaveRequest) -> None:
-    from ila_sme.accounts.models import User
-    from ila_sme.employers.models import Membership
-    from ila_sme.notifications.services import notify
-
-    link = _link(request, "approvals.inbox")
-    users = db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.employer_id == request.employer_id, Membership.role == request.leave_type.second_step_role)
-    ).all()
-    for user in users:
-        if user.id in (request.first_decided_by_id, request.employee.user_id):
-            continue
-        notify(user, request.employee.employer, link=link,
-               subject=lambda: _("Training leave of %(name)s needs your approval",
-                                 name=request.employee.full_name),
-               body=lambda: _("The approver agreed; the second step is yours.\n\n%(link)s\n", link=link))
-
-
-def _tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = False) -> None:
-    from ila_sme.notifications.services import notify
-
-    user = request.employee.user
-    if user is None:
-        return
-    link = _link(request, "leave.my_requests")
-    first, last = request.start_date.isoformat(), request.end_date.isoformat()
-    if cancellation:
-        def subject():
-            return (_("The cancellation of your training leave was refused") if approved
-                    else _("Your training leave was cancelled"))
-    else:
-        def subject():
-            return _("Your training leave was approved") if approved else _("Your training leave was rejected")
-
-    def body():
-        text = _("Your request from %(first)s to %(last)s: %(status)s.", first=first, last=last,
-                 status=request.status_label)
-        if request.decision_reason:
-            text += "\n" + _("Reason: %(reason)s", reason=request.decision_reason)
-        return text + "\n\n" + link + "\n"
-
-    notify(user, request.employee.employer, subject=subject, body=body, link=link)

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from ila_sme.audit.services import record
+from ila_sme.audit.services import changes, record
 from ila_sme.extensions import db
 from ila_sme.schemes.defaults import DEFAULTS
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
@@ -115,6 +115,8 @@ def install_defaults() -> int:
 def add_employer_version(*, actor, employer, scheme: str, valid_from: date, valid_until: date | None,
                          values: dict, note: str | None) -> SchemeParameter:
     """An employer's own values from a date on (a sector agreement, extra days). Closes the previous one."""
+    if scheme != Scheme.TRAINING_RIGHT:
+        raise SchemeError(_("Only the training right takes an employer's own values; the others are set by law."))
     if valid_until and valid_until < valid_from:
         raise SchemeError(_("The end date is before the start date."))
     previous = db.session.scalars(
@@ -175,6 +177,23 @@ def leave_types(employer, *, active_only: bool = True) -> list[LeaveType]:
     return [t for t in types if t.active] if active_only else types
 
 
+def update_leave_type(*, actor, leave_type: LeaveType, data: dict) -> LeaveType:
+    """Which scheme a kind of leave draws from, whether it needs a training, its second step."""
+    before = _leave_type_view(leave_type)
+    for key in ("scheme", "needs_training", "second_step_role", "active"):
+        setattr(leave_type, key, data[key])
+    old, new = changes(before, _leave_type_view(leave_type))
+    if new:
+        record("leave_type.updated", actor=actor, employer_id=leave_type.employer_id, obj=leave_type,
+               before=old, after=new)
+    return leave_type
+
+
+def _leave_type_view(leave_type: LeaveType) -> dict:
+    return {"kind": leave_type.kind, "scheme": leave_type.scheme, "needs_training": leave_type.needs_training,
+            "second_step_role": leave_type.second_step_role, "active": leave_type.active}
+
+
 # The federal training right ------------------------------------------------------------------
 
 
@@ -214,11 +233,11 @@ def training_right_allocations(employee, employer, period: Period) -> list[Alloc
     pct = Decimal(employee.employment_pct)
     allocations = [
         Allocation("legal", pro_rata(legal_days, pct, months),
-                   f"{legal_days} d × {pct:g} % × {months}/12"),
+                   f"{legal_days} d × {pct.normalize():f} % × {months}/12"),
     ]
     if extra_days > 0:
         allocations.append(Allocation("employer_extra", pro_rata(extra_days, pct, months),
-                                      f"{extra_days} d × {pct:g} % × {months}/12"))
+                                      f"{extra_days} d × {pct.normalize():f} % × {months}/12"))
     return allocations
 
 
@@ -232,7 +251,7 @@ def vov_allocations(employee, employer, period: Period) -> list[Allocation]:
     pct = Decimal(employee.employment_pct)
     if months_employed(employee, period) == 0:
         return [Allocation("vov", Decimal("0.00"), "no contract in this school year")]
-    return [Allocation("vov", quantize(full * pct / 100), f"{full} h × {pct:g} %")]
+    return [Allocation("vov", quantize(full * pct / 100), f"{full} h × {pct.normalize():f} %")]
 
 
 def allocations_for(scheme: str, employee, employer, period: Period) -> list[Allocation]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from ila_sme import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
 from ila_sme.mail import outbox_messages
+from ila_sme.schemes.services import install_defaults
 from tests import factories
 from tests.browser._support import CHROMIUM_ARGS, CHROMIUM_PATH, TRANSLATIONS
 
@@ -140,8 +143,15 @@ STAFF = [  # first name, last name, team
 ]
 
 
+TODAY = date(2026, 3, 2)  # a Monday in school year 2025-26: the browser tests pin the app's date
+TRAINING_TITLE = "Boekhouden voor KMO's"
+
+
 def _seed() -> None:
+    install_defaults()
     employer = factories.employer(EMPLOYER_NAME, default_language="nl")
+    factories.training(title=TRAINING_TITLE, provider_name="Syntra Vlaanderen", hours=Decimal("40"),
+                       starts_on=date(2026, 3, 3), ends_on=date(2026, 3, 13), valid_until=date(2026, 8, 31))
     users = {role: factories.user(u.email, name=u.name, roles={employer: role}) for role, u in USERS.items()}
     for first, last, team in STAFF:
         factories.employee(employer, first_name=first, last_name=last, team=team, approver_id=users["manager"].id)
@@ -170,6 +180,7 @@ def live_server(tmp_path, monkeypatch, compiled_catalogs):
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_ENABLED=True,
         WTF_CSRF_ENABLED=True,
+        TODAY=TODAY,
     )
     app = create_app(config)
     with app.app_context():

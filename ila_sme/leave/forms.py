@@ -1,0 +1,125 @@
+"""Forms of the employee side of training leave. They check shape; the services check the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ila_sme.extensions import db
+from ila_sme.leave.services import RequestInput
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import SCHEME_LABELS
+from ila_sme.trainings.models import Training
+
+
+class RequestForm(FlaskForm):
+    """A leave request. ``for_employer`` fills the choices and resolves the ids to objects."""
+
+    leave_type_id = SelectField(_l("Kind of leave"), coerce=int, validators=[InputRequired()])
+    training_id = IntegerField(_l("Training"), validators=[Optional()])
+    start_date = DateField(_l("First day"), validators=[InputRequired()])
+    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    start_half = BooleanField(_l("First day: afternoon only"))
+    end_half = BooleanField(_l("Last day: morning only"))
+    hours_per_day = DecimalField(
+        _l("Training hours per day"), places=2, validators=[Optional(), NumberRange(min=0.5, max=24)],
+        description=_l("Flemish training leave counts hours: the contact hours of the training on each day."),
+    )
+    exams = IntegerField(
+        _l("Exams"), default=0, validators=[Optional(), NumberRange(min=0, max=20)],
+        description=_l("Flemish training leave counts 8 hours per exam."),
+    )
+    evc_competences = IntegerField(
+        _l("Competences to be recognised (EVC)"), default=0, validators=[Optional(), NumberRange(min=0, max=50)],
+        description=_l("Only for validation of prior learning: 16 hours per competence."),
+    )
+    note = TextAreaField(_l("Note for your approver"), validators=[Optional(), Length(max=1000)])
+
+    @classmethod
+    def for_employer(cls, employer, **kwargs) -> RequestForm:
+        form = cls(**kwargs)
+        form.employer = employer
+        form.training = None
+        form.leave_types = {leave_type.id: leave_type for leave_type in schemes.leave_types(employer)}
+        form.leave_type_id.choices = [
+            (leave_type.id, f"{leave_type.label} · {SCHEME_LABELS.get(leave_type.scheme, leave_type.scheme)}")
+            for leave_type in form.leave_types.values()
+        ]
+        return form
+
+    def validate_training_id(self, field):
+        self.training = self.chosen_training()
+        if field.data is not None and self.training is None:
+            raise ValidationError(_l("Choose a training from the catalogue."))
+
+    def chosen_training(self) -> Training | None:
+        """The training the id names, if the employer may see it (registry or its own)."""
+        if self.training_id.data is None:
+            return None
+        training = db.session.get(Training, self.training_id.data)
+        return training if training is not None and training.visible_to(self.employer) else None
+
+    def validate_fields(self) -> bool:
+        """Validate a GET (the preview, the search): the query string carries no CSRF token, and needs none."""
+        self.validate()
+        if "csrf_token" in self:
+            self.csrf_token.errors = []
+        return not self.errors
+
+    @property
+    def complete(self) -> bool:
+        """Enough to compute a preview: a kind of leave and both dates."""
+        return bool(self.leave_type_id.data in self.leave_types and self.start_date.data and self.end_date.data)
+
+    def request_input(self) -> RequestInput:
+        return RequestInput(
+            leave_type=self.leave_types[self.leave_type_id.data],
+            training=self.training,
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            start_half=bool(self.start_half.data),
+            end_half=bool(self.end_half.data),
+            hours_per_day=self.hours_per_day.data,
+            exams=self.exams.data or 0,
+            evc_competences=self.evc_competences.data or 0,
+            note=self.note.data,
+        )
+
+
+class CancellationForm(FlaskForm):
+    reason = StringField(_l("Why cancel?"), validators=[Optional(), Length(max=500)])
+
+
+class EmptyForm(FlaskForm):
+    """For buttons that only post (CSRF token included)."""
+
+
+class CorrectionForm(FlaskForm):
+    scheme = SelectField(_l("Scheme"))
+    period = StringField(
+        _l("Period"), validators=[DataRequired(), Length(max=9)],
+        description=_l("A calendar year (2026) for the training right, a school year (2025-26) for Flemish leave."),
+    )
+    amount = DecimalField(
+        _l("Amount"), places=2, validators=[InputRequired(), NumberRange(min=-1000, max=1000)],
+        description=_l("In the scheme's unit (days or hours); negative to take away."),
+    )
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+    @classmethod
+    def for_schemes(cls, scheme_names: list[str], **kwargs) -> CorrectionForm:
+        form = cls(**kwargs)
+        form.scheme.choices = [(name, SCHEME_LABELS.get(name, name)) for name in scheme_names]
+        return form
+
+    def validate_period(self, field):
+        label = (field.data or "").strip()
+        try:
+            valid = schemes.period_by_label(self.scheme.data, label).label == label
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValidationError(_l("Not a period of this scheme (e.g. 2026 or 2025-26)."))
+        field.data = label

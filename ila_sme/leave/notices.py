@@ -1,0 +1,94 @@
+"""Who hears about a leave request, and what: in-app notifications and mail after commit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ila_sme.extensions import db
+from ila_sme.leave.models import LeaveRequest
+
+
+def approvers_of(employee, today: date) -> set[int]:
+    """The approver, and the deputy while the deputy's range runs."""
+    ids = {employee.approver_id} if employee.approver_id else set()
+    if employee.deputy_active_on(today):
+        ids.add(employee.deputy_id)
+    return ids
+
+
+def _link(request: LeaveRequest, endpoint: str) -> str:
+    from flask import current_app, has_request_context, url_for
+
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True)
+    # Outside a request (a job, the CLI, the demo seed) url_for cannot build without SERVER_NAME:
+    # the path alone still works inside the app.
+    return current_app.url_map.bind("localhost").build(endpoint)
+
+
+def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = False) -> None:
+    from ila_sme.accounts.models import User
+    from ila_sme.notifications.services import notify
+
+    link = _link(request, "approvals.inbox")
+    name = request.employee.full_name
+    for user_id in approvers_of(request.employee, today):
+        approver = db.session.get(User, user_id)
+        if approver is None:
+            continue
+        if cancellation:
+            subject = lambda: _("%(name)s asks to cancel approved training leave", name=name)  # noqa: E731
+        else:
+            subject = lambda: _("%(name)s asks for training leave", name=name)  # noqa: E731
+        notify(approver, request.employee.employer, subject=subject, link=link, body=lambda: _(
+            "%(name)s asks for %(amount)s from %(first)s to %(last)s.\n\nDecide here: %(link)s\n",
+            name=name, amount=request.amount, first=request.start_date.isoformat(),
+            last=request.end_date.isoformat(), link=link))
+
+
+def tell_second_step(request: LeaveRequest) -> None:
+    from ila_sme.accounts.models import User
+    from ila_sme.employers.models import Membership
+    from ila_sme.notifications.services import notify
+
+    link = _link(request, "approvals.inbox")
+    users = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.employer_id == request.employer_id, Membership.role == request.leave_type.second_step_role)
+    ).all()
+    for user in users:
+        if user.id in (request.first_decided_by_id, request.employee.user_id):
+            continue
+        notify(user, request.employee.employer, link=link,
+               subject=lambda: _("Training leave of %(name)s needs your approval",
+                                 name=request.employee.full_name),
+               body=lambda: _("The approver agreed; the second step is yours.\n\n%(link)s\n", link=link))
+
+
+def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = False) -> None:
+    from ila_sme.notifications.services import notify
+
+    user = request.employee.user
+    if user is None:
+        return
+    link = _link(request, "leave.my_requests")
+    first, last = request.start_date.isoformat(), request.end_date.isoformat()
+    if cancellation:
+        def subject():
+            return (_("The cancellation of your training leave was refused") if approved
+                    else _("Your training leave was cancelled"))
+    else:
+        def subject():
+            return _("Your training leave was approved") if approved else _("Your training leave was rejected")
+
+    def body():
+        text = _("Your request from %(first)s to %(last)s: %(status)s.", first=first, last=last,
+                 status=request.status_label)
+        if request.decision_reason:
+            text += "\n" + _("Reason: %(reason)s", reason=request.decision_reason)
+        return text + "\n\n" + link + "\n"
+
+    notify(user, request.employee.employer, subject=subject, body=body, link=link)

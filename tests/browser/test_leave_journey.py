@@ -1,0 +1,69 @@
+"""The training-leave journey in a real Chromium: an employee asks, the manager approves inline from
+the inbox, the employee sees the reduced balance, and the decision mail is in the outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser._support import skip_without_chromium
+from tests.browser.conftest import TRAINING_TITLE
+
+skip_without_chromium()
+
+
+def _sign_in(page, server, role):
+    user = server.users[role]
+    page.goto(f"{server.url}/login")
+    page.fill("#email", user.email)
+    page.fill("#password", user.password)
+    page.locator("#main button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text(user.name)
+
+
+def test_request_approve_and_see_the_balance(live_server, new_context):
+    server = live_server
+    employee = new_context().new_page()
+    _sign_in(employee, server, "employee")
+
+    # The employee asks 3 days × 8 h of Flemish training leave for a registry training.
+    employee.goto(f"{server.url}/leave/new")
+    employee.select_option("#leave_type_id", label="Training · Flemish training leave (VOV)")
+    employee.fill("#q", "Boekhouden")
+    employee.get_by_role("radio", name=re.compile(TRAINING_TITLE)).check()
+    employee.fill("#start_date", "2026-03-03")
+    employee.fill("#end_date", "2026-03-05")
+    employee.fill("#hours_per_day", "8")
+    employee.locator("#hours_per_day").blur()
+    # The live preview (htmx) shows what the request draws and leaves, before sending.
+    expect(employee.locator("#preview-amount")).to_have_text("24 hours")
+    expect(employee.locator("#preview-remaining-after")).to_have_text("101 hours")
+    employee.get_by_role("button", name="Send the request").click()
+    expect(employee.locator("#main")).to_contain_text("Waiting for approval")
+
+    # The manager approves it inline: the row changes without a page load.
+    manager = new_context().new_page()
+    _sign_in(manager, server, "manager")
+    manager.goto(f"{server.url}/approvals")
+    row = manager.locator("tr[id^=request-]", has_text="Emma Employee")
+    expect(row).to_contain_text("24 hours")
+    manager.evaluate("window.__noReload = true")
+    row.get_by_role("button", name="Approve").click()
+    expect(manager.locator("tr[id^=request-]", has_text="Emma Employee")).to_contain_text("Approved")
+    assert manager.evaluate("window.__noReload") is True, "the inbox reloaded the whole page"
+
+    # The employee's balance now shows the 24 hours as used, 101 remaining.
+    employee.goto(f"{server.url}/leave/balances")
+    balances = employee.locator("#main")
+    expect(balances).to_contain_text("101 hours")
+    expect(balances).to_contain_text("24 hours")
+    employee.goto(f"{server.url}/leave/requests")
+    expect(employee.locator("#main")).to_contain_text("Approved")
+
+    # The decision went out by mail (the development outbox), in the employer's language (Dutch).
+    message = email.message_from_bytes(server.newest_mail().read_bytes(), policy=email.policy.default)
+    assert message["To"] == "emma@example.be"
+    assert message["Subject"] == "Je opleidingsverlof werd goedgekeurd"

@@ -1,0 +1,138 @@
+"""Fixtures for the employee's training-leave screens: a Flemish employer, an employee who can sign
+in (approver: a manager), a colleague, an admin, and registry trainings around a pinned today.
+
+Every request asks for English, so the assertions read the English texts."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from ila_sme.audit.models import AuditEvent
+from ila_sme.extensions import db
+from ila_sme.leave.models import LeaveRequest, LedgerEntry
+from ila_sme.notifications.models import Notification
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import LeaveKind
+from ila_sme.trainings.models import Training
+from tests import factories
+
+TODAY = date(2026, 3, 2)  # a Monday in school year 2025-26 and calendar year 2026
+COURSE_START = date(2026, 3, 16)  # a Monday
+COURSE_END = date(2026, 3, 18)  # a Wednesday: three working days
+_registry_numbers = itertools.count(700001)
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Assertions read the English texts: every request of the test client asks for English."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
+    app.config["TODAY"] = TODAY
+    return TODAY
+
+
+def training(**fields) -> Training:
+    """A registry training that meets every VOV condition unless told otherwise."""
+    values = {
+        "employer_id": None, "registry_id": f"ODB-{next(_registry_numbers)}", "title": "Boekhouden voor KMO's",
+        "provider_name": "Syntra", "hours": Decimal("40"), "eligible_paid_leave": True, "eligible_ila": True,
+        "valid_from": date(2025, 9, 1), "valid_until": date(2026, 8, 31),
+        "starts_on": COURSE_START, "ends_on": COURSE_END,
+    }
+    values.update(fields)
+    obj = Training(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+@dataclass
+class World:
+    employer: object
+    manager: object  # Wim's approver
+    deputy: object
+    other_manager: object  # a manager, but not Wim's approver
+    admin: object
+    accountant: object
+    worker: object  # Wim's user
+    employee: object  # Wim's EmployeeRecord
+    colleague_user: object
+    colleague: object  # Cora's EmployeeRecord, approver: other_manager
+    vov: object  # leave type "training", drawing VOV hours
+    guidance: object  # leave type "career guidance", drawing training-right days
+    evc: object  # leave type "EVC", drawing VOV hours
+    course: object  # a registry training, 16–18 March 2026, 40 h
+
+
+@pytest.fixture
+def world(app) -> World:
+    employer = factories.employer("Drukkerij Test", average_fte=Decimal("25"))
+    manager = factories.user("manager@example.be", roles={employer: "manager"}, name="Mia Manager")
+    deputy = factories.user("deputy@example.be", roles={employer: "manager"}, name="Dirk Deputy")
+    other_manager = factories.user("other@example.be", roles={employer: "manager"}, name="Olga Other")
+    admin = factories.user("admin@example.be", roles={employer: ["admin", "manager"]}, name="Ada Admin")
+    accountant = factories.user("accountant@example.be", roles={employer: "accountant"}, name="Alex Accountant")
+    worker = factories.user("worker@example.be", roles={employer: "employee"}, name="Wim Worker")
+    employee = factories.employee(employer, first_name="Wim", last_name="Worker", user_id=worker.id,
+                                  email=worker.email, approver_id=manager.id, deputy_id=deputy.id,
+                                  deputy_from=date(2026, 7, 1), deputy_until=date(2026, 7, 31))
+    colleague_user = factories.user("cora@example.be", roles={employer: "employee"}, name="Cora Colleague")
+    colleague = factories.employee(employer, first_name="Cora", last_name="Colleague", user_id=colleague_user.id,
+                                   approver_id=other_manager.id)
+    types = {leave_type.kind: leave_type for leave_type in schemes.leave_types(employer)}
+    course = training(title="Boekhouden voor KMO's", provider_name="Syntra West")
+    db.session.commit()
+    return World(employer=employer, manager=manager, deputy=deputy, other_manager=other_manager, admin=admin,
+                 accountant=accountant, worker=worker, employee=employee, colleague_user=colleague_user,
+                 colleague=colleague, vov=types[LeaveKind.TRAINING], guidance=types[LeaveKind.CAREER_GUIDANCE],
+                 evc=types[LeaveKind.EVC], course=course)
+
+
+def request_form(world: World, **overrides) -> dict:
+    """The request form for 3 days of the course at 8 h a day (24 VOV hours)."""
+    data = {
+        "leave_type_id": str(world.vov.id),
+        "training_id": str(world.course.id),
+        "start_date": COURSE_START.isoformat(),
+        "end_date": COURSE_END.isoformat(),
+        "hours_per_day": "8",
+        "exams": "0",
+        "evc_competences": "0",
+        "note": "",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def snapshot() -> dict:
+    """Everything a request touches, to prove that a refusal saved nothing."""
+    return {model.__name__: count(model) for model in (LeaveRequest, LedgerEntry, AuditEvent, Notification)}
+
+
+def ledger_rows(employee, scheme: str | None = None) -> list[LedgerEntry]:
+    query = select(LedgerEntry).where(LedgerEntry.employee_id == employee.id)
+    if scheme:
+        query = query.where(LedgerEntry.scheme == scheme)
+    return list(db.session.scalars(query.order_by(LedgerEntry.id)))
+
+
+def token(client) -> str:
+    """The session's CSRF token. Fetching it opens the home page, which allocates the period: fetch it
+    before taking a snapshot, then post with ``data={..., "csrf_token": token}``."""
+    from tests.conftest import csrf_token
+
+    return csrf_token(client)
