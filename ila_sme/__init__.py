@@ -62,11 +62,14 @@ def _import_models() -> None:
     from ila_sme.audit import models as _audit  # noqa: F401
     from ila_sme.calendar import models as _calendar  # noqa: F401
     from ila_sme.employers import models as _employers  # noqa: F401
+    from ila_sme.funding import models as _funding  # noqa: F401
+    from ila_sme.learning_accounts import models as _learning_accounts  # noqa: F401
     from ila_sme.leave import models as _leave  # noqa: F401
     from ila_sme.notifications import models as _notifications  # noqa: F401
     from ila_sme.people import models as _people  # noqa: F401
     from ila_sme.schemes import models as _schemes  # noqa: F401
     from ila_sme.trainings import models as _trainings  # noqa: F401
+    from ila_sme.trainings import sync_models as _registry_sync  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -75,7 +78,9 @@ def _register_blueprints(app: Flask) -> None:
     from ila_sme.audit.views import bp as audit_bp
     from ila_sme.calendar.views import bp as calendar_bp
     from ila_sme.employers.views import bp as employers_bp
+    from ila_sme.funding.views import bp as funding_bp
     from ila_sme.home.views import bp as home_bp
+    from ila_sme.learning_accounts.views import bp as learning_accounts_bp
     from ila_sme.leave.views import bp as leave_bp
     from ila_sme.notifications.views import bp as notifications_bp
     from ila_sme.people.views import bp as people_bp
@@ -84,15 +89,18 @@ def _register_blueprints(app: Flask) -> None:
     from ila_sme.trainings.views import bp as trainings_bp
 
     for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp, leave_bp, approvals_bp,
-                      calendar_bp, notifications_bp, schemes_bp, trainings_bp, refunds_bp):
+                      calendar_bp, notifications_bp, schemes_bp, trainings_bp, refunds_bp, funding_bp,
+                      learning_accounts_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from ila_sme.accounts.cli import users_cli
     from ila_sme.demo.cli import demo_cli
+    from ila_sme.learning_accounts.cli import learning_accounts_cli
     from ila_sme.leave.cli import leave_cli
     from ila_sme.schemes.cli import schemes_cli
+    from ila_sme.trainings.cli import registry_cli
 
-    for group in (users_cli, demo_cli, leave_cli, schemes_cli):
+    for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli):
         app.cli.add_command(group)

@@ -21,6 +21,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     LEDGER_URL = os.environ.get("LEDGER_URL", "http://127.0.0.1:5055")
+    LEDGER_TOKEN = os.environ.get("LEDGER_TOKEN")  # the platform's token: reads the training registry
+    LEDGER_TIMEOUT = float(os.environ.get("LEDGER_TIMEOUT", "10"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: write mail to the outbox folder
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -95,6 +95,19 @@ def can_view_balances_of(user, employee) -> bool:
             or (Role.MANAGER in roles and user.id in (employee.approver_id, employee.deputy_id)))
 
 
+def can_set_funding_policy(user, employer) -> bool:
+    return Role.ADMIN in _roles(user, employer)
+
+
+def can_grant_funding(user, employer) -> bool:
+    """Managers grant top-ups and decide on co-funding; admins too."""
+    return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN})
+
+
+def can_view_budget(user, employer) -> bool:
+    return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT})
+
+
 def can_correct_balance(user, employer) -> bool:
     return Role.ADMIN in _roles(user, employer)
 

@@ -63,8 +63,8 @@ def format_quantity(amount, unit) -> str:
     """Days or hours in the user's locale: '3,33 dagen', '100 uur'."""
     number = format_decimal(amount, format="#,##0.##", locale=babel_locale())
     if unit == "days":
-        return ngettext("%(amount)s day", "%(amount)s days", 1 if amount == 1 else 2, amount=number)
-    return ngettext("%(amount)s hour", "%(amount)s hours", 1 if amount == 1 else 2, amount=number)
+        return ngettext("%(amount)s day", "%(amount)s days", 1 if abs(amount) == 1 else 2, amount=number)
+    return ngettext("%(amount)s hour", "%(amount)s hours", 1 if abs(amount) == 1 else 2, amount=number)
 
 
 def init_app(app) -> None:

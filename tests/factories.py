@@ -104,3 +104,21 @@ def leave_request(employee_obj: EmployeeRecord, requested_by: User, **fields):
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def funding_request(employee_obj: EmployeeRecord, requested_by: User, **fields):
+    """A pending co-funding request row as stored (use funding.services.ask to test the rules)."""
+    from ila_sme.funding.models import FundingPart, FundingRequest
+
+    values = {
+        "employer_id": employee_obj.employer_id, "employee_id": employee_obj.id, "year": 2026,
+        "asked_on": date(2026, 3, 2), "kind": "top-up", "cost_cents": 10000, "employer_cents": 10000,
+        "requested_by_id": requested_by.id,
+    }
+    values.update(fields)
+    obj = FundingRequest(**values)
+    db.session.add(obj)
+    db.session.flush()
+    db.session.add(FundingPart(funding_request_id=obj.id, source="employer", amount_cents=obj.employer_cents))
+    db.session.flush()
+    return obj

@@ -15,6 +15,9 @@ from ila_sme.accounts.services import authenticate
 from ila_sme.audit.models import AuditEvent
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
+from ila_sme.funding import reports
+from ila_sme.funding import services as funding
+from ila_sme.funding.models import BudgetEntry, CofundingPolicy, Contribution, FundingPart, FundingRequest
 from ila_sme.leave import queries
 from ila_sme.leave.models import LeaveRequest, LedgerEntry
 from ila_sme.notifications.models import Notification
@@ -140,3 +143,86 @@ def test_demo_seed_history_holds_on_any_day(app, today):
     assert result.exit_code == 0, result.output
     assert "31 leave requests exist" in result.output
     assert _negative_balances() == []
+    assert "26 co-funding requests exist" in result.output
+    assert _budgets_below_zero() == []
+
+
+# The demo's co-funding: policies, register tokens and a year of history ---------------------------
+
+def _cofunding_counts():
+    return [db.session.scalar(select(func.count()).select_from(model))
+            for model in (CofundingPolicy, FundingRequest, FundingPart, BudgetEntry, Contribution, AuditEvent)]
+
+
+def _budgets_below_zero():
+    positions = []
+    for policy in db.session.scalars(select(CofundingPolicy)).all():
+        position = funding.budget_position(db.session.get(Employer, policy.employer_id), policy.year)
+        positions.append((policy.employer_id, policy.year, position))
+    assert positions, "the seed made no co-funding policy"
+    return [(employer_id, year) for employer_id, year, p in positions
+            if p.remaining < 0 or p.reserved < 0 or p.booked < 0]
+
+
+def test_demo_seed_builds_policies_and_a_year_of_cofunding(app, auth, client):
+    today = date(2026, 11, 27)
+    app.config["TODAY"] = today
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    counts = _cofunding_counts()
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert _cofunding_counts() == counts, "a second run adds nothing"
+    assert re.search(r"^26 co-funding requests exist \(approved 17, cancelled 2, pending 4, rejected 2, "
+                     r"second_step 1\); 29 funding parts; 4 co-funding policies; 17 contributions \(12 booked\)\.$",
+                     first.output, re.MULTILINE), first.output
+    assert _budgets_below_zero() == []
+
+    bakery = db.session.scalar(select(Employer).where(Employer.name.like("Bakkerij%")))
+    installer = db.session.scalar(select(Employer).where(Employer.name.like("Peeters%")))
+    for employer, budget, cap, share, above in ((bakery, "6000", "1500", "50", "750"),
+                                                (installer, "3000", "1000", "60", "500")):
+        assert employer.register_token == f"demo-token-{employer.enterprise_number}"
+        for year in (2025, 2026):
+            policy = funding.policy_for(employer, year)
+            assert (policy.budget, policy.cap_per_employee, policy.max_share_pct, policy.admin_approval_above) == (
+                Decimal(budget), Decimal(cap), Decimal(share), Decimal(above))
+            assert policy.gives_top_up and policy.gives_course_fee
+        assert funding.budget_position(employer, 2026).booked > 0, "the budget shows booked money"
+
+    requests = db.session.scalars(select(FundingRequest)).all()
+    for request in requests:
+        parts = {part.source: part.amount_cents for part in request.parts}
+        assert sum(parts.values()) <= request.cost_cents, request.id
+        assert parts.get("employer", 0) == request.employer_cents
+        assert not ("vouchers" in parts and ("employer" in parts or "sme_wallet" in parts))
+        if request.kind == "course-fee":
+            policy = funding.policy_for(db.session.get(Employer, request.employer_id), request.year)
+            assert request.employer_cents * 100 <= request.cost_cents * policy.max_share_pct
+        assert request.created_at.date() <= today and (request.decided_at is None or request.decided_at.date() < today)
+    assert all(r.decision_reason for r in requests if r.status == "rejected")
+    assert {r.kind for r in requests} == {"top-up", "course-fee"}
+    sources = {part.source for r in requests for part in r.parts}
+    assert {"employer", "vouchers", "sme_wallet"} <= sources
+    linked = [r for r in requests if r.leave_request_id]
+    assert len(linked) >= 5
+    assert all(r.leave_request.status == "approved" and r.leave_request.training_id == r.training_id
+               and r.training.cost_cents > 0 and r.employee_id == r.leave_request.employee_id for r in linked)
+
+    contributions = db.session.scalars(select(Contribution)).all()
+    assert len({(c.employer_id, c.reference) for c in contributions}) == len(contributions)
+    booked = [c for c in contributions if c.status == "booked"]
+    assert booked and all(c.entry_id.startswith("L-DEMO-") and c.booked_at.date() < today for c in booked)
+    assert {c.status for c in contributions} == {"booked", "pending", "cancelled"}
+    assert all("2025-11" <= c.period <= "2026-11" for c in contributions), "periods the register accepts"
+
+    tom = db.session.scalar(select(User).where(User.email == "tom@bakkerij-vandamme.be"))
+    decidable = [r for r in requests if r.employer_id == bakery.id and funding.may_decide(tom, r)]
+    assert len(decidable) >= 2, "the manager has co-funding to decide"
+
+    report = reports.budget_report(bakery, 2026)
+    auth.login("tom@bakkerij-vandamme.be", "demo-password-2026")
+    html = client.get("/funding/budget?year=2026").get_data(as_text=True)
+    assert html.count('class="bar-group"') == len(report.spent_months) >= 5
+    assert "Bram De Smet" in html and "Tom Claes" in html

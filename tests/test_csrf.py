@@ -28,6 +28,7 @@ def admin(app):
     employee = factories.employee(employer, email="e@example.be", user_id=user.id)
     factories.training(employer)
     factories.leave_request(employee, user)
+    factories.funding_request(employee, user)
     db.session.add(Invitation(employer_id=employer.id, email="x@example.be", name="X", role="employee",
                               invited_by_id=user.id))
     db.session.commit()

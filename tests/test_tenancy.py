@@ -24,6 +24,7 @@ def _seed_one_of_each(employer, inviter):
                               role="employee", invited_by_id=inviter.id))
     factories.training(employer)
     factories.leave_request(employee, inviter)
+    factories.funding_request(employee, inviter)
     db.session.flush()
     return employee
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ila_sme import dates, permissions
 from ila_sme.approvals.forms import BulkApproveForm, DecideForm, RejectForm
 from ila_sme.extensions import db
+from ila_sme.funding.models import FundingRequest
 from ila_sme.leave import ledger, queries, services
 from ila_sme.leave.ledger import LeaveError
 from ila_sme.leave.models import LeaveRequest, RequestStatus
@@ -41,6 +42,16 @@ class InboxRow:
     balance: ledger.Balance  # the person's balance in the request's scheme and period
     others_away: list[LeaveRequest]
     reject_form: RejectForm
+    funding: FundingRequest | None = None  # co-funding asked with the leave: decided with it
+
+
+def _fundings(requests: list[LeaveRequest]) -> dict[int, FundingRequest]:
+    """The co-funding of each request that has one, in one query."""
+    if not requests:
+        return {}
+    rows = db.session.scalars(select(FundingRequest).where(
+        FundingRequest.leave_request_id.in_([r.id for r in requests])).options(selectinload(FundingRequest.parts)))
+    return {f.leave_request_id: f for f in rows}
 
 
 def _rows(employer, requests: list[LeaveRequest], reject_forms: dict | None = None) -> list[InboxRow]:
@@ -52,11 +63,13 @@ def _rows(employer, requests: list[LeaveRequest], reject_forms: dict | None = No
     away = queries.holding_between(employer, min(r.start_date for r in requests),
                                    max(r.end_date for r in requests)) if requests else []
     forms = reject_forms or {}
+    fundings = _fundings(requests)
     return [
         InboxRow(
             request=r, balance=balances[r.scheme, r.period][r.employee_id],
             others_away=[o for o in away if o.employee_id != r.employee_id and o.overlaps(r.start_date, r.end_date)],
             reject_form=forms.get(r.id) or RejectForm(formdata=None),
+            funding=fundings.get(r.id),
         )
         for r in requests
     ]
@@ -90,6 +103,7 @@ def _row(leave_request: LeaveRequest, reject_form: RejectForm | None = None) -> 
         row = _rows(current_employer(), [leave_request], {leave_request.id: reject_form})[0]
         return render("approvals/inbox.html", "pending", row=row, decide_form=DecideForm(formdata=None))
     return render("approvals/inbox.html", "settled", leave_request=leave_request,
+                  funding=_fundings([leave_request]).get(leave_request.id),
                   recent=_recently_decided(current_employer()))
 
 

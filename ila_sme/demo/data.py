@@ -197,3 +197,76 @@ HISTORY = [
     ("installer", "sofie.lambert@example.be", "career_guidance", None, -20, 1, None, "approved", None),
 ]
 EVC_COMPETENCES = 2  # the one EVC request: two competences recognised, 16 h each
+
+
+# Co-funding --------------------------------------------------------------------------------------
+
+# The bearer token the development register accepts for each demo employer.
+REGISTER_TOKEN = "demo-token-{enterprise_number}"  # noqa: S105 - a development token, public on purpose
+
+# Each employer's co-funding policy, for last year and this year (set by its admin).
+COFUNDING_POLICIES = {
+    "bakery": {"admin": "els@bakkerij-vandamme.be", "budget": "6000", "cap_per_employee": "1500",
+               "max_share_pct": "50", "gives_top_up": True, "gives_course_fee": True, "admin_approval_above": "750"},
+    "installer": {"admin": "jan@peeters-installaties.be", "budget": "3000", "cap_per_employee": "1000",
+                  "max_share_pct": "60", "gives_top_up": True, "gives_course_fee": True,
+                  "admin_approval_above": "500"},
+}
+
+# A year of co-funding. employer, employee, asked by (login), training key (None: a top-up), linked to the
+# employee's approved training leave for that training (then asked and decided on the leave's days), days
+# before today it was asked (unlinked ones), parts in euros, outcome, reason.
+# Outcomes: booked (approved, then booked by the register), approved (reserved, not booked yet), pending,
+# second_step (the manager agreed; above the policy's amount an admin decides), rejected, cancelled.
+# Every row keeps every rule even when the whole history falls in one calendar year: employer part at most
+# the policy's share of the cost and the cap per employee; vouchers never with an employer part or the SME
+# wallet; the SME wallet at most 30 % of the cost.
+COFUNDING = [
+    ("bakery", "Tom Claes", "tom@bakkerij-vandamme.be", "haccp", True, None, {"employer": "155"}, "booked", None),
+    ("bakery", "Tom Claes", "tom@bakkerij-vandamme.be", "leadership", True, None,
+     {"employer": "725", "sme_wallet": "435"}, "booked", None),
+    ("bakery", "Sarah Janssens", "sarah@bakkerij-vandamme.be", "boekhouden", True, None, {"employer": "210"},
+     "booked", None),
+    ("bakery", "Mehmet Yilmaz", "mehmet.yilmaz@example.be", "zuurdesem", True, None, {"vouchers": "125"},
+     "approved", None),
+    ("bakery", "Bram De Smet", "bram.desmet@example.be", "zuurdesem", True, None,
+     {"employer": "190", "sme_wallet": "114"}, "booked", None),
+    ("bakery", "An Mertens", "tom@bakkerij-vandamme.be", None, False, 345, {"employer": "150"}, "booked", None),
+    ("bakery", "Wim Verbeke", "tom@bakkerij-vandamme.be", None, False, 280, {"employer": "400"}, "booked", None),
+    ("bakery", "Mehmet Yilmaz", "tom@bakkerij-vandamme.be", None, False, 240, {"employer": "300"}, "booked", None),
+    ("bakery", "Lotte Peeters", "tom@bakkerij-vandamme.be", None, False, 200, {"employer": "200"}, "cancelled",
+     "Lotte volgt de opleiding pas volgend jaar: het budget komt vrij."),
+    ("bakery", "Sarah Janssens", "tom@bakkerij-vandamme.be", None, False, 150, {"employer": "250"}, "approved",
+     None),
+    ("bakery", "Bram De Smet", "bram.desmet@example.be", "leidinggeven", False, 100, {"employer": "225"},
+     "rejected", "Past dit jaar niet in het opleidingsplan van de productie. We bekijken het opnieuw in het najaar."),
+    ("bakery", "Kevin Dubois", "tom@bakkerij-vandamme.be", "excel", False, 20, {"employer": "75"}, "approved",
+     None),
+    ("bakery", "Sarah Janssens", "sarah@bakkerij-vandamme.be", "viennoiserie", False, 6, {"employer": "170"},
+     "pending", None),
+    ("bakery", "Mehmet Yilmaz", "mehmet.yilmaz@example.be", "chocolade", False, 4, {"employer": "210"},
+     "pending", None),
+    ("bakery", "Bram De Smet", "bram.desmet@example.be", None, False, 3, {"employer": "800"}, "second_step", None),
+    ("installer", "Lucas Wouters", "lucas@peeters-installaties.be", "arei", True, None, {"employer": "336"},
+     "booked", None),
+    ("installer", "Lucas Wouters", "lucas@peeters-installaties.be", "warmtepompen", True, None,
+     {"employer": "400", "sme_wallet": "267"}, "booked", None),
+    ("installer", "Ruben Hermans", "ruben.hermans@example.be", "knx", True, None, {"employer": "414"}, "booked",
+     None),
+    ("installer", "Ruben Hermans", "ruben.hermans@example.be", "arei", True, None, {"vouchers": "250"},
+     "approved", None),
+    ("installer", "Sofie Lambert", "sofie.lambert@example.be", "communication", True, None, {"employer": "108"},
+     "approved", None),
+    ("installer", "Sofie Lambert", "sofie.lambert@example.be", None, False, 340, {"employer": "150"}, "booked",
+     None),
+    ("installer", "Ruben Hermans", "ruben.hermans@example.be", None, False, 200, {"employer": "200"}, "booked",
+     None),
+    ("installer", "Lucas Wouters", "lucas@peeters-installaties.be", "pv", False, 90, {"employer": "200"},
+     "cancelled", "De opleider heeft de module verschoven naar het voorjaar."),
+    ("installer", "Sofie Lambert", "sofie.lambert@example.be", "marketing", False, 60, {"employer": "177"},
+     "rejected", "Digitale marketing doen we dit jaar met een extern bureau; kies een opleiding voor de planning."),
+    ("installer", "Sofie Lambert", "sofie.lambert@example.be", "cyber", False, 5, {"employer": "72"}, "pending",
+     None),
+    ("installer", "Ruben Hermans", "ruben.hermans@example.be", "pv", False, 7, {"employer": "372"}, "pending",
+     None),
+]

@@ -65,6 +65,8 @@ class Employer(db.Model):
     average_fte: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("0"))
     joint_committee: Mapped[str | None] = mapped_column(String(12))
     default_language: Mapped[str] = mapped_column(String(5), default="nl")
+    # The bearer token the national register issued to this employer (ledger-api.md).
+    register_token: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="employer")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from ila_sme import dates
-from ila_sme.employers.models import Employer
-from ila_sme.extensions import db
-from ila_sme.identifiers import InvalidIdentifier, format_kbo, normalise_kbo
+from ila_sme.employers.cli_options import employer_by_number
+from ila_sme.identifiers import format_kbo
 from ila_sme.leave import jobs
 
 leave_cli = AppGroup("leave", help="Jobs of the leave ledger: yearly allocation, closing periods.")
@@ -30,7 +28,7 @@ DATE_OPTION = click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-
 def allocate(enterprise_number, day):
     """Add the current period's entitlement rows for every active employee (idempotent)."""
     today = day.date() if day else dates.today()
-    _report(jobs.allocate_year(today, _employer(enterprise_number)), f"Allocation for {today.isoformat()}")
+    _report(jobs.allocate_year(today, employer_by_number(enterprise_number)), f"Allocation for {today.isoformat()}")
 
 
 @leave_cli.command("close-periods")
@@ -39,20 +37,8 @@ def allocate(enterprise_number, day):
 def close_periods(enterprise_number, day):
     """Close the period before today's of each scheme: carry-over and expiry rows (idempotent)."""
     today = day.date() if day else dates.today()
-    _report(jobs.close_periods(today, _employer(enterprise_number)), f"Closing periods before {today.isoformat()}")
-
-
-def _employer(enterprise_number: str | None):
-    if not enterprise_number:
-        return None
-    try:
-        number = normalise_kbo(enterprise_number)
-    except InvalidIdentifier as error:
-        raise click.UsageError(str(error)) from error
-    employer = db.session.scalar(select(Employer).where(Employer.enterprise_number == number))
-    if employer is None:
-        raise click.UsageError(f"no employer with enterprise number {format_kbo(number)}")
-    return employer
+    result = jobs.close_periods(today, employer_by_number(enterprise_number))
+    _report(result, f"Closing periods before {today.isoformat()}")
 
 
 def _report(result: jobs.JobResult, title: str) -> None:

@@ -8,14 +8,16 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ila_sme.extensions import db
+from ila_sme.funding.forms import SplitFields
 from ila_sme.leave.services import RequestInput
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import SCHEME_LABELS
 from ila_sme.trainings.models import Training
 
 
-class RequestForm(FlaskForm):
-    """A leave request. ``for_employer`` fills the choices and resolves the ids to objects."""
+class RequestForm(SplitFields, FlaskForm):
+    """A leave request, and optionally the co-funding of its training (the ``part_*`` fields of SplitFields).
+    ``for_employer`` fills the choices and resolves the ids to objects."""
 
     leave_type_id = SelectField(_l("Kind of leave"), coerce=int, validators=[InputRequired()])
     training_id = IntegerField(_l("Training"), validators=[Optional()])

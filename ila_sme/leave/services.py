@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.funding import services as funding
 from ila_sme.leave import ledger
 from ila_sme.leave.ledger import LeaveError
 from ila_sme.leave.models import HOLDING_STATUSES, EntryKind, LeaveRequest, RequestStatus
@@ -269,6 +270,7 @@ def approve(*, actor, request: LeaveRequest, today: date) -> LeaveRequest:
                amount=-request.amount, request_id=request.id, actor=actor)
     record("leave.approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
+    funding.follow_leave(request, actor=actor, today=today, decision="approved")
     tell_employee(request, approved=True)
     return request
 
@@ -286,11 +288,12 @@ def reject(*, actor, request: LeaveRequest, reason: str, today: date) -> LeaveRe
                amount=request.amount, request_id=request.id, actor=actor, reason="rejected")
     record("leave.rejected", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
+    funding.follow_leave(request, actor=actor, today=today, decision="rejected")
     tell_employee(request, approved=False)
     return request
 
 
-def withdraw(*, actor, request: LeaveRequest) -> LeaveRequest:
+def withdraw(*, actor, request: LeaveRequest, today: date | None = None) -> LeaveRequest:
     """The employee takes back a request nobody has finished deciding on."""
     if not _is_own(actor, request):
         raise LeaveError(_("Only the employee can withdraw a request."))
@@ -302,6 +305,7 @@ def withdraw(*, actor, request: LeaveRequest) -> LeaveRequest:
                amount=request.amount, request_id=request.id, actor=actor, reason="withdrawn")
     record("leave.withdrawn", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
+    funding.follow_leave(request, actor=actor, today=today or date.today(), decision="withdrawn")
     return request
 
 
@@ -332,6 +336,7 @@ def decide_cancellation(*, actor, request: LeaveRequest, accept: bool, today: da
                    amount=request.amount, request_id=request.id, actor=actor, reason="cancelled")
         record("leave.cancelled", actor=actor, employer_id=request.employer_id, obj=request, before=before,
                after=request.audit_view())
+        funding.follow_leave(request, actor=actor, today=today, decision="cancelled")
     else:
         _move(request, RequestStatus.CANCELLATION_REQUESTED, status=RequestStatus.APPROVED,
               decision_reason=(reason or "").strip() or None)

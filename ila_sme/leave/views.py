@@ -12,6 +12,10 @@ from sqlalchemy import or_, select
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
+from ila_sme.funding import services as funding
+from ila_sme.funding.models import Kind
+from ila_sme.funding.rules import ZERO
+from ila_sme.funding.services import FundingError
 from ila_sme.leave import ledger, queries, services
 from ila_sme.leave.forms import CancellationForm, CorrectionForm, EmptyForm, RequestForm
 from ila_sme.leave.ledger import LeaveError
@@ -99,8 +103,32 @@ def _request_page(form: RequestForm, employee: EmployeeRecord, block: str | None
     chosen = form.chosen_training()
     if chosen is not None and chosen not in trainings:
         trainings.insert(0, chosen)  # the choice stays on the page, even when the search hides it
+    cofunding_training = chosen if chosen is not None and chosen.cost_cents > 0 else None
     return render("leave/new_request.html", block, form=form, employee=employee, trainings=trainings,
-                  search=search, **context)
+                  search=search, cofunding_training=cofunding_training,
+                  cofunding=_cofunding_preview(form, employee, cofunding_training), **context)
+
+
+def _cofunding_preview(form: RequestForm, employee: EmployeeRecord, training: Training | None) -> dict | None:
+    """What the co-funding part asks: the cost, the sources together, what is left, the rules it breaks."""
+    if training is None or not form.asks_cofunding() or not form.split_valid():
+        return None
+    split = form.split()
+    problems = funding.preview(employee, kind=Kind.COURSE_FEE, cost=training.cost, split=split, training=training,
+                               today=dates.today())
+    return {"cost": training.cost, "total": split.total, "left": max(training.cost - split.total, ZERO),
+            "problems": problems}
+
+
+def _submit(employee: EmployeeRecord, form: RequestForm) -> None:
+    """The leave request and, when asked for, the co-funding of its training: both or neither."""
+    today = dates.today()
+    leave_request = services.submit(actor=current_user, employee=employee, data=form.request_input(), today=today)
+    if form.asks_cofunding():
+        training = form.training
+        funding.ask(actor=current_user, employee=employee, kind=Kind.COURSE_FEE,
+                    cost=training.cost if training else ZERO, split=form.split(), training=training,
+                    leave_request=leave_request, today=today)
 
 
 def _row(leave_request: LeaveRequest, error: str | None = None):
@@ -156,13 +184,14 @@ def new_request():
     form = _request_form(me.employer)
     if form.validate_on_submit():
         try:
-            services.submit(actor=current_user, employee=me, data=form.request_input(), today=dates.today())
-        except LeaveError as error:
+            _submit(me, form)
+        except (LeaveError, FundingError) as error:
             db.session.rollback()  # nothing of a refused request stays, not even the period's allocation
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Your request was sent to your approver."), "success")
+            flash(_("Your request and its co-funding were sent to your approver.") if form.asks_cofunding()
+                  else _("Your request was sent to your approver."), "success")
             response = redirect(url_for("leave.my_requests"))
             if request.htmx:
                 response.headers["HX-Trigger"] = "leaveRequested"
@@ -182,6 +211,17 @@ def preview():
         result = services.preview(me, me.employer, form.request_input(), dates.today())
     db.session.commit()  # the period's allocation, due anyway
     return _request_page(form, me, "preview", preview=result)
+
+
+@bp.get("/new/cofunding")
+def cofunding_fields():
+    """The co-funding fieldset for the training now chosen (none for a training without a cost)."""
+    me = _me()
+    if me is None:
+        return _no_record()
+    form = _request_form(me.employer)
+    db.session.commit()
+    return _request_page(form, me, "cofunding")
 
 
 @bp.get("/trainings")
@@ -210,7 +250,7 @@ def my_requests():
 def withdraw(request_id: int):
     leave_request = _my_request(request_id)
     try:
-        services.withdraw(actor=current_user, request=leave_request)
+        services.withdraw(actor=current_user, request=leave_request, today=dates.today())
     except LeaveError as error:
         db.session.rollback()
         return _row(leave_request, str(error))

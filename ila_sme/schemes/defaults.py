@@ -27,6 +27,16 @@ VOV_COMMON = {
     "carry_over_max": "0",
 }
 
+# Funding sources that can meet on one training (domain.md): Flemish training vouchers and the
+# SME wallet. Read by ila_sme.funding.rules under the scheme name "funding".
+FUNDING_SCHEME = "funding"
+FUNDING_FLANDERS = {
+    "voucher_cap_per_school_year": "250.00",
+    "sme_wallet_share_small_pct": "30",
+    "sme_wallet_share_medium_pct": "20",
+    "sme_wallet_ceiling_per_year": "7500.00",
+}
+
 DEFAULTS = [
     {
         "scheme": Scheme.TRAINING_RIGHT, "country": "BE", "region": None,
@@ -51,5 +61,10 @@ DEFAULTS = [
         "valid_from": date(2025, 9, 1), "valid_until": None,
         "values": {**VOV_COMMON, "refund_per_hour": "14.91"},
         "note": "Vlaams opleidingsverlof from school year 2025-26",
+    },
+    {
+        "scheme": FUNDING_SCHEME, "country": "BE", "region": "flanders",
+        "valid_from": date(2024, 1, 1), "valid_until": None, "values": FUNDING_FLANDERS,
+        "note": "Opleidingscheques (EUR 250 a school year) and KMO-portefeuille (30 % / 20 %, EUR 7,500 a year)",
     },
 ]

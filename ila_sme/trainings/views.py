@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +15,7 @@ from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.trainings import services
 from ila_sme.trainings.forms import DELIVERY_LABELS, LANGUAGE_LABELS, CatalogueFilterForm, TrainingForm
 from ila_sme.trainings.models import Training
+from ila_sme.trainings.sync_models import RegistrySyncRun
 from ila_sme.web import render
 
 bp = Blueprint("trainings", __name__, url_prefix="/trainings")
@@ -72,3 +74,16 @@ def new():
             flash(_("“%(title)s” was added to the catalogue.", title=training.title), "success")
             return redirect(url_for("trainings.detail", training_id=training.id))
     return render("trainings/new.html", form=form)
+
+
+SYNC_RUNS_PER_PAGE = 25
+
+
+@bp.get("/sync-runs")
+def sync_runs():
+    """Every sync with the register and every file import, newest first: when, counts, error."""
+    permissions.require(permissions.can_manage_trainings(current_user, current_employer()))
+    page = db.paginate(db.select(RegistrySyncRun).order_by(RegistrySyncRun.id.desc()),
+                       page=request.args.get("page", 1, type=int), per_page=SYNC_RUNS_PER_PAGE,
+                       max_per_page=SYNC_RUNS_PER_PAGE, error_out=False)
+    return render("trainings/sync_runs.html", "runs", page=page, moment=format_datetime)

@@ -35,3 +35,15 @@ def skip_without_chromium() -> None:
     """Call at module level in every browser test module."""
     if not chromium_available():
         pytest.skip(f"Chromium not found at {CHROMIUM_PATH}: browser tests skipped", allow_module_level=True)
+
+
+def sign_in(page, server, role: str) -> None:
+    """Sign in through the real form as the seeded user of ``role`` and wait for the home page."""
+    from playwright.sync_api import expect
+
+    user = server.users[role]
+    page.goto(f"{server.url}/login")
+    page.fill("#email", user.email)
+    page.fill("#password", user.password)
+    page.locator("#main button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text(user.name)

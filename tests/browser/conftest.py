@@ -151,7 +151,8 @@ def _seed() -> None:
     install_defaults()
     employer = factories.employer(EMPLOYER_NAME, default_language="nl")
     factories.training(title=TRAINING_TITLE, provider_name="Syntra Vlaanderen", hours=Decimal("40"),
-                       starts_on=date(2026, 3, 3), ends_on=date(2026, 3, 13), valid_until=date(2026, 8, 31))
+                       starts_on=date(2026, 3, 3), ends_on=date(2026, 3, 13), valid_until=date(2026, 8, 31),
+                       cost_cents=45000)
     users = {role: factories.user(u.email, name=u.name, roles={employer: role}) for role, u in USERS.items()}
     for first, last, team in STAFF:
         factories.employee(employer, first_name=first, last_name=last, team=team, approver_id=users["manager"].id)

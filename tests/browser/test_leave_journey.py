@@ -9,25 +9,16 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser._support import skip_without_chromium
+from tests.browser._support import sign_in, skip_without_chromium
 from tests.browser.conftest import TRAINING_TITLE
 
 skip_without_chromium()
 
 
-def _sign_in(page, server, role):
-    user = server.users[role]
-    page.goto(f"{server.url}/login")
-    page.fill("#email", user.email)
-    page.fill("#password", user.password)
-    page.locator("#main button[type=submit]").click()
-    expect(page.locator("h1")).to_contain_text(user.name)
-
-
 def test_request_approve_and_see_the_balance(live_server, new_context):
     server = live_server
     employee = new_context().new_page()
-    _sign_in(employee, server, "employee")
+    sign_in(employee, server, "employee")
 
     # The employee asks 3 days × 8 h of Flemish training leave for a registry training.
     employee.goto(f"{server.url}/leave/new")
@@ -46,7 +37,7 @@ def test_request_approve_and_see_the_balance(live_server, new_context):
 
     # The manager approves it inline: the row changes without a page load.
     manager = new_context().new_page()
-    _sign_in(manager, server, "manager")
+    sign_in(manager, server, "manager")
     manager.goto(f"{server.url}/approvals")
     row = manager.locator("tr[id^=request-]", has_text="Emma Employee")
     expect(row).to_contain_text("24 hours")

@@ -102,5 +102,7 @@ def test_install_defaults_adds_only_what_is_missing(app):
     db.session.execute(SchemeParameter.__table__.delete())
     db.session.commit()
     result = runner.invoke(args=["schemes", "install-defaults"])
-    assert "4 parameter version(s) added." in result.output
-    assert db.session.scalar(select(func.count()).select_from(SchemeParameter)) == 4
+    from ila_sme.schemes.defaults import DEFAULTS
+
+    assert f"{len(DEFAULTS)} parameter version(s) added." in result.output
+    assert db.session.scalar(select(func.count()).select_from(SchemeParameter)) == len(DEFAULTS) == 5

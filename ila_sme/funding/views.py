@@ -1,0 +1,400 @@
+"""Co-funding screens: the policy, asking and granting, deciding, and the budget view."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ila_sme import dates, permissions
+from ila_sme.employers.models import Role
+from ila_sme.extensions import db
+from ila_sme.funding import services
+from ila_sme.funding.forms import CancelForm, CourseFeeForm, EmptyForm, PolicyForm, RefuseForm, TopUpForm
+from ila_sme.funding.models import (
+    KIND_LABELS,
+    SOURCE_LABELS,
+    Contribution,
+    ContributionStatus,
+    FundingRequest,
+    FundingStatus,
+    Kind,
+)
+from ila_sme.funding.rules import ZERO
+from ila_sme.funding.services import FundingError
+from ila_sme.leave.models import RequestStatus
+from ila_sme.people import services as people
+from ila_sme.tenancy import current_employer, get_or_404, register_url_object
+from ila_sme.trainings import services as trainings
+from ila_sme.trainings.models import Training
+from ila_sme.web import render, wants_fragment
+
+bp = Blueprint("funding", __name__, url_prefix="/funding")
+register_url_object("funding_id", FundingRequest)
+
+DECIDED = {"HX-Trigger": "fundingDecided"}
+RECENT = 15
+CATALOGUE_LIMIT = 200
+SEARCH_LIMIT = 30
+UNDECIDED = (FundingStatus.PENDING, FundingStatus.SECOND_STEP)
+LEAVE_UNDECIDED = (RequestStatus.PENDING, RequestStatus.SECOND_STEP)
+UNSENT = (ContributionStatus.PENDING, ContributionStatus.FAILED)
+CONTRIBUTION_LABELS = {
+    ContributionStatus.PENDING: _l("Waiting to be sent to the register"),
+    ContributionStatus.SENT: _l("Sent to the register"),
+    ContributionStatus.BOOKED: _l("Booked by the register"),
+    ContributionStatus.FAILED: _l("Refused by the register"),
+    ContributionStatus.CANCELLED: _l("Cancelled"),
+    ContributionStatus.REVERSED: _l("Reversed"),
+}
+LABELS = {"kind_labels": KIND_LABELS, "source_labels": SOURCE_LABELS, "contribution_labels": CONTRIBUTION_LABELS}
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every co-funding screen is about someone's money: sign in first."""
+
+
+# Who may do what (beside permissions.py: these need the request itself) ----------------------
+
+
+def _may_decide(funding: FundingRequest) -> bool:
+    return services.may_decide(current_user, funding) and not _decided_with_leave(funding)
+
+
+def _decided_with_leave(funding: FundingRequest) -> bool:
+    """Co-funding asked within a leave request follows the leave decision, taken in Approvals."""
+    return funding.leave_request is not None and funding.leave_request.status in LEAVE_UNDECIDED
+
+
+def _is_involved(funding: FundingRequest) -> bool:
+    return current_user.id in (funding.requested_by_id, funding.employee.user_id)
+
+
+def _is_admin(funding: FundingRequest) -> bool:
+    return Role.ADMIN in current_user.roles_in(funding.employer_id)
+
+
+def _cancel_refusal(funding: FundingRequest) -> str | None:
+    """The employee (or whoever asked) withdraws an undecided request; an admin cancels an approved one.
+    Whether its contribution has gone to the register is the service's question."""
+    if funding.status in UNDECIDED and not _is_involved(funding):
+        return _("A request that waits for a decision is refused, with a reason, not cancelled.")
+    if funding.status == FundingStatus.APPROVED and not _is_admin(funding):
+        return _("Only an admin cancels approved co-funding.")
+    return None
+
+
+def _may_cancel(funding: FundingRequest, contribution: Contribution | None = None) -> bool:
+    """Whether the row offers Cancel (or Withdraw)."""
+    if funding.status not in (*UNDECIDED, FundingStatus.APPROVED) or _cancel_refusal(funding):
+        return False
+    return funding.status != FundingStatus.APPROVED or contribution is None or contribution.status in UNSENT
+
+
+# The policy ----------------------------------------------------------------------------------
+
+
+def _year() -> int:
+    year = request.args.get("year", type=int) or dates.today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def _budget_url(year: int) -> str | None:
+    """The budget screen, when it is there (another part of this blueprint)."""
+    return url_for("funding.budget", year=year) if "funding.budget" in current_app.view_functions else None
+
+
+def _policy_page(form: PolicyForm, employer, year: int):
+    policy = services.policy_for(employer, year)
+    previous = None if policy else services.policy_for(employer, year - 1)
+    return render("funding/policy.html", "policy", form=form, year=year, policy=policy, previous=previous,
+                  position=services.budget_position(employer, year), budget_url=_budget_url(year))
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+def policy():
+    employer = current_employer()
+    permissions.require(permissions.can_set_funding_policy(current_user, employer))
+    year = _year()
+    form = PolicyForm.for_policy(services.policy_for(employer, year) or services.policy_for(employer, year - 1))
+    if form.validate_on_submit():
+        try:
+            services.set_policy(actor=current_user, employer=employer, year=year, **form.values())
+        except FundingError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The co-funding policy of %(year)s was saved.", year=year), "success")
+            if not wants_fragment():
+                return redirect(url_for("funding.policy", year=year))
+            return _policy_page(PolicyForm.for_policy(services.policy_for(employer, year), formdata=None),
+                                employer, year), 200, {"HX-Trigger": "fundingPolicySaved"}
+    return _policy_page(form, employer, year), 422 if request.method == "POST" else 200
+
+
+# Asking for co-funding, granting a top-up ---------------------------------------------------
+
+
+def _kinds(employer) -> tuple[object, list[str]]:
+    """The signed-in user's employee record, and the kinds they may ask for here."""
+    me = people.employee_for_user(employer, current_user) if permissions.can_request_leave(
+        current_user, employer) else None
+    kinds = [Kind.COURSE_FEE.value] if me is not None else []
+    if permissions.can_grant_funding(current_user, employer):
+        kinds.append(Kind.TOP_UP.value)
+    return me, kinds
+
+
+def _form(employer):
+    """The form of the kind asked for (?kind=); a POST reads the body, a GET the query string."""
+    me, kinds = _kinds(employer)
+    if not kinds:
+        if permissions.can_request_leave(current_user, employer):
+            return me, None  # an employee without a record here: nothing to ask for yet
+        abort(403)
+    kind = request.args.get("kind") or kinds[0]
+    if kind not in kinds:
+        abort(404 if kind not in {k.value for k in Kind} else 403)
+    formdata = {} if request.method == "POST" else {"formdata": request.args}
+    if kind == Kind.TOP_UP:
+        today = dates.today()
+        staff = [e for e in people.employees(employer) if e.user_id != current_user.id and e.is_employed_on(today)]
+        return me, TopUpForm.for_employees(staff, **formdata)
+    return me, CourseFeeForm.for_employer(employer, **formdata)
+
+
+def _catalogue(employer, search: str) -> list[Training]:
+    """Trainings with a cost, not withdrawn nor expired: the registry's and the employer's own."""
+    today = dates.today()
+    query = trainings.catalogue(employer, trainings.CatalogueFilter(search=search)).where(
+        Training.cost_cents > 0, or_(Training.valid_until.is_(None), Training.valid_until >= today))
+    return list(db.session.scalars(query.limit(SEARCH_LIMIT if search else CATALOGUE_LIMIT)))
+
+
+def _new_page(form, me, block: str | None = None, **context):
+    kinds = _kinds(current_employer())[1]
+    if form.kind == Kind.COURSE_FEE:
+        search = request.values.get("q", "").strip()
+        options = _catalogue(current_employer(), search)
+        if form.training is not None and form.training not in options:
+            options.insert(0, form.training)  # the choice stays on the page, even when the search hides it
+        context.update(search=search, trainings=options)
+    return render("funding/new.html", block, form=form, me=me, kinds=kinds, course_fee=form.kind == Kind.COURSE_FEE,
+                  **LABELS, **context)
+
+
+def _no_record():
+    return render("funding/no_record.html", "message")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    me, form = _form(current_employer())
+    if form is None:
+        return _no_record()
+    if form.validate_on_submit():
+        try:
+            funding = services.ask(actor=current_user, today=dates.today(), **form.ask_arguments(me))
+        except FundingError as error:
+            db.session.rollback()  # nothing of a refused request stays
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            if funding.kind == Kind.TOP_UP:
+                flash(_("The top-up for %(name)s now waits for another manager or an admin: nobody approves "
+                        "what they asked for themselves.", name=funding.employee.full_name), "success")
+            else:
+                flash(_("Your co-funding request was sent: your employer decides."), "success")
+            response = redirect(url_for("funding.requests"))
+            if request.htmx:
+                response.headers["HX-Trigger"] = "fundingRequested"
+            return response
+    posted = request.method == "POST"
+    preview = _preview(form, me) if posted or (form.complete and form.validate_fields()) else None
+    return _new_page(form, me, "form", preview=preview), 422 if posted else 200
+
+
+def _preview(form, me) -> dict | None:
+    """The problems and totals of what the form asks for; None until it names what it is about."""
+    if not form.complete or form.errors:
+        return None
+    arguments = form.ask_arguments(me)
+    split = arguments["split"]
+    problems = services.preview(arguments["employee"], kind=form.kind, cost=arguments["cost"], split=split,
+                                training=arguments["training"], today=dates.today())
+    return {"cost": arguments["cost"], "total": split.total, "left": max(arguments["cost"] - split.total, ZERO),
+            "problems": problems}
+
+
+@bp.get("/new/preview")
+def new_preview():
+    me, form = _form(current_employer())
+    if form is None:
+        return _no_record()
+    result = _preview(form, me) if form.validate_fields() else None
+    return _new_page(form, me, "preview", preview=result)
+
+
+@bp.get("/new/trainings")
+def training_options():
+    me, form = _form(current_employer())
+    if form is None:
+        return _no_record()
+    if form.kind != Kind.COURSE_FEE:
+        abort(404)
+    return _new_page(form, me, "training_options")
+
+
+# The lists, and deciding --------------------------------------------------------------------
+
+
+def _contributions(fundings) -> dict[int, Contribution]:
+    """The latest contribution of each approved request, in one query."""
+    ids = [f.id for f in fundings if f.status in (FundingStatus.APPROVED, FundingStatus.CANCELLED)]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Contribution).where(Contribution.funding_request_id.in_(ids))
+                              .order_by(Contribution.id))
+    return {c.funding_request_id: c for c in rows}
+
+
+def _listed(*conditions, order=None, limit: int | None = None) -> list[FundingRequest]:
+    query = (select(FundingRequest).where(FundingRequest.employer_id == current_employer().id, *conditions)
+             .options(selectinload(FundingRequest.parts), selectinload(FundingRequest.employee),
+                      selectinload(FundingRequest.training), selectinload(FundingRequest.leave_request))
+             .order_by(*(order or (FundingRequest.created_at.desc(), FundingRequest.id.desc()))))
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def _recent() -> list[FundingRequest]:
+    """The employer's latest decisions, but one's own (those are in "My co-funding requests")."""
+    me = people.employee_for_user(current_employer(), current_user)
+    not_mine = [FundingRequest.employee_id != me.id] if me else []
+    return _listed(FundingRequest.status.notin_(UNDECIDED), *not_mine, limit=RECENT, order=(
+        func.coalesce(FundingRequest.decided_at, FundingRequest.created_at).desc(), FundingRequest.id.desc()))
+
+
+def _lists() -> dict:
+    employer = current_employer()
+    me = people.employee_for_user(employer, current_user) if permissions.can_request_leave(
+        current_user, employer) else None
+    decider = permissions.can_grant_funding(current_user, employer)
+    if not (decider or permissions.can_request_leave(current_user, employer)):
+        abort(403)
+    lists = {
+        "me": me, "decider": decider,
+        "mine": _listed(FundingRequest.employee_id == me.id) if me else [],
+        "waiting": [], "asked": [], "recent": [],
+    }
+    if decider:
+        undecided = _listed(FundingRequest.status.in_(UNDECIDED), order=(FundingRequest.created_at,
+                                                                          FundingRequest.id))
+        lists["waiting"] = [f for f in undecided if services.may_decide(current_user, f)]
+        lists["asked"] = [f for f in undecided if f.requested_by_id == current_user.id
+                          and (me is None or f.employee_id != me.id)]
+        lists["recent"] = _recent()
+    every = lists["mine"] + lists["waiting"] + lists["asked"] + lists["recent"]
+    return {**lists, "contributions": _contributions(every)}
+
+
+def _row_context() -> dict:
+    return {"decide_form": EmptyForm(formdata=None), "cancel_form": CancelForm(formdata=None),
+            "may_decide": _may_decide, "may_cancel": _may_cancel, **LABELS}
+
+
+@bp.get("/requests")
+def requests():
+    return render("funding/requests.html", "requests", **_lists(), **_row_context())
+
+
+def _row(funding: FundingRequest, error: str | None = None, refuse_form: RefuseForm | None = None):
+    """The row as it now is; beside it, out of band, the recently decided (for those who decide)."""
+    decider = permissions.can_grant_funding(current_user, current_employer())
+    recent = _recent() if decider else []
+    return render("funding/requests.html", "row", funding=funding, row_error=error, refuse_form=refuse_form,
+                  contributions=_contributions([funding, *recent]), recent=recent, decider=decider,
+                  **_row_context())
+
+
+def _done(funding: FundingRequest, message: str):
+    db.session.commit()
+    flash(message, "success")
+    if not wants_fragment():
+        return redirect(url_for("funding.requests"))
+    return _row(funding), 200, DECIDED
+
+
+def _refused(funding: FundingRequest, message: str, status: int = 409, refuse_form: RefuseForm | None = None):
+    """Nothing changed: say why, beside the row (htmx) or at the top of the list."""
+    db.session.rollback()
+    if not wants_fragment():
+        flash(message, "error")
+        return redirect(url_for("funding.requests"))
+    return make_response(_row(funding, message, refuse_form), status)
+
+
+def _decision(funding_id: int) -> FundingRequest:
+    funding = get_or_404(FundingRequest, funding_id)
+    permissions.require(permissions.can_grant_funding(current_user, current_employer()))
+    return funding
+
+
+def _with_leave_message() -> str:
+    return _("This co-funding belongs to a training-leave request: it is decided with the leave, in Approvals.")
+
+
+@bp.post("/<int:funding_id>/approve")
+def approve(funding_id: int):
+    funding = _decision(funding_id)
+    if _decided_with_leave(funding):
+        return _refused(funding, _with_leave_message())
+    try:
+        services.approve(actor=current_user, funding=funding, today=dates.today())
+    except FundingError as error:
+        return _refused(funding, str(error))
+    return _done(funding, _("Co-funding of %(name)s: %(status)s.", name=funding.employee.full_name,
+                            status=funding.status_label))
+
+
+@bp.post("/<int:funding_id>/reject")
+def reject(funding_id: int):
+    funding = _decision(funding_id)
+    form = RefuseForm()
+    if not form.validate_on_submit():
+        return _refused(funding, " ".join(map(str, form.reason.errors)), 422, form)
+    if _decided_with_leave(funding):
+        return _refused(funding, _with_leave_message())
+    try:
+        services.reject(actor=current_user, funding=funding, reason=form.reason.data)
+    except FundingError as error:
+        return _refused(funding, str(error))
+    return _done(funding, _("Co-funding of %(name)s: %(status)s.", name=funding.employee.full_name,
+                            status=funding.status_label))
+
+
+@bp.post("/<int:funding_id>/cancel")
+def cancel(funding_id: int):
+    funding = get_or_404(FundingRequest, funding_id)
+    permissions.require(_is_involved(funding) or _is_admin(funding))
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _refused(funding, " ".join(map(str, form.reason.errors)), 422)
+    refusal = _cancel_refusal(funding)
+    if refusal:
+        return _refused(funding, refusal)
+    try:
+        services.cancel(actor=current_user, funding=funding, reason=form.reason.data or None)
+    except FundingError as error:
+        return _refused(funding, str(error))
+    return _done(funding, _("The co-funding was cancelled; what it held is free again."))
+
+
+from ila_sme.funding import budget_views  # noqa: F401, E402 - its routes are on this blueprint
