@@ -99,8 +99,10 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.demo.cli import demo_cli
     from ila_sme.learning_accounts.cli import learning_accounts_cli
     from ila_sme.leave.cli import leave_cli
+    from ila_sme.register.cli import ledger_cli
     from ila_sme.schemes.cli import schemes_cli
     from ila_sme.trainings.cli import registry_cli
 
-    for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli):
+    for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
+                  ledger_cli):
         app.cli.add_command(group)
