@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from ila_sme.accounts.cli import users_cli
     from ila_sme.demo.cli import demo_cli
+    from ila_sme.funding.cli import contributions_cli
     from ila_sme.learning_accounts.cli import learning_accounts_cli
     from ila_sme.leave.cli import leave_cli
     from ila_sme.register.cli import ledger_cli
@@ -104,5 +105,5 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.trainings.cli import registry_cli
 
     for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
-                  ledger_cli):
+                  ledger_cli, contributions_cli):
         app.cli.add_command(group)

@@ -2,13 +2,23 @@
 
 Money crosses the wire as decimal strings and becomes ``Decimal`` here; never a float. Errors
 become ``RegisterError`` with the register's code and a message fit for a stored status.
+
+One retry policy for every request: a 429/503, a timeout or a dropped connection is retried with
+exponential backoff and full jitter, never earlier than the register's ``Retry-After``, and only while
+the run's time budget lasts. A retry sends the very same bytes (body and ``Idempotency-Key``), so a
+booking whose answer was lost is answered ``200`` with the original entry, never booked twice. When
+the next attempt would end past the budget, ``RegisterError(retryable=True)`` leaves the rest for the
+next run. A client without a budget makes one attempt (the screens' reads: no one waits on a retry).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,12 +48,35 @@ for _name in ("httpx", "httpcore"):
 
 
 class RegisterError(Exception):
+    """``retryable``: the register could not answer now (429/503, timeout, dropped connection); the same
+    request may be sent again later with the same key. ``entry_id``: the existing entry of a
+    ``409 duplicate_reference``."""
+
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, retryable: bool = False, entry_id: str | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.retry_after = retry_after
+        self.retryable = retryable
+        self.entry_id = entry_id
+
+
+RETRY_STATUSES = (429, 503)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: the n-th wait is uniform in [0, min(cap, base * 2**(n-1))],
+    and never shorter than the register's Retry-After."""
+
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
+        jittered = rng.uniform(0, ceiling)
+        return max(retry_after or 0.0, jittered)
 
 
 @dataclass
@@ -58,14 +91,27 @@ class PersonAccount:
 
 
 class RegisterClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, transport=None):
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, transport=None,
+                 budget_seconds: float | None = None, retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 rng: random.Random | None = None):
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport,
                                   headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep, self._clock, self._rng = sleep, clock, rng or random.Random()
+        self.deadline: float | None = None
+        if budget_seconds is not None:
+            self.set_budget(budget_seconds)
+
+    def set_budget(self, seconds: float | None) -> None:
+        """From now on, retry only while ``seconds`` last (None: one attempt per request, no retry)."""
+        self.deadline = None if seconds is None else self._clock() + seconds
 
     @classmethod
-    def for_employer(cls, employer) -> RegisterClient:
+    def for_employer(cls, employer, **options) -> RegisterClient:
         token = employer.register_token or current_app.config.get("LEDGER_TOKEN") or ""
-        return cls(current_app.config["LEDGER_URL"], token, timeout=current_app.config["LEDGER_TIMEOUT"])
+        return cls(current_app.config["LEDGER_URL"], token, timeout=current_app.config["LEDGER_TIMEOUT"], **options)
 
     @classmethod
     def for_registry(cls) -> RegisterClient:
@@ -83,19 +129,78 @@ class RegisterClient:
         self.close()
 
     def _get(self, path: str, params: dict | None = None) -> dict:
-        try:
-            response = self._http.get(path, params={k: v for k, v in (params or {}).items() if v is not None})
-        except httpx.TimeoutException as error:
-            raise RegisterError("the register did not answer in time") from error
-        except httpx.TransportError as error:
-            raise RegisterError(f"the register cannot be reached ({type(error).__name__})") from error
-        if response.status_code >= 400:
-            raise _error(response)
+        return self._request("GET", path, params={k: v for k, v in (params or {}).items() if v is not None})[1]
+
+    def _request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
+                 headers: dict | None = None) -> tuple[int, dict]:
+        """One request under the retry policy; the body is encoded once, so every retry sends the same bytes."""
+        content = None
+        headers = dict(headers or {})
+        if body is not None:
+            content = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            attempt += 1
+            timeout = self.timeout
+            if self.deadline is not None:
+                timeout = min(timeout, max(self.deadline - self._clock(), 0.001))
+            try:
+                response = self._http.request(method, path, params=params, content=content, headers=headers,
+                                              timeout=timeout)
+            except httpx.TimeoutException as error:
+                failure, cause = RegisterError("the register did not answer in time", retryable=True), error
+            except httpx.TransportError as error:
+                failure = RegisterError(f"the register cannot be reached ({type(error).__name__})", retryable=True)
+                cause = error
+            else:
+                if response.status_code < 400:
+                    return response.status_code, self._json(response)
+                failure, cause = _error(response), None
+                if response.status_code not in RETRY_STATUSES:
+                    raise failure
+            wait = self.retry.delay(attempt, failure.retry_after, self._rng)
+            if self.deadline is None or self._clock() + wait >= self.deadline:
+                raise failure from cause  # retryable: the rest waits for the next run
+            self._sleep(wait)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict:
         try:
             return response.json()
         except ValueError as error:
             raise RegisterError("the register answered something that is not JSON",
                                 status=response.status_code) from error
+
+    def book_contribution(self, payload: dict, idempotency_key: str) -> dict:
+        """POST /v1/contributions: the entry (201 booked now, 200 the replay of the same key and body).
+        Raises RegisterError: 409 ``idempotency_conflict`` / ``duplicate_reference`` (with ``entry_id``), 422 …"""
+        status, entry = self._request("POST", "/v1/contributions", body=payload,
+                                      headers={"Idempotency-Key": idempotency_key})
+        if not isinstance(entry, dict) or not entry.get("entry_id"):
+            raise RegisterError("the register's booking answer lacks the entry id", status=status)
+        return entry
+
+    def entries(self, employer_id: str, period: str | None = None, *, page_size: int = 500) -> Iterator[dict]:
+        """Every entry of the employer (of one period), reversals included, following ``next_cursor``."""
+        cursor = None
+        while True:
+            page = self._get(f"/v1/employers/{employer_id}/entries",
+                             {"period": period, "cursor": cursor, "limit": page_size})
+            yield from page.get("entries", [])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+    def entry(self, employer_id: str, *, entry_id: str | None = None, reference: str | None = None,
+              period: str | None = None) -> dict | None:
+        """The employer's original (not reversal) entry with this id or reference; None when there is none."""
+        for found in self.entries(employer_id, period):
+            if found.get("reverses"):
+                continue
+            if (entry_id and found.get("entry_id") == entry_id) or (reference and found.get("reference") == reference):
+                return found
+        return None
 
     def trainings(self, *, updated_since: str | None = None, page_size: int = 500) -> Iterator[dict]:
         """Every training changed since ``updated_since``, following ``next_cursor`` page by page."""
@@ -122,12 +227,17 @@ class RegisterClient:
 
 def _error(response: httpx.Response) -> RegisterError:
     try:
-        body = response.json().get("error", {})
+        answer = response.json()
     except ValueError:
-        body = {}
+        answer = {}
+    answer = answer if isinstance(answer, dict) else {}
+    body = answer.get("error") if isinstance(answer.get("error"), dict) else {}
     retry_after = response.headers.get("Retry-After")
+    entry_id = answer.get("entry_id")
     return RegisterError(
         scrub(body.get("message") or f"the register answered {response.status_code}"),
         status=response.status_code, code=body.get("code"),
         retry_after=float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None,
+        retryable=response.status_code in RETRY_STATUSES,
+        entry_id=entry_id if isinstance(entry_id, str) else None,
     )
