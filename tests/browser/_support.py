@@ -47,3 +47,16 @@ def sign_in(page, server, role: str) -> None:
     page.fill("#password", user.password)
     page.locator("#main button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text(user.name)
+
+
+def fill_training_leave(page, server, training_title: str) -> None:
+    """Open the leave form and ask 3 days × 8 h of Flemish training leave for a registry training."""
+    import re
+
+    page.goto(f"{server.url}/leave/new")
+    page.select_option("#leave_type_id", label="Training · Flemish training leave (VOV)")
+    page.fill("#q", "Boekhouden")
+    page.get_by_role("radio", name=re.compile(training_title)).check()
+    page.fill("#start_date", "2026-03-03")
+    page.fill("#end_date", "2026-03-05")
+    page.fill("#hours_per_day", "8")

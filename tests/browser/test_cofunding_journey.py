@@ -4,7 +4,6 @@ sees the contribution on its way on the learning-account page, next to the regis
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from playwright.sync_api import expect
@@ -13,14 +12,18 @@ from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.people.models import EmployeeRecord
-from tests.browser._support import sign_in, skip_without_chromium
+from tests.browser._support import fill_training_leave, sign_in, skip_without_chromium
 from tests.browser.conftest import TRAINING_TITLE
 from tests.support.register_process import register  # noqa: F401 - the register stub as a process
 
 skip_without_chromium()
 
 
-def _prepare(server, running, person_id_of_emma):
+def _emma_number():
+    return db.session.scalar(db.select(EmployeeRecord.national_number).where(EmployeeRecord.first_name == "Emma"))
+
+
+def _prepare(server, running):
     """The register knows Emma's account; the employer has a token and a co-funding policy."""
     app = server.app
     app.config.update(LEDGER_URL=running.url, LEDGER_TOKEN=running.token)
@@ -32,29 +35,19 @@ def _prepare(server, running, person_id_of_emma):
                            cap_per_employee=Decimal("1000"), max_share_pct=Decimal("50"), gives_top_up=True,
                            gives_course_fee=True, admin_approval_above=None)
         db.session.commit()
-        running.write(accounts={person_id_of_emma(employer): {
+        running.write(accounts={_emma_number(): {
             "balance": "300.00", "public_credit": "300.00", "employer_contributions": "0.00", "spent": "0.00",
             "updated_at": "2026-03-01T02:00:00Z"}})
         db.session.remove()
 
 
-def _emma_number(employer):
-    return db.session.scalar(db.select(EmployeeRecord.national_number).where(EmployeeRecord.first_name == "Emma"))
-
-
 def test_cofunding_within_a_leave_request(live_server, new_context, register):  # noqa: F811
     server = live_server
-    _prepare(server, register, _emma_number)
+    _prepare(server, register)
 
     employee = new_context().new_page()
     sign_in(employee, server, "employee")
-    employee.goto(f"{server.url}/leave/new")
-    employee.select_option("#leave_type_id", label="Training · Flemish training leave (VOV)")
-    employee.fill("#q", "Boekhouden")
-    employee.get_by_role("radio", name=re.compile(TRAINING_TITLE)).check()
-    employee.fill("#start_date", "2026-03-03")
-    employee.fill("#end_date", "2026-03-05")
-    employee.fill("#hours_per_day", "8")
+    fill_training_leave(employee, server, TRAINING_TITLE)
     # The co-funding fieldset appears for a training with a cost: the employer pays half (€225).
     expect(employee.locator("#cofunding-fields")).to_be_visible()
     employee.fill("#part_employer", "225")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import email
 import email.policy
-import re
 
 from playwright.sync_api import expect
 
-from tests.browser._support import sign_in, skip_without_chromium
+from tests.browser._support import fill_training_leave, sign_in, skip_without_chromium
 from tests.browser.conftest import TRAINING_TITLE
 
 skip_without_chromium()
@@ -21,13 +20,7 @@ def test_request_approve_and_see_the_balance(live_server, new_context):
     sign_in(employee, server, "employee")
 
     # The employee asks 3 days × 8 h of Flemish training leave for a registry training.
-    employee.goto(f"{server.url}/leave/new")
-    employee.select_option("#leave_type_id", label="Training · Flemish training leave (VOV)")
-    employee.fill("#q", "Boekhouden")
-    employee.get_by_role("radio", name=re.compile(TRAINING_TITLE)).check()
-    employee.fill("#start_date", "2026-03-03")
-    employee.fill("#end_date", "2026-03-05")
-    employee.fill("#hours_per_day", "8")
+    fill_training_leave(employee, server, TRAINING_TITLE)
     employee.locator("#hours_per_day").blur()
     # The live preview (htmx) shows what the request draws and leaves, before sending.
     expect(employee.locator("#preview-amount")).to_have_text("24 hours")
