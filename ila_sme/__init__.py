@@ -67,6 +67,8 @@ def _import_models() -> None:
     from ila_sme.leave import models as _leave  # noqa: F401
     from ila_sme.notifications import models as _notifications  # noqa: F401
     from ila_sme.people import models as _people  # noqa: F401
+    from ila_sme.reconciliation import models as _reconciliation  # noqa: F401
+    from ila_sme.scheduler import models as _scheduler  # noqa: F401
     from ila_sme.schemes import models as _schemes  # noqa: F401
     from ila_sme.trainings import models as _trainings  # noqa: F401
     from ila_sme.trainings import sync_models as _registry_sync  # noqa: F401
@@ -100,10 +102,11 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.funding.cli import contributions_cli
     from ila_sme.learning_accounts.cli import learning_accounts_cli
     from ila_sme.leave.cli import leave_cli
+    from ila_sme.reconciliation.cli import reconcile_command
     from ila_sme.register.cli import ledger_cli
     from ila_sme.schemes.cli import schemes_cli
     from ila_sme.trainings.cli import registry_cli
 
     for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
-                  ledger_cli, contributions_cli):
+                  ledger_cli, contributions_cli, reconcile_command):
         app.cli.add_command(group)

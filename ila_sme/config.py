@@ -23,6 +23,8 @@ class Config:
     LEDGER_URL = os.environ.get("LEDGER_URL", "http://127.0.0.1:5055")
     LEDGER_TOKEN = os.environ.get("LEDGER_TOKEN")  # the platform's token: reads the training registry
     LEDGER_TIMEOUT = float(os.environ.get("LEDGER_TIMEOUT", "10"))
+    # The time budget of one employer's reconciliation (submit + read); the rest waits for the next run.
+    RECONCILE_BUDGET_SECONDS = float(os.environ.get("RECONCILE_BUDGET_SECONDS", "600"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: write mail to the outbox folder
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -19,6 +19,7 @@ from ila_sme.extensions import db
 from ila_sme.funding.models import Contribution
 from ila_sme.funding.submit import TO_SUBMIT, submit_pending
 from ila_sme.identifiers import format_kbo
+from ila_sme.reconciliation.engine import AlreadyRunning, employer_lock
 
 contributions_cli = AppGroup("contributions", help="Employer contributions booked on the national register.")
 
@@ -39,7 +40,14 @@ def submit(enterprise_number, budget_seconds):
     ok = True
     for employer in employers:
         remaining = max(deadline - time.monotonic(), 0.0)
-        counts = submit_pending(employer, now=utcnow(), budget_seconds=remaining)
+        try:
+            with employer_lock(employer):
+                counts = submit_pending(employer, now=utcnow(), budget_seconds=remaining)
+        except AlreadyRunning:
+            click.echo(f"  {employer.name} ({format_kbo(employer.enterprise_number)}): another process is "
+                       f"submitting or reconciling for this employer now; nothing done.", err=True)
+            ok = False
+            continue
         booked, failed, left = booked + counts.booked, failed + counts.failed, left + counts.left
         line = (f"  {employer.name} ({format_kbo(employer.enterprise_number)}): {counts.booked} booked, "
                 f"{counts.failed} failed, {counts.left} left for the next run")

@@ -117,6 +117,7 @@ class FundingRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the last reminder to its deciders
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     employee = relationship("EmployeeRecord")
@@ -169,11 +170,12 @@ class BudgetMove(StrEnum):
     RESERVATION = "reservation"  # + at approval: the budget is promised
     RELEASE = "release"  # - the promise undone (cancellation)
     CONSUMPTION = "consumption"  # moves a reservation to booked when the register books it
+    CORRECTION = "correction"  # +/- booked only: the register's amount accepted, a reversal reflected
 
 
 class BudgetEntry(db.Model):
     """The budget ledger of one employer and year. Reserved = reservations - releases - consumptions;
-    booked = consumptions; remaining = budget - reserved - booked. Rows are never edited."""
+    booked = consumptions + corrections (signed); remaining = budget - reserved - booked. Rows are never edited."""
 
     __tablename__ = "budget_entries"
 

@@ -115,7 +115,7 @@ def _moves_by(employer, year: int, by_month: bool) -> dict:
     for key, kind, cents in rows:
         figures = result.setdefault(key, {"reserved": 0, "booked": 0})
         figures["reserved"] += _RESERVED_SIGN.get(kind, 0) * cents
-        if kind == BudgetMove.CONSUMPTION:
+        if kind in (BudgetMove.CONSUMPTION, BudgetMove.CORRECTION):
             figures["booked"] += cents
     return result
 

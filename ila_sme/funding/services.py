@@ -140,8 +140,8 @@ def budget_position(employer, year: int) -> Position:
     ).all())
     reserved = sums.get(BudgetMove.RESERVATION, 0) - sums.get(BudgetMove.RELEASE, 0) - sums.get(
         BudgetMove.CONSUMPTION, 0)
-    return Position(policy.budget if policy else Decimal("0.00"), from_cents(reserved),
-                    from_cents(sums.get(BudgetMove.CONSUMPTION, 0)))
+    booked = sums.get(BudgetMove.CONSUMPTION, 0) + sums.get(BudgetMove.CORRECTION, 0)
+    return Position(policy.budget if policy else Decimal("0.00"), from_cents(reserved), from_cents(booked))
 
 
 def _sum_parts(*conditions) -> Decimal:

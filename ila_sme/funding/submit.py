@@ -18,6 +18,7 @@ register's person id: it goes into the request body only, never into a stored er
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -77,9 +78,10 @@ def to_submit(employer) -> list[Contribution]:
         .order_by(Contribution.created_at, Contribution.id)))
 
 
-def submit_pending(employer, *, now: datetime, budget_seconds: float, client: RegisterClient | None = None
-                   ) -> SubmitCounts:
-    """Send the employer's pending and sent contributions until done or until the time budget is spent."""
+def submit_pending(employer, *, now: datetime, budget_seconds: float, client: RegisterClient | None = None,
+                   progress: Callable[[], None] | None = None) -> SubmitCounts:
+    """Send the employer's pending and sent contributions until done or until the time budget is spent;
+    ``progress()`` is called after each one (the reconciliation's progress bar)."""
     counts = SubmitCounts()
     contributions = to_submit(employer)
     if not contributions:
@@ -90,6 +92,8 @@ def submit_pending(employer, *, now: datetime, budget_seconds: float, client: Re
     try:
         for index, contribution in enumerate(contributions):
             outcome = _submit_one(client, employer, contribution, now)
+            if progress is not None:
+                progress()
             if outcome is None:
                 continue  # cancelled or booked by another run meanwhile
             if outcome == "booked":

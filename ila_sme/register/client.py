@@ -181,16 +181,35 @@ class RegisterClient:
             raise RegisterError("the register's booking answer lacks the entry id", status=status)
         return entry
 
-    def entries(self, employer_id: str, period: str | None = None, *, page_size: int = 500) -> Iterator[dict]:
-        """Every entry of the employer (of one period), reversals included, following ``next_cursor``."""
+    def entry_pages(self, employer_id: str, period: str | None = None, *,
+                    page_size: int = 500) -> Iterator[list[dict]]:
+        """The employer's entries (of one period) page by page, in booking order, reversals included:
+        one page in memory at a time."""
         cursor = None
         while True:
             page = self._get(f"/v1/employers/{employer_id}/entries",
                              {"period": period, "cursor": cursor, "limit": page_size})
-            yield from page.get("entries", [])
+            entries = page.get("entries")
+            if not isinstance(entries, list):
+                raise RegisterError("the register's entries answer lacks its list of entries")
+            yield entries
             cursor = page.get("next_cursor")
             if not cursor:
                 return
+
+    def entries(self, employer_id: str, period: str | None = None, *, page_size: int = 500) -> Iterator[dict]:
+        """Every entry of the employer (of one period), reversals included, following ``next_cursor``."""
+        for page in self.entry_pages(employer_id, period, page_size=page_size):
+            yield from page
+
+    def reverse(self, entry_id: str, reason: str, idempotency_key: str) -> dict:
+        """POST /v1/contributions/{entry_id}/reversal: the reversal entry (201, or 200 for the same key
+        replayed). Raises RegisterError: 409 ``already_reversed``, 404, 403 …"""
+        status, entry = self._request("POST", f"/v1/contributions/{entry_id}/reversal", body={"reason": reason},
+                                      headers={"Idempotency-Key": idempotency_key})
+        if not isinstance(entry, dict) or not entry.get("entry_id"):
+            raise RegisterError("the register's reversal answer lacks the entry id", status=status)
+        return entry
 
     def entry(self, employer_id: str, *, entry_id: str | None = None, reference: str | None = None,
               period: str | None = None) -> dict | None:

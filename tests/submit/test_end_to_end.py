@@ -7,9 +7,7 @@ exactly one entry per reference and every contribution be booked locally with th
 
 from __future__ import annotations
 
-import random
 from collections import Counter
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -22,62 +20,29 @@ from ila_sme.funding import services
 from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution
 from ila_sme.funding.submit import TO_SUBMIT, payload, submit_pending
 from ila_sme.register.client import RegisterClient
-from ila_sme.register.devserver.store import Store
-from tests import factories
-from tests.devserver.conftest import start_register
-from tests.submit.conftest import YEAR, make_contribution, this_period
+from tests.submit.conftest import YEAR
+from tests.support.register_world import build_world
 
 FAULTS = "rate_limit=0.1,unavailable=0.1,drop_after_commit=0.1,slow=0.1,slow_seconds=0.8,retry_after=1,seed=7"
 TIMEOUT = 0.3  # the client gives up on a slow answer (0.8 s) well before it comes
-REGISTRY_ID = "ODB-900001"
 PER_EMPLOYER = (36, 32, 28)
 PREBOOKED = 2  # per employer: booked earlier under another key (duplicate_reference on submit)
 
 
 @pytest.fixture
 def make_world(app, tmp_path):
-    """make_world(per_employer) -> (register, employers, contributions): employers with staff, known to the
-    register (employer, persons, employment, one training), and their pending contributions in the app;
-    the register is started with faults afterwards, and stopped after the test."""
+    """make_world(per_employer) -> (register, employers, contributions), the register started with faults
+    and stopped after the test (tests/support/register_world.py)."""
     started = []
 
     def make(per_employer=PER_EMPLOYER):
-        register, employers, contributions = _world(app, tmp_path, per_employer)
-        started.append(register)
-        return register, employers, contributions
+        world = build_world(app, tmp_path, per_employer, faults=FAULTS, timeout=TIMEOUT)
+        started.append(world.register)
+        return world.register, world.employers, world.contributions
 
     yield make
     for register in started:
         register.stop()
-
-
-def _world(app, tmp_path, per_employer):
-    db_path = tmp_path / "register.sqlite3"
-    store = Store(db_path)
-    store.add_trainings([{"registry_id": REGISTRY_ID, "updated_at": "2026-01-01T00:00:00Z", "title": "Boekhouden"}])
-    rng = random.Random(5)
-    employers, contributions = [], []
-    for count in per_employer:
-        employer = factories.employer()
-        employer.register_token = f"demo-token-{employer.enterprise_number}"
-        requester = factories.user(roles={employer: "manager"})
-        staff = [factories.employee(employer) for _ in range(5)]
-        store.add_employer(employer.enterprise_number, employer.name, employer.register_token)
-        for person in staff:
-            store.add_person(person.national_number, Decimal("1500.00"))
-            store.add_employment(employer.enterprise_number, person.national_number, date(2020, 1, 1))
-        for n in range(count):
-            course = n % 7 == 0
-            contributions.append(make_contribution(
-                staff[n % len(staff)], requester, amount_cents=rng.randrange(1000, 100000),
-                period=this_period(n % 3), kind="course-fee" if course else "top-up",
-                registry_id=REGISTRY_ID if course else None))
-        employers.append(employer)
-    db.session.commit()
-    store.close()
-    register = start_register(db_path, "--no-seed", "--faults", FAULTS)
-    app.config.update(LEDGER_URL=register.url, LEDGER_TOKEN="", LEDGER_TIMEOUT=TIMEOUT)
-    return register, employers, contributions
 
 
 def registers_entries(register, employer) -> list[dict]:

@@ -227,6 +227,28 @@ class Store:
     def entry(self, db, entry_id: str):
         return db.execute("SELECT * FROM entries WHERE entry_id = ?", (entry_id,)).fetchone()
 
+    # The register's own portal (what people do there, outside any employer's system) -----------
+
+    def portal_book(self, *, employer_id: str, person_id: str, amount_cents: int, period: str,
+                    kind: str = "top-up", reference: str | None = None, registry_id: str | None = None) -> dict:
+        """An entry booked through the register's web portal by a person of that employer."""
+        with self.transaction() as db:
+            return self.insert_entry(db, employer_id=employer_id, person_id=person_id, amount_cents=amount_cents,
+                                     currency="EUR", period=period,
+                                     reference=reference or "PORTAL-" + secrets.token_hex(5).upper(),
+                                     kind=kind, registry_id=registry_id)
+
+    def amend_amount(self, entry_id: str, amount_cents: int) -> None:
+        """A correction by the register's staff: the entry's amount there is what counts."""
+        with self.transaction() as db:
+            db.execute("UPDATE entries SET amount_cents = ? WHERE entry_id = ?", (amount_cents, entry_id))
+
+    def bulk_entries(self, rows: list[dict]) -> None:
+        """Entries written directly (benchmarks): dicts of insert_entry's fields, booked now."""
+        with self.transaction() as db:
+            for row in rows:
+                self.insert_entry(db, **row)
+
     # Reads -------------------------------------------------------------------------------------
 
     def entries(self, employer_id: str, period: str | None, after_seq: int, limit: int) -> list[sqlite3.Row]:

@@ -1,0 +1,90 @@
+"""``flask --app app reconcile [--employer KBO] [--period YYYY-MM]``: submit what is pending, then
+reconcile with the register; print a summary per employer; exit 1 when the register could not be
+reached (a run is incomplete), when a run failed, or when another process was reconciling."""
+
+from __future__ import annotations
+
+import re
+
+import click
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ila_sme import dates
+from ila_sme.employers.cli_options import employer_by_number
+from ila_sme.employers.models import Employer
+from ila_sme.extensions import db
+from ila_sme.funding.models import Contribution
+from ila_sme.identifiers import format_kbo
+from ila_sme.reconciliation.engine import AlreadyRunning, open_window, reconcile
+from ila_sme.reconciliation.models import DIFFERENCE_KINDS, RunState
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def employers_to_reconcile() -> list[Employer]:
+    """Every employer with a register token or with contributions."""
+    return list(db.session.scalars(select(Employer).where(or_(
+        Employer.register_token.is_not(None),
+        Employer.id.in_(select(Contribution.employer_id)))).order_by(Employer.id)))
+
+
+def summary(run) -> str:
+    differences = ", ".join(f"{run.count(kind)} {kind.value}" for kind in DIFFERENCE_KINDS)
+    line = (f"{run.state}: {run.booked} booked now, {run.failed} refused, {run.left} left for the next run; "
+            f"{run.entries_read} entries read, {run.matched} matched, {differences}")
+    return line + (f" ({run.error})" if run.error else "")
+
+
+def run_all(enterprise_number: str | None = None, period: str | None = None, *, trigger: str = "cli",
+            budget_seconds: float | None = None, echo=click.echo) -> dict:
+    """Reconcile one or every employer; returns the counts (the scheduler records them)."""
+    only = employer_by_number(enterprise_number)
+    employers = [only] if only else employers_to_reconcile()
+    totals = {"employers": 0, "incomplete": 0, "busy": 0, "failed": 0, "matched": 0, "differences": 0,
+              "booked": 0, "left": 0}
+    for employer in employers:
+        label = f"{employer.name} ({format_kbo(employer.enterprise_number)})"
+        totals["employers"] += 1
+        try:
+            run = reconcile(employer, period=period, trigger=trigger, budget_seconds=budget_seconds)
+        except AlreadyRunning:
+            totals["busy"] += 1
+            echo(f"  {label}: another process is reconciling this employer now; nothing done.", err=True)
+            continue
+        except Exception as error:  # noqa: BLE001 - one employer's failure never stops the others
+            totals["failed"] += 1
+            echo(f"  {label}: failed ({type(error).__name__}); see its run on the reconciliation page.", err=True)
+            continue
+        totals["matched"] += run.matched
+        totals["differences"] += run.differences
+        totals["booked"] += run.booked
+        totals["left"] += run.left
+        if run.state == RunState.INCOMPLETE:
+            totals["incomplete"] += 1
+        echo(f"  {label}: {summary(run)}", err=run.state != RunState.DONE)
+    return totals
+
+
+@click.command("reconcile")
+@click.option("--employer", "enterprise_number", default=None,
+              help="Only this employer (enterprise number, e.g. 0403.170.701).")
+@click.option("--period", default=None, help="Only this period (YYYY-MM) [default: every open period].")
+@click.option("--budget-seconds", default=None, type=click.FloatRange(min=0),
+              help="Time budget per employer [default: RECONCILE_BUDGET_SECONDS, 600].")
+def reconcile_command(enterprise_number, period, budget_seconds):
+    """Submit pending contributions, then compare every register entry with the app's contributions."""
+    if period is not None:
+        first, last = open_window(dates.today())
+        if not _PERIOD.match(period):
+            raise click.BadParameter("use YYYY-MM, e.g. 2026-11", param_hint="--period")
+        if not first <= period <= last:
+            raise click.BadParameter(f"the register reconciles the periods {first} to {last}",
+                                     param_hint="--period")
+    budget = budget_seconds if budget_seconds is not None else current_app.config["RECONCILE_BUDGET_SECONDS"]
+    totals = run_all(enterprise_number, period, budget_seconds=budget)
+    click.echo(f"{totals['employers']} employers: {totals['matched']} matched, {totals['differences']} differences, "
+               f"{totals['booked']} booked now, {totals['left']} left for the next run, "
+               f"{totals['incomplete']} incomplete, {totals['busy']} busy, {totals['failed']} failed.")
+    if totals["incomplete"] or totals["busy"] or totals["failed"]:
+        raise SystemExit(1)

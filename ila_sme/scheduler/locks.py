@@ -1,0 +1,83 @@
+"""Leases: named locks in the database, so that two processes (two schedulers started by mistake, two
+reconcile commands) never do the same work at once.
+
+A lease is held until it expires; its holder renews it while it works. A holder is ``host:pid``: a
+lease whose holder is a process of this host that no longer exists (killed with SIGKILL, say) is free
+at once, without waiting for it to expire. Taking a lease is one guarded UPDATE, atomic on SQLite and
+PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ila_sme.db_types import utcnow
+from ila_sme.extensions import db
+from ila_sme.scheduler.models import Lease
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_alive(holder: str | None) -> bool:
+    """False only when we can tell: a process of this host that does not exist any more."""
+    if not holder or ":" not in holder:
+        return False
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def acquire(name: str, *, holder: str | None = None, ttl: timedelta = timedelta(minutes=2)) -> bool:
+    """Take (or renew) the lease ``name``; commits. True when ``holder`` holds it now."""
+    holder = holder or holder_id()
+    _ensure(name)
+    now = utcnow()
+    free = [Lease.holder.is_(None), Lease.holder == holder, Lease.expires_at < now]
+    current = db.session.scalar(select(Lease.holder).where(Lease.name == name))
+    if current and current != holder and not holder_alive(current):
+        free.append(Lease.holder == current)
+    result = db.session.execute(
+        update(Lease).where(Lease.name == name, or_(*free))
+        .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def release(name: str, *, holder: str | None = None) -> None:
+    db.session.execute(update(Lease).where(Lease.name == name, Lease.holder == (holder or holder_id()))
+                       .values(holder=None, expires_at=None).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def current(name: str) -> Lease | None:
+    """The lease if someone holds it now (not expired, holder not known dead)."""
+    lease = db.session.get(Lease, name)
+    if lease is None or lease.holder is None or lease.expires_at is None or lease.expires_at < utcnow():
+        return None
+    return lease if holder_alive(lease.holder) else None
+
+
+def _ensure(name: str) -> None:
+    if db.session.get(Lease, name) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(Lease(name=name))
+    except IntegrityError:
+        pass  # another process created it first
+    db.session.commit()
