@@ -108,6 +108,16 @@ def can_view_budget(user, employer) -> bool:
     return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT})
 
 
+def can_reconcile(user, employer) -> bool:
+    """Accountants (and admins) reconcile with the register and resolve its differences."""
+    return bool(_roles(user, employer) & {Role.ACCOUNTANT, Role.ADMIN})
+
+
+def can_view_jobs(user, employer) -> bool:
+    """The scheduler's job runs: admins."""
+    return Role.ADMIN in _roles(user, employer)
+
+
 def can_correct_balance(user, employer) -> bool:
     return Role.ADMIN in _roles(user, employer)
 
