@@ -243,12 +243,6 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE entries SET amount_cents = ? WHERE entry_id = ?", (amount_cents, entry_id))
 
-    def bulk_entries(self, rows: list[dict]) -> None:
-        """Entries written directly (benchmarks): dicts of insert_entry's fields, booked now."""
-        with self.transaction() as db:
-            for row in rows:
-                self.insert_entry(db, **row)
-
     # Reads -------------------------------------------------------------------------------------
 
     def entries(self, employer_id: str, period: str | None, after_seq: int, limit: int) -> list[sqlite3.Row]:

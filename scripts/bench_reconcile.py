@@ -1,0 +1,185 @@
+"""Benchmark: reconcile N contributions across E employers against the development register.
+
+Not a test: it prints figures. For each size it builds a world (the app's database and the register's
+store, written in bulk: every contribution booked with its entry, plus a few differences made on
+purpose), starts the development register as a real process on loopback, then runs the real
+``flask --app app reconcile`` command as a child process and reports its wall time, contributions
+per second and peak memory (the child's maximum resident set size). Memory must stay flat as the
+count grows: the engine holds one page of entries at a time and writes its items in batches.
+
+    .venv/bin/python scripts/bench_reconcile.py                      # 10,000/100, 50,000/500, 100,000/1,000
+    .venv/bin/python scripts/bench_reconcile.py --sizes 2000:20      # quick look
+    .venv/bin/python scripts/bench_reconcile.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+
+With --database-url the database must exist and be empty (its tables are dropped and created).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from sqlalchemy import insert  # noqa: E402
+
+from ila_sme import create_app  # noqa: E402
+from ila_sme.accounts.models import User  # noqa: E402
+from ila_sme.employers.models import Employer  # noqa: E402
+from ila_sme.extensions import db  # noqa: E402
+from ila_sme.funding.models import Contribution, FundingRequest  # noqa: E402
+from ila_sme.identifiers import make_insz, make_kbo  # noqa: E402
+from ila_sme.people.models import EmployeeRecord  # noqa: E402
+from ila_sme.register.devserver.store import Store  # noqa: E402
+from ila_sme.schemes.services import install_defaults  # noqa: E402
+
+FLASK = str(Path(sys.executable).with_name("flask"))
+LISTENING = re.compile(r"listening on (http://\S+)")
+STAFF = 10
+DIFFERENCE_EVERY = 1000  # one amended amount and one portal booking per this many contributions
+
+
+def periods(today: date, count: int = 3) -> list[str]:
+    index = today.year * 12 + today.month - 1
+    return [f"{(index - n) // 12:04d}-{(index - n) % 12 + 1:02d}" for n in range(count)]
+
+
+def build(database_url: str, register_db: Path, employers: int, contributions: int) -> None:
+    """The app's rows and the register's entries, in bulk, in step (same references and entry ids)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    today = datetime.now(UTC).date()
+    open_periods = periods(today)
+    per_employer = contributions // employers
+    store = Store(register_db)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        install_defaults()
+        db.session.execute(insert(User), [{"id": 1, "email": "bench@example.be", "name": "Bench"}])
+        db.session.execute(insert(Employer), [
+            {"id": e, "name": f"Bench employer {e}", "enterprise_number": make_kbo(2_000_000 + e),
+             "register_token": f"bench-token-{e}"} for e in range(1, employers + 1)])
+        people = []
+        for e in range(1, employers + 1):
+            for s in range(STAFF):
+                n = (e - 1) * STAFF + s
+                people.append({"id": n + 1, "employer_id": e, "first_name": "Staff", "last_name": f"{n}",
+                               "national_number": make_insz(date(1960 + n % 40, 1 + n % 12, 1 + n % 28),
+                                                            1 + n // 13440 % 997),
+                               "employment_pct": 100, "hours_per_week": 38, "contract_start": date(2020, 1, 1)})
+        db.session.execute(insert(EmployeeRecord), people)
+        requests, rows, entries = [], [], []
+        number = 0
+        for e in range(1, employers + 1):
+            kbo = make_kbo(2_000_000 + e)
+            for k in range(per_employer):
+                number += 1
+                person = people[(e - 1) * STAFF + k % STAFF]
+                cents = 1000 + (number * 7919) % 90000
+                period = open_periods[k % len(open_periods)]
+                entry_id = f"L-{secrets.token_hex(8).upper()}"
+                reference = f"C-{today.year}-{number:07d}"
+                requests.append({"id": number, "employer_id": e, "employee_id": person["id"], "year": today.year,
+                                 "asked_on": today, "kind": "top-up", "cost_cents": cents, "employer_cents": cents,
+                                 "status": "approved", "requested_by_id": 1})
+                rows.append({"employer_id": e, "employee_id": person["id"], "funding_request_id": number,
+                             "reference": reference, "idempotency_key": secrets.token_hex(16), "kind": "top-up",
+                             "amount_cents": cents, "currency": "EUR", "period": period, "status": "booked",
+                             "entry_id": entry_id, "booked_at": datetime.now(UTC)})
+                register_cents = cents + 100 if number % DIFFERENCE_EVERY == 0 else cents  # amended there
+                entries.append((entry_id, kbo, person["national_number"], register_cents, period, reference))
+                if number % DIFFERENCE_EVERY == 1:  # booked through the register's portal
+                    entries.append((f"L-{secrets.token_hex(8).upper()}", kbo, person["national_number"], 5000,
+                                    period, f"PORTAL-{number}"))
+            if len(rows) >= 20_000 or e == employers:
+                db.session.execute(insert(FundingRequest), requests)
+                db.session.execute(insert(Contribution), rows)
+                _write_register(store, entries)
+                requests, rows, entries = [], [], []
+        db.session.commit()
+        with store.transaction() as register:
+            register.executemany("INSERT INTO employers (employer_id, name, token) VALUES (?, ?, ?)",
+                                 [(make_kbo(2_000_000 + e), f"Bench employer {e}", f"bench-token-{e}")
+                                  for e in range(1, employers + 1)])
+            register.executemany("INSERT OR IGNORE INTO persons (person_id, public_credit_cents, updated_at) "
+                                 "VALUES (?, 150000, '2026-01-01T00:00:00Z')",
+                                 [(p["national_number"],) for p in people])
+            register.executemany("INSERT OR IGNORE INTO employments (employer_id, person_id, start_date) "
+                                 "VALUES (?, ?, '2020-01-01')",
+                                 [(make_kbo(2_000_000 + p["employer_id"]), p["national_number"]) for p in people])
+    store.close()
+
+
+def _write_register(store: Store, entries: list[tuple]) -> None:
+    with store.transaction() as register:
+        register.executemany(
+            "INSERT INTO entries (entry_id, employer_id, person_id, amount_cents, currency, period, reference, "
+            "kind, registry_id, status, reverses, reason, booked_at) "
+            "VALUES (?, ?, ?, ?, 'EUR', ?, ?, 'top-up', NULL, 'booked', NULL, NULL, '2026-01-01T00:00:00Z')",
+            entries)
+
+
+def start_register(register_db: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [FLASK, "--app", "app", "ledger", "devserver", "--port", "0", "--db", str(register_db), "--no-seed"],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "LEDGER_FAULTS": ""})
+    for line in process.stdout:
+        match = LISTENING.search(line)
+        if match:
+            return process, match.group(1)
+    raise SystemExit("the development register did not start")
+
+
+def reconcile(database_url: str, register_url: str, instance: Path, log: Path) -> tuple[float, int, str]:
+    """Run the real command; its wall time, its own peak RSS in KiB (os.wait4) and its last line."""
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [FLASK, "--app", "app", "reconcile"], cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "DATABASE_URL": database_url, "LEDGER_URL": register_url,
+                 "ILA_INSTANCE_PATH": str(instance)})
+        _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    lines = log.read_text().strip().splitlines()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("reconcile failed:\n" + "\n".join(lines[-20:]))
+    return elapsed, usage.ru_maxrss, lines[-1]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000:100,50000:500,100000:1000",
+                        help="contributions:employers pairs, comma-separated [%(default)s]")
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file in a temporary folder")
+    options = parser.parse_args(argv)
+    print(f"{'contributions':>13} {'employers':>9} {'seconds':>8} {'contrib/s':>9} {'peak MiB':>8}  result")
+    for size in options.sizes.split(","):
+        contributions, employers = (int(part) for part in size.split(":"))
+        with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as folder:
+            folder = Path(folder)
+            url = options.database_url or f"sqlite:///{folder / 'app.sqlite3'}"
+            os.environ["ILA_INSTANCE_PATH"] = str(folder / "instance")
+            build(url, folder / "register.sqlite3", employers, contributions)
+            process, register_url = start_register(folder / "register.sqlite3")
+            try:
+                elapsed, peak_kib, last = reconcile(url, register_url, folder / "instance", folder / "log")
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+        print(f"{contributions:>13,} {employers:>9,} {elapsed:>8.1f} {contributions / elapsed:>9,.0f} "
+              f"{peak_kib / 1024:>8.1f}  {last}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
