@@ -7,8 +7,10 @@ run (the register could not answer within the time budget) or the register refus
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -41,7 +43,8 @@ def submit(enterprise_number, budget_seconds):
     for employer in employers:
         remaining = max(deadline - time.monotonic(), 0.0)
         try:
-            with employer_lock(employer):
+            ttl = timedelta(seconds=remaining + 2 * current_app.config["LEDGER_TIMEOUT"] + 60)
+            with employer_lock(employer, ttl):  # outlives the budget: never taken over while it works
                 counts = submit_pending(employer, now=utcnow(), budget_seconds=remaining)
         except AlreadyRunning:
             click.echo(f"  {employer.name} ({format_kbo(employer.enterprise_number)}): another process is "

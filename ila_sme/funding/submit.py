@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
@@ -72,38 +72,45 @@ def payload(contribution: Contribution, employer) -> dict:
     return body
 
 
-def to_submit(employer) -> list[Contribution]:
-    return list(db.session.scalars(
-        select(Contribution).where(Contribution.employer_id == employer.id, Contribution.status.in_(TO_SUBMIT))
-        .order_by(Contribution.created_at, Contribution.id)))
+BATCH = 200
+
+
+def _waiting(employer, after_id: int = 0):
+    return select(Contribution).where(Contribution.employer_id == employer.id, Contribution.status.in_(TO_SUBMIT),
+                                      Contribution.id > after_id)
 
 
 def submit_pending(employer, *, now: datetime, budget_seconds: float, client: RegisterClient | None = None,
                    progress: Callable[[], None] | None = None) -> SubmitCounts:
-    """Send the employer's pending and sent contributions until done or until the time budget is spent;
-    ``progress()`` is called after each one (the reconciliation's progress bar)."""
+    """Send the employer's pending and sent contributions, oldest first, until done or until the time budget
+    is spent; ``progress()`` is called after each one (the reconciliation's progress bar). They are read in
+    batches, so memory does not grow with their number."""
     counts = SubmitCounts()
-    contributions = to_submit(employer)
-    if not contributions:
+    batch = list(db.session.scalars(_waiting(employer).order_by(Contribution.id).limit(BATCH)))
+    if not batch:
         return counts
     own_client = client is None
     client = client or RegisterClient.for_employer(employer)
     client.set_budget(budget_seconds)
     try:
-        for index, contribution in enumerate(contributions):
-            outcome = _submit_one(client, employer, contribution, now)
-            if progress is not None:
-                progress()
-            if outcome is None:
-                continue  # cancelled or booked by another run meanwhile
-            if outcome == "booked":
-                counts.booked += 1
-            elif outcome == "failed":
-                counts.failed += 1
-            else:
-                counts.left = len(contributions) - index
-                counts.error = outcome
-                break
+        while batch:
+            for contribution in batch:
+                last_id = contribution.id
+                outcome = _submit_one(client, employer, contribution, now)
+                if progress is not None:
+                    progress()
+                if outcome is None:
+                    continue  # cancelled or booked by another run meanwhile
+                if outcome == "booked":
+                    counts.booked += 1
+                elif outcome == "failed":
+                    counts.failed += 1
+                else:
+                    counts.left = db.session.scalar(select(func.count()).select_from(
+                        _waiting(employer, last_id - 1).subquery()))
+                    counts.error = outcome
+                    return counts
+            batch = list(db.session.scalars(_waiting(employer, last_id).order_by(Contribution.id).limit(BATCH)))
     finally:
         if own_client:
             client.close()

@@ -1,6 +1,8 @@
 """What the accountant does with a difference the reconciliation found. Each action is one
 transaction with its audit event; budgets follow the register's figures (ledger-api.md: "an entry's
-amount there is what counts"). The caller commits; a ReconciliationError changes nothing.
+amount there is what counts"). The caller commits; a ReconciliationError changes nothing. The two that
+ask the register (resubmit, ask_reversal) commit before they ask, so that no transaction stays open while
+the register answers (ask_reversal's key is what that commit keeps).
 
 - resubmit (missing_in_register): book it again with its ORIGINAL idempotency key and body;
 - accept (amount_mismatch: take the register's amount over; reversed: acknowledge the reversal);
@@ -38,7 +40,11 @@ from ila_sme.money import from_cents
 from ila_sme.reconciliation.models import Difference, DifferenceState, Outcome, Resolution
 from ila_sme.register.client import RegisterClient, RegisterError, scrub
 
-LINKABLE = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.FAILED)
+# Never sent, or refused: the register cannot hold it under its own reference. A ``sent`` one may be
+# booked there already (its answer lost): the next run finds out, it is never linked to another entry.
+LINKABLE = (ContributionStatus.PENDING, ContributionStatus.FAILED)
+NOT_BOOKED = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.FAILED)
+REFERENCE_SIZE = 40  # Contribution.reference
 ACTION_BUDGET_SECONDS = 15.0  # an action asks the register while the accountant waits
 
 
@@ -59,11 +65,12 @@ def actions_for(difference: Difference) -> list[str]:
 
 
 def linkable(difference: Difference) -> list[Contribution]:
-    """Local contributions an unknown entry may be: not booked yet, same person when we know it."""
+    """Local contributions an unknown entry may be: never sent or refused, of the entry's person."""
+    if difference.employee_id is None:
+        return []  # the register's person is not on the staff list: none of ours can be this entry
     query = select(Contribution).where(Contribution.employer_id == difference.employer_id,
-                                       Contribution.status.in_(LINKABLE), Contribution.entry_id.is_(None))
-    if difference.employee_id is not None:
-        query = query.where(Contribution.employee_id == difference.employee_id)
+                                       Contribution.status.in_(LINKABLE), Contribution.entry_id.is_(None),
+                                       Contribution.employee_id == difference.employee_id)
     return list(db.session.scalars(query.order_by(Contribution.created_at.desc()).limit(50)))
 
 
@@ -99,6 +106,9 @@ def _register_message(error: RegisterError) -> str:
 
 
 def resubmit(*, actor, difference: Difference, client: RegisterClient | None = None) -> Difference:
+    """Book it with its original key and body: 201 booked now, or 200 when the register had it already.
+    What the caller has pending is committed first (nothing, from a view): no transaction stays open while
+    the register is asked."""
     _open(difference, Outcome.MISSING_IN_REGISTER)
     contribution = difference.contribution
     if contribution is None or contribution.status not in (ContributionStatus.BOOKED, ContributionStatus.FAILED,
@@ -107,8 +117,9 @@ def resubmit(*, actor, difference: Difference, client: RegisterClient | None = N
     employer = contribution.employee.employer
     body, key = payload(contribution, employer), contribution.idempotency_key
     own = client is None
-    client = client or RegisterClient.for_employer(employer)
-    client.set_budget(ACTION_BUDGET_SECONDS)
+    if own:
+        client = RegisterClient.for_employer(employer, budget_seconds=ACTION_BUDGET_SECONDS)
+    db.session.commit()
     try:
         entry = client.book_contribution(body, key)
     except RegisterError as error:
@@ -135,11 +146,11 @@ def accept(*, actor, difference: Difference) -> Difference:
     _open(difference, Outcome.AMOUNT_MISMATCH, Outcome.REVERSED)
     contribution = difference.contribution
     if difference.kind == Outcome.AMOUNT_MISMATCH:
-        if contribution is None or difference.register_cents is None or difference.register_cents <= 0:
+        if contribution is None or difference.register_cents is None or difference.register_cents <= 0 \
+                or contribution.status != ContributionStatus.BOOKED:
             raise ReconciliationError(_("The register's amount cannot be taken over for this entry."))
         before = contribution.amount_cents
-        if contribution.status == ContributionStatus.BOOKED:
-            _correct(contribution, difference.register_cents - before, actor)
+        _correct(contribution, difference.register_cents - before, actor)
         contribution.amount_cents = difference.register_cents
         _resolve(difference, actor, Resolution.ACCEPTED, amount=str(from_cents(difference.register_cents)),
                  was=str(from_cents(before)))
@@ -149,18 +160,24 @@ def accept(*, actor, difference: Difference) -> Difference:
 
 
 def link(*, actor, difference: Difference, contribution: Contribution) -> Difference:
+    """The entry IS this contribution (booked under another reference): booked with that entry id; its
+    amount and period become the register's, the budget follows."""
     _open(difference, Outcome.UNKNOWN_IN_REGISTER)
     if contribution.employer_id != difference.employer_id or contribution.status not in LINKABLE \
-            or contribution.entry_id is not None:
+            or contribution.entry_id is not None or not difference.entry_id:
         raise ReconciliationError(_("Only a contribution of this employer that is not booked yet can be linked."))
-    if difference.employee_id is not None and contribution.employee_id != difference.employee_id:
+    if difference.employee_id is None or contribution.employee_id != difference.employee_id:
         raise ReconciliationError(_("The entry is for another employee than this contribution."))
+    before = {"status": contribution.status, "amount": str(contribution.amount), "period": contribution.period}
     funding.mark_booked(contribution, entry_id=difference.entry_id, booked_at=utcnow())
     if difference.register_cents and difference.register_cents != contribution.amount_cents:
         _correct(contribution, difference.register_cents - contribution.amount_cents, actor)
         contribution.amount_cents = difference.register_cents
+    if difference.period:
+        contribution.period = difference.period  # a run of that period finds it there
     difference.contribution_id = contribution.id
-    _resolve(difference, actor, Resolution.LINKED, contribution=contribution.reference)
+    _resolve(difference, actor, Resolution.LINKED, contribution=contribution.reference, was=before,
+             amount=str(contribution.amount), period=contribution.period)
     return difference
 
 
@@ -171,10 +188,11 @@ def record_outside(*, actor, difference: Difference, note: str | None, today: da
         raise ReconciliationError(_("The person of this entry is not on your staff list: add them first, "
                                     "or write the difference off."))
     cents = difference.register_cents or 0
-    if cents <= 0:
+    if cents <= 0 or not difference.entry_id or not difference.period:
         raise ReconciliationError(_("Only an entry with a positive amount can be recorded."))
+    reference = _outside_reference(difference)
     kind = difference.entry_kind if difference.entry_kind in (Kind.TOP_UP, Kind.COURSE_FEE) else Kind.TOP_UP
-    year = int(difference.period[:4]) if difference.period else today.year
+    year = int(difference.period[:4])
     request = FundingRequest(
         employer_id=difference.employer_id, employee_id=difference.employee_id, year=year, asked_on=today,
         kind=kind, cost_cents=cents, employer_cents=cents, status=FundingStatus.APPROVED,
@@ -185,7 +203,7 @@ def record_outside(*, actor, difference: Difference, note: str | None, today: da
     db.session.add(FundingPart(funding_request_id=request.id, source=Source.EMPLOYER, amount_cents=cents))
     contribution = Contribution(
         employer_id=difference.employer_id, employee_id=difference.employee_id, funding_request_id=request.id,
-        reference=difference.reference or difference.entry_id, idempotency_key=f"outside-{uuid.uuid4().hex}",
+        reference=reference, idempotency_key=f"outside-{uuid.uuid4().hex}",
         kind=kind, registry_id=difference.registry_id, amount_cents=cents, period=difference.period,
         status=ContributionStatus.PENDING)
     db.session.add(contribution)
@@ -198,21 +216,35 @@ def record_outside(*, actor, difference: Difference, note: str | None, today: da
     return difference
 
 
+def _outside_reference(difference: Difference) -> str:
+    """The register's reference when it fits and is free here; else its entry id (runs match the entry id
+    first, so either way the next run finds the contribution)."""
+    for reference in (difference.reference, difference.entry_id):
+        if reference and len(reference) <= REFERENCE_SIZE and db.session.scalar(select(Contribution.id).where(
+                Contribution.employer_id == difference.employer_id, Contribution.reference == reference)) is None:
+            return reference
+    raise ReconciliationError(_("This entry's reference is already used here; write the difference off or ask "
+                                "the register to reverse the entry."))
+
+
 def ask_reversal(*, actor, difference: Difference, reason: str, client: RegisterClient | None = None) -> Difference:
-    """An entry booked by mistake: the register reverses it (once: the key is stored before asking)."""
+    """An entry booked by mistake: the register reverses it, once. The key is committed before asking (with
+    what the caller has pending: nothing, from a view), so it outlives a lost answer and asking again reuses
+    it; no transaction stays open while the register is asked."""
+    from ila_sme.employers.models import Employer
+
     _open(difference, Outcome.UNKNOWN_IN_REGISTER)
     reason = _reason(reason)
     if not difference.reversal_key:
         difference.reversal_key = uuid.uuid4().hex
-        db.session.commit()  # the key outlives a lost answer: asking again reuses it
-    from ila_sme.employers.models import Employer
-
+    entry_id, key = difference.entry_id, difference.reversal_key
     employer = db.session.get(Employer, difference.employer_id)
     own = client is None
-    client = client or RegisterClient.for_employer(employer)
-    client.set_budget(ACTION_BUDGET_SECONDS)
+    if own:
+        client = RegisterClient.for_employer(employer, budget_seconds=ACTION_BUDGET_SECONDS)
+    db.session.commit()
     try:
-        entry = client.reverse(difference.entry_id, reason, difference.reversal_key)
+        entry = client.reverse(entry_id, reason, key)
     except RegisterError as error:
         if not (error.status == 409 and error.code == "already_reversed"):
             raise ReconciliationError(_register_message(error)) from error
@@ -232,7 +264,7 @@ def write_off(*, actor, difference: Difference, reason: str) -> Difference:
     if difference.kind == Outcome.MISSING_IN_REGISTER and contribution is not None:
         if contribution.status == ContributionStatus.BOOKED:
             _correct(contribution, -contribution.amount_cents, actor)
-        elif contribution.status in LINKABLE:
+        elif contribution.status in NOT_BOOKED:
             db.session.add(BudgetEntry(employer_id=contribution.employer_id,
                                        year=contribution.funding_request.year, kind=BudgetMove.RELEASE,
                                        amount_cents=contribution.amount_cents,

@@ -37,7 +37,7 @@ def summary(run) -> str:
 
 
 def run_all(enterprise_number: str | None = None, period: str | None = None, *, trigger: str = "cli",
-            budget_seconds: float | None = None, echo=click.echo) -> dict:
+            budget_seconds: float | None = None, echo=click.echo, page_size: int = 500) -> dict:
     """Reconcile one or every employer; returns the counts (the scheduler records them)."""
     only = employer_by_number(enterprise_number)
     employers = [only] if only else employers_to_reconcile()
@@ -47,7 +47,8 @@ def run_all(enterprise_number: str | None = None, period: str | None = None, *, 
         label = f"{employer.name} ({format_kbo(employer.enterprise_number)})"
         totals["employers"] += 1
         try:
-            run = reconcile(employer, period=period, trigger=trigger, budget_seconds=budget_seconds)
+            run = reconcile(employer, period=period, trigger=trigger, budget_seconds=budget_seconds,
+                            page_size=page_size)
         except AlreadyRunning:
             totals["busy"] += 1
             echo(f"  {label}: another process is reconciling this employer now; nothing done.", err=True)
@@ -72,7 +73,9 @@ def run_all(enterprise_number: str | None = None, period: str | None = None, *, 
 @click.option("--period", default=None, help="Only this period (YYYY-MM) [default: every open period].")
 @click.option("--budget-seconds", default=None, type=click.FloatRange(min=0),
               help="Time budget per employer [default: RECONCILE_BUDGET_SECONDS, 600].")
-def reconcile_command(enterprise_number, period, budget_seconds):
+@click.option("--page-size", default=500, show_default=True, type=click.IntRange(1, 1000),
+              help="Register entries read per request.")
+def reconcile_command(enterprise_number, period, budget_seconds, page_size):
     """Submit pending contributions, then compare every register entry with the app's contributions."""
     if period is not None:
         first, last = open_window(dates.today())
@@ -82,9 +85,13 @@ def reconcile_command(enterprise_number, period, budget_seconds):
             raise click.BadParameter(f"the register reconciles the periods {first} to {last}",
                                      param_hint="--period")
     budget = budget_seconds if budget_seconds is not None else current_app.config["RECONCILE_BUDGET_SECONDS"]
-    totals = run_all(enterprise_number, period, budget_seconds=budget)
+    totals = run_all(enterprise_number, period, budget_seconds=budget, page_size=page_size)
     click.echo(f"{totals['employers']} employers: {totals['matched']} matched, {totals['differences']} differences, "
                f"{totals['booked']} booked now, {totals['left']} left for the next run, "
                f"{totals['incomplete']} incomplete, {totals['busy']} busy, {totals['failed']} failed.")
+    if totals["incomplete"]:
+        click.echo(f"The register ({current_app.config['LEDGER_URL']}) could not be reached or did not answer "
+                   f"within the time budget for {totals['incomplete']} employer(s): nothing was settled for them; "
+                   f"run the command again later.", err=True)
     if totals["incomplete"] or totals["busy"] or totals["failed"]:
         raise SystemExit(1)

@@ -1,31 +1,34 @@
 """Reconcile an employer's contributions with the national register (ledger-api.md, "What a
-reconciliation is").
-
-One run, for one employer and one period (or every period the register still accepts):
+reconciliation is"). One run, for one employer and one period (or every period the register still books):
 
 1. submit what is pending (``funding.submit``), each contribution booked exactly once;
-2. read every register entry, page by page, and compare it with the local contribution of the same
-   reference (or the same entry id, for an entry linked by the accountant): matched, amount_mismatch,
-   unknown_in_register, reversed. Each page is one transaction: its items, the contributions the
-   register shows booked (an answer lost on the way), reversals reflected in the budget, differences;
-3. look for the local contributions the register does not list: missing_in_register;
-4. settle the open differences this run no longer finds.
+2. read every register entry, page by page, and compare it with the local contribution of the same entry
+   id (an entry linked or recorded by the accountant), else of the same reference: matched,
+   amount_mismatch, unknown_in_register, reversed. Each page is one transaction: its items, the
+   contributions the register shows booked (an answer lost on the way), reversals reflected in the
+   budget, differences;
+3. only after a COMPLETE read: the local contributions the register does not list (missing_in_register);
+4. only when nothing is left to submit either: settle the open differences this run no longer finds.
+   A read cut short (a fault, the time budget) ends the run ``incomplete`` and settles nothing.
 
-Memory holds one page and the employer's staff list, never the whole history. A run holds the
-employer's lease, so two runs (the scheduler's, a command's) never work on one employer at once, and
-a run killed half-way left only whole pages behind: the next run does the rest and ends in the same
-state. Differences are kept once per key: a second run finds the same ones and queues nothing twice.
+Memory holds one page and the staff list. No transaction stays open while the register is asked. A run
+holds the employer's lease (renewed before each page is written; a run that lost it stops), so two runs
+never work on one employer at once, and a run killed half-way left only whole pages behind: the next run
+does the rest and ends in the same state. Differences are kept once per key. One the accountant resolved
+comes back when found again after a resolution that said it was in order (settled, resubmitted, linked,
+recorded), or when the register's amount changed since it was accepted or written off.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, insert, select, update
 
 from ila_sme import dates
@@ -35,8 +38,10 @@ from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, ContributionStatus
 from ila_sme.funding.submit import TO_SUBMIT, submit_pending
+from ila_sme.money import from_cents
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.models import (
+    DETAIL_TEXTS,
     Difference,
     DifferenceState,
     Outcome,
@@ -53,10 +58,15 @@ OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.m
 LEASE = timedelta(minutes=5)
 BATCH = 500
 LOCAL = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.BOOKED, ContributionStatus.FAILED)
+KEPT = (Resolution.WRITTEN_OFF, Resolution.ACCEPTED)  # the accountant's word stands when found again
 
 
 class AlreadyRunning(Exception):
     """Another process reconciles (or submits for) this employer right now."""
+
+
+class LeaseLost(AlreadyRunning):
+    """This run's lease expired and another process took the employer over: this run stops at once."""
 
 
 def period_of(day: date) -> str:
@@ -74,10 +84,10 @@ def lock_name(employer) -> str:
 
 
 @contextmanager
-def employer_lock(employer) -> Iterator[None]:
+def employer_lock(employer, ttl: timedelta = LEASE) -> Iterator[None]:
     """Hold the employer's register lease (reconcile and submit take it): AlreadyRunning if taken."""
     name = lock_name(employer)
-    if not locks.acquire(name, ttl=LEASE):
+    if not locks.acquire(name, ttl=ttl):
         raise AlreadyRunning(employer.name)
     try:
         yield
@@ -87,7 +97,13 @@ def employer_lock(employer) -> Iterator[None]:
 
 
 def queue_run(employer, *, requested_by, period: str | None = None) -> ReconciliationRun:
-    """A run asked for on the reconciliation page; the scheduler process picks it up (caller commits)."""
+    """A run asked for on the reconciliation page; the scheduler process picks it up (caller commits).
+    While one is queued or running for the employer, that one is returned: never two waiting."""
+    waiting = db.session.scalar(select(ReconciliationRun).where(
+        ReconciliationRun.employer_id == employer.id,
+        ReconciliationRun.state.in_((RunState.QUEUED, RunState.RUNNING))).order_by(ReconciliationRun.id).limit(1))
+    if waiting is not None:
+        return waiting
     run = ReconciliationRun(employer_id=employer.id, period=period, trigger="web", requested_by_id=requested_by.id,
                             state=RunState.QUEUED)
     db.session.add(run)
@@ -103,18 +119,36 @@ def reconcile(employer, *, period: str | None = None, trigger: str = "cli", run:
     """Run (or carry out the queued ``run``) now, in this process. Raises AlreadyRunning."""
     if budget_seconds is None:
         budget_seconds = current_app.config["RECONCILE_BUDGET_SECONDS"]
-    with employer_lock(employer):
+    # Every request of the run ends within its time budget (plus a timeout): the lease outlives the
+    # longest wait between two heartbeats, so a live run never loses it to another process.
+    ttl = max(LEASE, timedelta(seconds=budget_seconds + 2 * current_app.config["LEDGER_TIMEOUT"] + 60))
+    with employer_lock(employer, ttl):
         _interrupt_stale(employer, keep=run)
+        now = utcnow()
         if run is None:
-            run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger)
+            run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger, state=RunState.RUNNING,
+                                    started_at=now, heartbeat_at=now, holder=locks.holder_id())
             db.session.add(run)
-        run.state, run.started_at, run.holder = RunState.RUNNING, utcnow(), locks.holder_id()
-        run.heartbeat_at = run.started_at
+        else:  # a queued run: taken once (QUEUED -> RUNNING), never carried out twice
+            taken = db.session.execute(
+                update(ReconciliationRun).where(ReconciliationRun.id == run.id,
+                                                ReconciliationRun.state == RunState.QUEUED)
+                .values(state=RunState.RUNNING, started_at=now, heartbeat_at=now, holder=locks.holder_id())
+                .execution_options(synchronize_session=False)).rowcount
+            db.session.commit()
+            db.session.refresh(run)
+            if taken != 1:
+                return run
         db.session.commit()
         own_client = client is None
         client = client or RegisterClient.for_employer(employer)
         try:
-            _Run(run, employer, client, dates.today(), page_size).execute(budget_seconds)
+            _Run(run, employer, client, dates.today(), page_size, ttl).execute(budget_seconds)
+        except LeaseLost:
+            db.session.rollback()
+            run = db.session.get(ReconciliationRun, run.id)
+            _finish(run, RunState.INCOMPLETE, "Another process took this employer over after this run's lease "
+                                              "expired; it does the rest.")
         except Exception as error:
             db.session.rollback()
             run = db.session.get(ReconciliationRun, run.id)
@@ -152,6 +186,11 @@ def _cents(amount) -> int | None:
     return int((value * 100).to_integral_value())
 
 
+def _clip(value, size: int) -> str | None:
+    """The register allows longer texts than some columns hold: stored clipped, never matched on."""
+    return None if value is None else str(value)[:size]
+
+
 def _booked_at(entry: dict) -> datetime:
     stamp = entry.get("booked_at")
     try:
@@ -161,12 +200,14 @@ def _booked_at(entry: dict) -> datetime:
 
 
 class _Run:
-    def __init__(self, run: ReconciliationRun, employer, client: RegisterClient, today: date, page_size: int):
-        self.run, self.employer, self.client, self.page_size = run, employer, client, page_size
+    def __init__(self, run: ReconciliationRun, employer, client: RegisterClient, today: date, page_size: int,
+                 ttl: timedelta = LEASE):
+        self.run, self.employer, self.client, self.page_size, self.ttl = run, employer, client, page_size, ttl
         self.first, self.last = (run.period, run.period) if run.period else open_window(today)
         self.staff = dict(db.session.execute(
             select(EmployeeRecord.national_number, EmployeeRecord.id).where(
                 EmployeeRecord.employer_id == employer.id)).all())
+        self.known: dict[str, Difference] = {}  # the differences of the page (or batch) at hand, by key
 
     def in_scope(self, period: str | None) -> bool:
         return bool(period) and self.first <= period <= self.last
@@ -175,22 +216,36 @@ class _Run:
         return select(Contribution).where(Contribution.employer_id == self.employer.id,
                                           Contribution.period >= self.first, Contribution.period <= self.last)
 
-    def _heartbeat(self) -> None:
+    def _waiting(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(Contribution).where(
+            Contribution.employer_id == self.employer.id, Contribution.status.in_(TO_SUBMIT)))
+
+    def _renew(self) -> None:
+        """Renew the lease BEFORE writing what was just read: a run that lost it writes nothing more."""
+        if not locks.acquire(lock_name(self.employer), ttl=self.ttl):
+            raise LeaseLost(self.employer.name)
+
+    def _commit(self) -> None:
         self.run.heartbeat_at = utcnow()
         db.session.commit()
-        locks.acquire(lock_name(self.employer), ttl=LEASE)
 
     def _tick(self) -> None:
         self.run.progress_done += 1
-        self._heartbeat()
+        self._commit()
+        self._renew()
+
+    def _stop(self, message: str) -> None:
+        """Incomplete: what was read stays (whole pages); nothing is looked for as missing, nothing settled."""
+        db.session.rollback()
+        run = self.run = db.session.get(ReconciliationRun, self.run.id)
+        run.left = self._waiting()
+        _finish(run, RunState.INCOMPLETE, scrub(message))
 
     def execute(self, budget_seconds: float) -> None:
         run = self.run
-        waiting = db.session.scalar(select(func.count()).select_from(Contribution).where(
-            Contribution.employer_id == self.employer.id, Contribution.status.in_(TO_SUBMIT)))
         local = db.session.scalar(select(func.count()).select_from(
             self._local().where(Contribution.status.in_(LOCAL)).subquery()))
-        run.progress_total, run.progress_done, run.phase = waiting + local, 0, Phase.SUBMITTING
+        run.progress_total, run.progress_done, run.phase = self._waiting() + local, 0, Phase.SUBMITTING
         db.session.commit()
 
         deadline = time.monotonic() + budget_seconds
@@ -198,31 +253,36 @@ class _Run:
                                    progress=self._tick)
         run = self.run = db.session.get(ReconciliationRun, run.id)
         run.booked, run.failed = submitted.booked, submitted.failed
-        self.client.set_budget(max(deadline - time.monotonic(), 0.0))  # the reads share the run's budget
+        db.session.commit()
+        why = f": {submitted.error}" if submitted.error else ""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self._stop(f"The time budget ran out before the register's entries could be read{why}")
+            return
+        self.client.set_budget(remaining)  # the reads share the run's budget
+        number, period = self.employer.enterprise_number, run.period  # no transaction stays open on a request
         run.phase = Phase.READING
         db.session.commit()
 
         try:
-            for page in self.client.entry_pages(self.employer.enterprise_number, run.period,
-                                                page_size=self.page_size):
+            for page in self.client.entry_pages(number, period, page_size=self.page_size):
+                self._renew()
                 self._page(page)
-                self._heartbeat()
+                self._commit()
         except RegisterError as error:
-            db.session.rollback()
-            run = db.session.get(ReconciliationRun, run.id)
             code = f"{error.code}: " if error.code else ""
-            _finish(run, RunState.INCOMPLETE, scrub(f"The register could not be read: {code}{error}"))
+            self._stop(f"The register could not be read: {code}{error}")
             return
 
         run.phase = Phase.CHECKING
         db.session.commit()
         self._missing()
-        if run.left == 0 and submitted.error is None:
-            self._settle()
-            _finish(run, RunState.DONE)
-        else:
-            _finish(run, RunState.INCOMPLETE, submitted.error and scrub(
-                f"Some contributions wait for the next run: {submitted.error}"))
+        run.left = self._waiting()
+        if run.left:
+            _finish(run, RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
+            return
+        self._settle()
+        _finish(run, RunState.DONE)
 
     # 2. The register's entries, one page (one transaction) at a time -------------------------
 
@@ -241,46 +301,53 @@ class _Run:
                     by_reference[contribution.reference] = contribution
                 if contribution.entry_id in ids:
                     by_entry[contribution.entry_id] = contribution
+        self._prefetch(f"{kind}:{entry_id}" for entry_id in ids for kind in ("unknown", "reversed", "amount"))
         items = []
         for entry in entries:
-            contribution = by_reference.get(entry.get("reference")) or by_entry.get(entry["entry_id"])
-            outcome = self._compare(entry, contribution)
+            # The entry id first: an entry linked (or recorded) here under another reference is that one.
+            contribution = by_entry.get(entry["entry_id"]) or by_reference.get(entry.get("reference"))
+            outcome, contribution = self._compare(entry, contribution)
             setattr(self.run, outcome.value, self.run.count(outcome) + 1)
-            known = contribution is not None and contribution.status != ContributionStatus.CANCELLED
-            items.append({"run_id": self.run.id, "outcome": outcome.value, "reference": entry.get("reference"),
-                          "entry_id": entry["entry_id"], "contribution_id": contribution.id if known else None,
+            items.append({"run_id": self.run.id, "outcome": outcome.value,
+                          "reference": _clip(entry.get("reference"), 64), "entry_id": _clip(entry["entry_id"], 60),
+                          "contribution_id": contribution.id if contribution is not None else None,
                           "period": entry.get("period"), "register_cents": _cents(entry.get("amount")),
-                          "local_cents": contribution.amount_cents if known else None})
+                          "local_cents": contribution.amount_cents if contribution is not None else None})
         if items:
             db.session.execute(insert(ReconciliationItem), items)
         self.run.progress_done += len(entries)
+        self.run.progress_total = max(self.run.progress_total, self.run.progress_done)  # entries unknown here
 
-    def _compare(self, entry: dict, contribution: Contribution | None) -> Outcome:
+    def _compare(self, entry: dict, contribution: Contribution | None) -> tuple[Outcome, Contribution | None]:
+        """The outcome, and the local contribution this entry stands for (None: not one of ours)."""
         register_cents = _cents(entry.get("amount"))
         reversed_there = entry.get("status") == "reversed"
-        if contribution is None or contribution.status == ContributionStatus.CANCELLED:
+        entry_id = entry["entry_id"]
+        other_entry = contribution is not None and contribution.entry_id not in (None, entry_id)
+        if contribution is None or contribution.status == ContributionStatus.CANCELLED or other_entry:
             if reversed_there:
-                return Outcome.REVERSED  # booked and reversed there: nothing is left to account for
+                return Outcome.REVERSED, None  # booked and reversed there: nothing is left to account for
             detail = None
-            if contribution is not None:
-                detail = f"The register booked {contribution.reference} after it was cancelled here."
-            self._difference(Outcome.UNKNOWN_IN_REGISTER, f"unknown:{entry['entry_id']}", entry=entry,
-                             contribution=contribution, register_cents=register_cents, detail=detail)
-            return Outcome.UNKNOWN_IN_REGISTER
+            if other_entry:
+                detail = ("also_holds", {"reference": contribution.reference, "entry": contribution.entry_id})
+            elif contribution is not None:
+                detail = ("after_cancel", {"reference": contribution.reference})
+            self._difference(Outcome.UNKNOWN_IN_REGISTER, f"unknown:{entry_id}", entry=entry,
+                             contribution=None if other_entry else contribution, register_cents=register_cents,
+                             detail=detail)
+            return Outcome.UNKNOWN_IN_REGISTER, None
         if reversed_there:
             self._reflect_reversal(contribution, entry)
-            self._difference(Outcome.REVERSED, f"reversed:{entry['entry_id']}", entry=entry,
-                             contribution=contribution, register_cents=register_cents)
-            return Outcome.REVERSED
+            self._difference(Outcome.REVERSED, f"reversed:{entry_id}", entry=entry, contribution=contribution,
+                             register_cents=register_cents)
+            return Outcome.REVERSED, contribution
         if contribution.status in (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.FAILED):
-            funding.mark_booked(contribution, entry_id=entry["entry_id"], booked_at=_booked_at(entry))
-        elif contribution.status == ContributionStatus.BOOKED and contribution.entry_id != entry["entry_id"]:
-            contribution.entry_id = entry["entry_id"]
+            funding.mark_booked(contribution, entry_id=entry_id, booked_at=_booked_at(entry))
         if register_cents != contribution.amount_cents:
-            self._difference(Outcome.AMOUNT_MISMATCH, f"amount:{entry['entry_id']}", entry=entry,
+            self._difference(Outcome.AMOUNT_MISMATCH, f"amount:{entry_id}", entry=entry,
                              contribution=contribution, register_cents=register_cents)
-            return Outcome.AMOUNT_MISMATCH
-        return Outcome.MATCHED
+            return Outcome.AMOUNT_MISMATCH, contribution
+        return Outcome.MATCHED, contribution
 
     def _reflect_reversal(self, contribution: Contribution, entry: dict) -> None:
         """The register reversed it: the contribution is reversed here too, and the budget gets it back."""
@@ -301,54 +368,84 @@ class _Run:
         record("contribution.reversed", employer_id=contribution.employer_id, obj=contribution,
                before={"status": before}, after={"status": contribution.status, "entry_id": entry["entry_id"]})
 
+    def _prefetch(self, keys: Iterable[str]) -> None:
+        """The differences already kept under these keys: one query per page, not one per entry."""
+        self.known = {d.key: d for d in db.session.scalars(select(Difference).where(
+            Difference.employer_id == self.employer.id, Difference.key.in_(list(keys))))}
+
     def _difference(self, kind: Outcome, key: str, *, entry: dict | None = None,
                     contribution: Contribution | None = None, register_cents: int | None = None,
-                    detail: str | None = None) -> None:
-        existing = db.session.scalar(select(Difference).where(Difference.employer_id == self.employer.id,
-                                                              Difference.key == key))
+                    detail: tuple[str, dict] | None = None) -> None:
+        """``detail``: (code of DETAIL_TEXTS, its values), stored with its English text."""
+        local_cents = contribution.amount_cents if contribution is not None and kind != Outcome.UNKNOWN_IN_REGISTER \
+            else None
+        code, params = detail or (None, None)
+        params = {name: scrub(str(value))[:200] for name, value in params.items()} if params else None
+        if code:
+            with force_locale("en"):
+                detail = (str(DETAIL_TEXTS[code]) % params)[:500]
+        existing = self.known.get(key)
         if existing is not None:
             existing.last_run_id = self.run.id
+            if existing.state == DifferenceState.RESOLVED and self._reopens(existing, kind, register_cents):
+                record("reconciliation.reopened", employer_id=self.employer.id, obj=existing,
+                       before={"resolution": existing.resolution},
+                       after={"register_amount": None if register_cents is None else str(from_cents(register_cents))})
+                existing.state, existing.resolution = DifferenceState.OPEN, None
+                existing.resolved_by_id, existing.resolved_at, existing.found_at = None, None, utcnow()
             if existing.state == DifferenceState.OPEN:
-                existing.register_cents = register_cents
-                existing.local_cents = contribution.amount_cents if contribution is not None else None
+                existing.register_cents, existing.local_cents, existing.detail = register_cents, local_cents, detail
+                existing.detail_code, existing.detail_params = code, params
             return
         employee_id = contribution.employee_id if contribution is not None else None
         if entry is not None and employee_id is None:
             employee_id = self.staff.get(entry.get("person_id"))
-        db.session.add(Difference(
+        entry = entry or {}
+        difference = Difference(
             employer_id=self.employer.id, kind=kind, key=key, state=DifferenceState.OPEN,
-            reference=(entry or {}).get("reference") or (contribution.reference if contribution else None),
-            entry_id=(entry or {}).get("entry_id") or (contribution.entry_id if contribution else None),
+            reference=_clip(entry.get("reference") or (contribution.reference if contribution else None), 64),
+            entry_id=_clip(entry.get("entry_id") or (contribution.entry_id if contribution else None), 60),
             contribution_id=contribution.id if contribution is not None else None, employee_id=employee_id,
-            entry_kind=(entry or {}).get("kind") or (contribution.kind if contribution else None),
-            registry_id=(entry or {}).get("registry_id") or (contribution.registry_id if contribution else None),
-            period=(entry or {}).get("period") or (contribution.period if contribution else None),
-            local_cents=contribution.amount_cents if contribution is not None and kind != Outcome.UNKNOWN_IN_REGISTER
-            else None,
-            register_cents=register_cents, detail=scrub(detail)[:500] if detail else None,
-            first_run_id=self.run.id, last_run_id=self.run.id))
+            entry_kind=_clip(entry.get("kind") or (contribution.kind if contribution else None), 20),
+            registry_id=_clip(entry.get("registry_id") or (contribution.registry_id if contribution else None), 40),
+            period=entry.get("period") or (contribution.period if contribution else None),
+            local_cents=local_cents, register_cents=register_cents, detail=detail, detail_code=code,
+            detail_params=params,
+            first_run_id=self.run.id, last_run_id=self.run.id)
+        db.session.add(difference)
+        self.known[key] = difference
 
-    # 3. Local contributions the register does not list ----------------------------------------
+    @staticmethod
+    def _reopens(existing: Difference, kind: Outcome, register_cents: int | None) -> bool:
+        """Found again after it was resolved. Written off or accepted: it stays so, unless the register's
+        amount changed since. Settled, resubmitted, linked, recorded: the resolution said it was in
+        order, and it is not."""
+        if existing.resolution in KEPT:
+            return kind == Outcome.AMOUNT_MISMATCH and register_cents != existing.register_cents
+        return True
+
+    # 3. Local contributions the register does not list (after a complete read only) -----------
 
     def _missing(self) -> None:
         seen = select(ReconciliationItem.contribution_id).where(ReconciliationItem.run_id == self.run.id,
                                                                  ReconciliationItem.contribution_id.is_not(None))
         after = 0
         while True:
+            self._renew()
             batch = list(db.session.scalars(
                 self._local().where(Contribution.status.in_(LOCAL), Contribution.id > after,
                                     Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)))
             if not batch:
                 return
+            self._prefetch(f"missing:{c.reference}" for c in batch)
             items = []
             for contribution in batch:
                 if contribution.status in TO_SUBMIT:
-                    self.run.left += 1  # the register could not take it in this run's budget: next run
-                    continue
+                    continue  # the register could not take it in this run's budget: the next run sends it
                 if contribution.status == ContributionStatus.BOOKED:
-                    detail = f"Booked here as {contribution.entry_id}, but the register does not list it."
+                    detail = ("not_listed", {"entry": contribution.entry_id})
                 else:
-                    detail = contribution.last_error or "The register refused it."
+                    detail = ("refused", {"reason": contribution.last_error or "?"})
                 self._difference(Outcome.MISSING_IN_REGISTER, f"missing:{contribution.reference}",
                                  contribution=contribution, detail=detail)
                 self.run.missing_in_register += 1
@@ -360,9 +457,9 @@ class _Run:
                 db.session.execute(insert(ReconciliationItem), items)
             self.run.progress_done += len(batch)
             after = batch[-1].id
-            self._heartbeat()
+            self._commit()
 
-    # 4. Differences no longer found ----------------------------------------------------------
+    # 4. Differences no longer found (a complete run only) -------------------------------------
 
     def _settle(self) -> None:
         db.session.execute(

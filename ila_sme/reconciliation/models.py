@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -130,7 +130,7 @@ class ReconciliationItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(30))
-    reference: Mapped[str | None] = mapped_column(String(60))
+    reference: Mapped[str | None] = mapped_column(String(64))
     entry_id: Mapped[str | None] = mapped_column(String(60))
     contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"), index=True)
     period: Mapped[str | None] = mapped_column(String(7))
@@ -162,6 +162,14 @@ RESOLUTION_LABELS = {
 }
 
 
+DETAIL_TEXTS = {
+    "also_holds": _l("The register also holds %(reference)s as this entry; it is booked here as %(entry)s."),
+    "after_cancel": _l("The register booked %(reference)s after it was cancelled here."),
+    "not_listed": _l("Booked here as %(entry)s, but the register does not list it."),
+    "refused": _l("The register refused it: %(reason)s"),
+}
+
+
 class Difference(db.Model):
     """A difference found by a run, kept once per employer and key (kind + entry or reference) so that
     later runs never queue it twice; it stays until the accountant resolves it."""
@@ -173,7 +181,7 @@ class Difference(db.Model):
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     key: Mapped[str] = mapped_column(String(120))
-    reference: Mapped[str | None] = mapped_column(String(60))
+    reference: Mapped[str | None] = mapped_column(String(64))
     entry_id: Mapped[str | None] = mapped_column(String(60))
     contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"), index=True)
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee_records.id"))
@@ -182,7 +190,9 @@ class Difference(db.Model):
     period: Mapped[str | None] = mapped_column(String(7))
     local_cents: Mapped[int | None] = mapped_column(Integer)
     register_cents: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(String(500))  # in English, for logs and commands
+    detail_code: Mapped[str | None] = mapped_column(String(30))  # shown translated: DETAIL_TEXTS
+    detail_params: Mapped[dict | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(20), default=DifferenceState.OPEN, index=True)
     resolution: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
@@ -204,6 +214,13 @@ class Difference(db.Model):
     @property
     def resolution_label(self):
         return RESOLUTION_LABELS.get(self.resolution, self.resolution)
+
+    @property
+    def detail_text(self) -> str | None:
+        """The detail in the reader's language (the English ``detail`` for details without a code)."""
+        if self.detail_code in DETAIL_TEXTS:
+            return str(DETAIL_TEXTS[self.detail_code]) % (self.detail_params or {})
+        return self.detail
 
     @property
     def local_amount(self) -> Decimal | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_reconciliation
 Revises: 0003_cofunding
-Create Date: 2026-11-28 17:27:09.702341
+Create Date: 2026-11-28 18:37:35.221611
 
 """
 from alembic import op
@@ -81,7 +81,7 @@ def upgrade():
     sa.Column('employer_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('key', sa.String(length=120), nullable=False),
-    sa.Column('reference', sa.String(length=60), nullable=True),
+    sa.Column('reference', sa.String(length=64), nullable=True),
     sa.Column('entry_id', sa.String(length=60), nullable=True),
     sa.Column('contribution_id', sa.Integer(), nullable=True),
     sa.Column('employee_id', sa.Integer(), nullable=True),
@@ -91,6 +91,8 @@ def upgrade():
     sa.Column('local_cents', sa.Integer(), nullable=True),
     sa.Column('register_cents', sa.Integer(), nullable=True),
     sa.Column('detail', sa.String(length=500), nullable=True),
+    sa.Column('detail_code', sa.String(length=30), nullable=True),
+    sa.Column('detail_params', sa.JSON(), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('resolution', sa.String(length=30), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
@@ -118,7 +120,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.String(length=30), nullable=False),
-    sa.Column('reference', sa.String(length=60), nullable=True),
+    sa.Column('reference', sa.String(length=64), nullable=True),
     sa.Column('entry_id', sa.String(length=60), nullable=True),
     sa.Column('contribution_id', sa.Integer(), nullable=True),
     sa.Column('period', sa.String(length=7), nullable=True),

@@ -229,14 +229,20 @@ class Store:
 
     # The register's own portal (what people do there, outside any employer's system) -----------
 
+    def add_entry(self, *, employer_id: str, person_id: str, amount_cents: int, period: str, reference: str,
+                  kind: str = "top-up", registry_id: str | None = None) -> dict:
+        """An entry written straight into the store (the demo's history), without the API's checks."""
+        with self.transaction() as db:
+            return self.insert_entry(db, employer_id=employer_id, person_id=person_id, amount_cents=amount_cents,
+                                     currency="EUR", period=period, reference=reference, kind=kind,
+                                     registry_id=registry_id)
+
     def portal_book(self, *, employer_id: str, person_id: str, amount_cents: int, period: str,
                     kind: str = "top-up", reference: str | None = None, registry_id: str | None = None) -> dict:
         """An entry booked through the register's web portal by a person of that employer."""
-        with self.transaction() as db:
-            return self.insert_entry(db, employer_id=employer_id, person_id=person_id, amount_cents=amount_cents,
-                                     currency="EUR", period=period,
-                                     reference=reference or "PORTAL-" + secrets.token_hex(5).upper(),
-                                     kind=kind, registry_id=registry_id)
+        return self.add_entry(employer_id=employer_id, person_id=person_id, amount_cents=amount_cents, period=period,
+                              reference=reference or "PORTAL-" + secrets.token_hex(5).upper(), kind=kind,
+                              registry_id=registry_id)
 
     def amend_amount(self, entry_id: str, amount_cents: int) -> None:
         """A correction by the register's staff: the entry's amount there is what counts."""

@@ -1,0 +1,42 @@
+"""The demo world reconciles as the README says: what the demo seed marks booked is in the development
+register's store, and the register holds exactly the two differences the demo makes on purpose (the
+bakery's portal top-up and the amount the register corrected)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ila_sme.demo.data import EMPLOYERS
+from ila_sme.employers.models import Employer
+from ila_sme.extensions import db
+from ila_sme.reconciliation.engine import reconcile
+from ila_sme.reconciliation.models import Difference, Outcome, RunState
+from tests.devserver.conftest import start_register
+
+
+@pytest.fixture
+def demo_register(app):
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    register = start_register(Path(app.instance_path) / "dev-register.sqlite3")  # seeds the demo people
+    app.config.update(LEDGER_URL=register.url, LEDGER_TOKEN="")
+    yield register
+    register.stop()
+
+
+def test_the_demo_reconciles_with_its_two_differences_only(app, demo_register):
+    bakery, installer = (db.session.scalar(select(Employer).where(Employer.enterprise_number == spec[
+        "enterprise_number"])) for spec in EMPLOYERS)
+    run = reconcile(bakery)
+    assert run.state == RunState.DONE and run.missing_in_register == 0 and run.reversed == 0
+    assert (run.amount_mismatch, run.unknown_in_register) == (1, 1)
+    assert run.matched >= 5
+    other = reconcile(installer)
+    assert other.state == RunState.DONE and other.differences == 0 and other.matched >= 3
+    kinds = sorted(d.kind for d in db.session.scalars(select(Difference)))
+    assert kinds == [Outcome.AMOUNT_MISMATCH, Outcome.UNKNOWN_IN_REGISTER]
+    unknown = db.session.scalar(select(Difference).where(Difference.kind == Outcome.UNKNOWN_IN_REGISTER))
+    assert unknown.employee_id is not None and unknown.register_cents == 7500  # a known employee's top-up
