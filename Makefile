@@ -27,12 +27,13 @@ seed: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 
-## run: the app on http://127.0.0.1:5000 with SQLite (instance/), demo data and the development register
-## (a separate process on http://127.0.0.1:5055, stopped with the app)
+## run: the app on http://127.0.0.1:5000 with SQLite (instance/), demo data, the development register
+## (a separate process on http://127.0.0.1:5055) and the scheduler (its own process), both stopped with the app
 run: seed
 	@mkdir -p instance
 	$(FLASK) ledger devserver --port 5055 & register=$$!; \
-	trap 'kill $$register 2>/dev/null' EXIT INT TERM; \
+	LEDGER_TOKEN=$${LEDGER_TOKEN:-demo-platform-token} $(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill $$register $$scheduler 2>/dev/null' EXIT INT TERM; \
 	LEDGER_TOKEN=$${LEDGER_TOKEN:-demo-platform-token} $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: every test on SQLite; the browser tests run when Chromium is installed (else they are skipped, with the reason)

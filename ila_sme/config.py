@@ -26,6 +26,16 @@ class Config:
     # The time budget of one employer's reconciliation (submit + read); the rest waits for the next run.
     RECONCILE_BUDGET_SECONDS = float(os.environ.get("RECONCILE_BUDGET_SECONDS", "600"))
 
+    # The scheduler process (``flask --app app scheduler run``): its clock, how often it looks for queued
+    # reconciliations (and a standby scheduler for the lease), how long its lease lasts without a heartbeat.
+    SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "Europe/Brussels")
+    SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "5"))
+    SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS", "60"))
+    SCHEDULER_HEARTBEAT_SECONDS = float(os.environ.get("SCHEDULER_HEARTBEAT_SECONDS", "15"))
+    SCHEDULER_MISFIRE_GRACE_SECONDS = int(os.environ.get("SCHEDULER_MISFIRE_GRACE_SECONDS", "3600"))
+    # A leave or co-funding request waiting longer than this many days reminds those who may decide it.
+    REMINDER_AFTER_DAYS = int(os.environ.get("REMINDER_AFTER_DAYS", "3"))
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: write mail to the outbox folder
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -68,6 +78,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_FAST = True  # argon2 with low cost: tests sign in hundreds of times
+    SCHEDULER_TIMEZONE = "Europe/Brussels"  # the tests of the schedules assume it, whatever the environment says
+    REMINDER_AFTER_DAYS = 3
 
 
 def secure_cookies(app) -> None:

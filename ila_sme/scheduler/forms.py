@@ -1,0 +1,18 @@
+"""The job-runs page's filter, read from the query string (GET, no CSRF): a bookmarkable view."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, SelectField
+from wtforms.validators import Optional
+
+from ila_sme.scheduler.jobs import JOBS
+
+
+class RunFilterForm(Form):
+    job = SelectField(_l("Job"), validators=[Optional()], choices=[("", _l("Every job"))] + [(n, n) for n in JOBS])
+
+    def chosen_job(self) -> str | None:
+        """The job asked for, if it is one; an unknown name is ignored, not an error."""
+        self.validate()
+        return None if self.job.errors or not self.job.data else self.job.data
