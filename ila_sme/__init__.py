@@ -86,13 +86,15 @@ def _register_blueprints(app: Flask) -> None:
     from ila_sme.leave.views import bp as leave_bp
     from ila_sme.notifications.views import bp as notifications_bp
     from ila_sme.people.views import bp as people_bp
+    from ila_sme.reconciliation.views import bp as reconciliation_bp
     from ila_sme.refunds.views import bp as refunds_bp
+    from ila_sme.scheduler.views import bp as scheduler_bp
     from ila_sme.schemes.views import bp as schemes_bp
     from ila_sme.trainings.views import bp as trainings_bp
 
     for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp, leave_bp, approvals_bp,
                       calendar_bp, notifications_bp, schemes_bp, trainings_bp, refunds_bp, funding_bp,
-                      learning_accounts_bp):
+                      learning_accounts_bp, reconciliation_bp, scheduler_bp):
         app.register_blueprint(blueprint)
 
 
@@ -104,9 +106,10 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.leave.cli import leave_cli
     from ila_sme.reconciliation.cli import reconcile_command
     from ila_sme.register.cli import ledger_cli
+    from ila_sme.scheduler.cli import scheduler_cli
     from ila_sme.schemes.cli import schemes_cli
     from ila_sme.trainings.cli import registry_cli
 
     for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
-                  ledger_cli, contributions_cli, reconcile_command):
+                  ledger_cli, contributions_cli, reconcile_command, scheduler_cli):
         app.cli.add_command(group)

@@ -122,3 +122,30 @@ def funding_request(employee_obj: EmployeeRecord, requested_by: User, **fields):
     db.session.add(FundingPart(funding_request_id=obj.id, source="employer", amount_cents=obj.employer_cents))
     db.session.flush()
     return obj
+
+
+def reconciliation_run(employer_obj: Employer, **fields):
+    """A reconciliation run row as stored (use reconciliation.engine to test a real run)."""
+    from ila_sme.reconciliation.models import ReconciliationRun
+
+    values = {"employer_id": employer_obj.id, "trigger": "web", "state": "done", "phase": "finished"}
+    values.update(fields)
+    obj = ReconciliationRun(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def difference(employer_obj: Employer, **fields):
+    """An open difference as a run stores it (default: an entry the register holds and the app does not)."""
+    from ila_sme.reconciliation.models import Difference
+
+    n = next(_sequence)
+    values = {"employer_id": employer_obj.id, "kind": "unknown_in_register", "key": f"unknown:L-TEST{n:06d}",
+              "reference": f"PORTAL-{n:06d}", "entry_id": f"L-TEST{n:06d}", "entry_kind": "top-up",
+              "period": "2026-03", "register_cents": 12345, "state": "open"}
+    values.update(fields)
+    obj = Difference(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -29,6 +29,8 @@ def admin(app):
     factories.training(employer)
     factories.leave_request(employee, user)
     factories.funding_request(employee, user)
+    factories.reconciliation_run(employer)
+    factories.difference(employer)
     db.session.add(Invitation(employer_id=employer.id, email="x@example.be", name="X", role="employee",
                               invited_by_id=user.id))
     db.session.commit()

@@ -25,6 +25,8 @@ def _seed_one_of_each(employer, inviter):
     factories.training(employer)
     factories.leave_request(employee, inviter)
     factories.funding_request(employee, inviter)
+    factories.reconciliation_run(employer)
+    factories.difference(employer)
     db.session.flush()
     return employee
 
