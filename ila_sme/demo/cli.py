@@ -19,36 +19,22 @@ from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import find_user
 from ila_sme.audit.services import record
+from ila_sme.demo import cofunding
 from ila_sme.demo.data import (
-    COFUNDING,
-    COFUNDING_POLICIES,
     DEMO_PASSWORD,
     EMPLOYERS,
     EVC_COMPETENCES,
     HISTORY,
     OWN_VERSIONS,
-    REGISTER_TOKEN,
     STAFF,
     TRAININGS,
     USERS,
 )
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
-from ila_sme.funding import services as funding
-from ila_sme.funding.models import (
-    BudgetEntry,
-    BudgetMove,
-    CofundingPolicy,
-    Contribution,
-    ContributionStatus,
-    FundingPart,
-    FundingRequest,
-    FundingStatus,
-)
-from ila_sme.funding.rules import Split
 from ila_sme.identifiers import make_insz as insz
 from ila_sme.leave import jobs, services
-from ila_sme.leave.models import LeaveRequest, LedgerEntry, RequestStatus
+from ila_sme.leave.models import LeaveRequest, LedgerEntry
 from ila_sme.mail import PENDING_MAIL
 from ila_sme.money import to_cents
 from ila_sme.notifications.models import Notification
@@ -83,17 +69,20 @@ def seed():
             _history(employer, key, users, trainings, today)
             jobs.close_for(employer, today)  # carry-over and expiry into this year's balances
         jobs.allocate_for(employer, today)
-        _register_token(employer)
-        _cofunding_policies(employer, key, users, today)
-        if not _has_cofunding(employer):
-            _cofunding(employer, key, users, trainings, today)
+        cofunding.register_token(employer)
+        cofunding.policies(employer, key, users, today)
+        if not cofunding.has_history(employer):
+            with cofunding.demo_register() as register:
+                cofunding.history(employer, key, users, trainings, today, register)
+                if key == "bakery":
+                    cofunding.register_differences(employer, register, today)
     db.session.commit()
     click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000 with password " + DEMO_PASSWORD)
     for email, name, _language, roles in USERS:
         described = ", ".join(f"{role} at {employers[key].name}" for key, role in roles)
         click.echo(f"  {email:32} {name:16} {described}")
     click.echo(_summary())
-    click.echo(_cofunding_summary())
+    click.echo(cofunding.summary())
 
 
 def _employer(spec: dict) -> Employer:
@@ -295,128 +284,3 @@ def _summary() -> str:
     registry = db.session.scalar(select(func.count()).select_from(Training).where(Training.employer_id.is_(None)))
     return (f"{total} leave requests exist ({details}); {ledger_rows} ledger rows; "
             f"{registry} registry trainings.")
-
-
-# Co-funding: the register token, the policies and a year of history ------------------------------
-
-
-def _register_token(employer: Employer) -> None:
-    """The development register accepts this token for the demo employer (the audit keeps only that it was set)."""
-    token = REGISTER_TOKEN.format(enterprise_number=employer.enterprise_number)
-    if employer.register_token != token:
-        employer.register_token = token
-        record("employer.updated", employer_id=employer.id, obj=employer, after={"register_token": "(set)"})
-
-
-def _cofunding_policies(employer: Employer, key: str, users: dict[str, User], today: date) -> None:
-    spec = COFUNDING_POLICIES[key]
-    for year in (today.year - 1, today.year):
-        if funding.policy_for(employer, year) is None:
-            funding.set_policy(
-                actor=users[spec["admin"]], employer=employer, year=year, budget=Decimal(spec["budget"]),
-                cap_per_employee=Decimal(spec["cap_per_employee"]), max_share_pct=Decimal(spec["max_share_pct"]),
-                gives_top_up=spec["gives_top_up"], gives_course_fee=spec["gives_course_fee"],
-                admin_approval_above=Decimal(spec["admin_approval_above"]))
-
-
-def _has_cofunding(employer: Employer) -> bool:
-    first = select(FundingRequest.id).where(FundingRequest.employer_id == employer.id).limit(1)
-    return db.session.scalar(first) is not None
-
-
-def _cofunding(employer: Employer, key: str, users: dict[str, User], trainings: dict[str, Training],
-               today: date) -> None:
-    """Asked, decided, cancelled and booked through the real services, each on its own past day."""
-    staff = {e.full_name: e for e in db.session.scalars(
-        select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id))}
-    admins = [users[email] for email, _name, _language, roles in USERS if (key, "admin") in roles]
-    for employer_key, name, asked_by, training_key, linked, days_ago, parts, outcome, reason in COFUNDING:
-        if employer_key != key:
-            continue
-        employee, training = staff[name], trainings.get(training_key)
-        leave = _approved_leave(employee, training) if linked else None
-        if linked and leave is None:
-            raise click.ClickException(f"demo co-funding: {name} has no approved leave for {training_key}")
-        if leave is not None:
-            asked, decided = leave.created_at.date(), leave.decided_at.date()
-        else:
-            asked = today - timedelta(days=days_ago)
-            decided = min(asked + timedelta(days=2), today - timedelta(days=1))
-        split = Split(**{source: Decimal(amount) for source, amount in parts.items()})
-        request = funding.ask(actor=users[asked_by], employee=employee,
-                              kind="course-fee" if training else "top-up",
-                              cost=training.cost if training else split.employer, split=split, training=training,
-                              leave_request=leave, today=asked)
-        request.created_at = _at(asked)
-        db.session.flush()
-        _decide_funding(request, outcome, reason, decided, today, admins, employer)
-
-
-def _approved_leave(employee: EmployeeRecord, training: Training) -> LeaveRequest | None:
-    """The employee's first approved training leave for this training, when it has no co-funding yet."""
-    taken = select(FundingRequest.leave_request_id).where(FundingRequest.leave_request_id.is_not(None))
-    return db.session.scalar(
-        select(LeaveRequest).where(
-            LeaveRequest.employee_id == employee.id, LeaveRequest.training_id == training.id,
-            LeaveRequest.status == RequestStatus.APPROVED, LeaveRequest.id.not_in(taken))
-        .order_by(LeaveRequest.id).limit(1))
-
-
-def _decider(request: FundingRequest, admins: list[User]) -> User:
-    """The employee's approver, else an admin: whoever may decide on this step (never their own)."""
-    for user in [request.employee.approver, *admins]:
-        if user is not None and funding.may_decide(user, request):
-            return user
-    raise click.ClickException(f"nobody may decide on demo co-funding {request.id}")
-
-
-def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, decided: date, today: date,
-                    admins: list[User], employer: Employer) -> None:
-    if outcome == "pending":
-        return
-    if outcome == "rejected":
-        funding.reject(actor=_decider(request, admins), funding=request, reason=reason)
-        request.decided_at = _at(decided)
-        return
-    while request.status in (FundingStatus.PENDING, FundingStatus.SECOND_STEP):
-        funding.approve(actor=_decider(request, admins), funding=request, today=decided)
-        if outcome == "second_step":
-            if request.status != FundingStatus.SECOND_STEP:
-                raise click.ClickException(f"demo co-funding {request.id} needs no second step")
-            return
-    request.decided_at = _at(decided)
-    _stamp(request, BudgetMove.RESERVATION, decided)
-    contribution = db.session.scalar(select(Contribution).where(Contribution.funding_request_id == request.id))
-    if contribution is not None:
-        contribution.created_at = _at(decided)
-    if outcome == "cancelled":
-        cancelled = min(decided + timedelta(days=14), today - timedelta(days=1))
-        funding.cancel(actor=admins[0], funding=request, reason=reason)
-        _stamp(request, BudgetMove.RELEASE, cancelled)
-    booked = decided + timedelta(days=10)
-    if outcome == "booked" and contribution is not None and booked < today:
-        funding.mark_booked(contribution, booked_at=_at(booked),
-                            entry_id=f"L-DEMO-{employer.enterprise_number}-{contribution.reference}")
-        _stamp(request, BudgetMove.CONSUMPTION, booked)
-    db.session.flush()
-
-
-def _stamp(request: FundingRequest, move: str, day: date) -> None:
-    """The budget ledger row of this move carries the day it happened in the story."""
-    db.session.flush()
-    for entry in db.session.scalars(select(BudgetEntry).where(
-            BudgetEntry.funding_request_id == request.id, BudgetEntry.kind == move)):
-        entry.created_at = _at(day)
-
-
-def _cofunding_summary() -> str:
-    statuses = dict(db.session.execute(
-        select(FundingRequest.status, func.count()).group_by(FundingRequest.status)).all())
-    details = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
-    policies = db.session.scalar(select(func.count()).select_from(CofundingPolicy))
-    parts = db.session.scalar(select(func.count()).select_from(FundingPart))
-    contributions = dict(db.session.execute(
-        select(Contribution.status, func.count()).group_by(Contribution.status)).all())
-    return (f"{sum(statuses.values())} co-funding requests exist ({details}); {parts} funding parts; "
-            f"{policies} co-funding policies; {sum(contributions.values())} contributions "
-            f"({contributions.get(ContributionStatus.BOOKED, 0)} booked).")

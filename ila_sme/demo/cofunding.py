@@ -1,0 +1,193 @@
+"""The demo's co-funding: the register token, the yearly policies, a year of requests asked,
+decided, cancelled and booked through the real services, each on its own past day. What the demo
+marks booked is booked in the development register's store too (``instance/dev-register.sqlite3``,
+the file ``flask ledger devserver`` serves), so the first reconciliation matches it; and the register
+holds two differences on purpose for the accountant to resolve: a top-up booked through the
+register's portal, and a booked amount the register corrected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from ila_sme.accounts.models import User
+from ila_sme.audit.services import record
+from ila_sme.demo.data import COFUNDING, COFUNDING_POLICIES, REGISTER_TOKEN, USERS
+from ila_sme.employers.models import Employer
+from ila_sme.extensions import db
+from ila_sme.funding import services as funding
+from ila_sme.funding.models import (
+    BudgetEntry,
+    BudgetMove,
+    CofundingPolicy,
+    Contribution,
+    ContributionStatus,
+    FundingPart,
+    FundingRequest,
+    FundingStatus,
+)
+from ila_sme.funding.rules import Split
+from ila_sme.leave.models import LeaveRequest, RequestStatus
+from ila_sme.people.models import EmployeeRecord
+from ila_sme.register.devserver.store import Store
+from ila_sme.trainings.models import Training
+
+PORTAL_TOP_UP_CENTS = 7500  # booked at the register's portal by an employee of the bakery
+REGISTER_CORRECTION_CENTS = 2000  # the register's staff took this off the bakery's last booked amount
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+
+
+@contextmanager
+def demo_register() -> Iterator[Store]:
+    store = Store(Path(current_app.instance_path) / "dev-register.sqlite3")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def register_differences(employer: Employer, register: Store, today: date) -> None:
+    """The two differences of the demo (the bakery only): an unknown portal booking, an amended amount."""
+    last = db.session.scalar(select(Contribution).where(
+        Contribution.employer_id == employer.id, Contribution.status == ContributionStatus.BOOKED)
+        .order_by(Contribution.id.desc()).limit(1))
+    if last is None:
+        return
+    register.amend_amount(last.entry_id, max(last.amount_cents - REGISTER_CORRECTION_CENTS, 100))
+    register.portal_book(employer_id=employer.enterprise_number, person_id=last.employee.national_number,
+                         amount_cents=PORTAL_TOP_UP_CENTS, period=f"{today:%Y-%m}")
+
+
+def register_token(employer: Employer) -> None:
+    """The development register accepts this token for the demo employer (the audit keeps only that it was set)."""
+    token = REGISTER_TOKEN.format(enterprise_number=employer.enterprise_number)
+    if employer.register_token != token:
+        employer.register_token = token
+        record("employer.updated", employer_id=employer.id, obj=employer, after={"register_token": "(set)"})
+
+
+def policies(employer: Employer, key: str, users: dict[str, User], today: date) -> None:
+    spec = COFUNDING_POLICIES[key]
+    for year in (today.year - 1, today.year):
+        if funding.policy_for(employer, year) is None:
+            funding.set_policy(
+                actor=users[spec["admin"]], employer=employer, year=year, budget=Decimal(spec["budget"]),
+                cap_per_employee=Decimal(spec["cap_per_employee"]), max_share_pct=Decimal(spec["max_share_pct"]),
+                gives_top_up=spec["gives_top_up"], gives_course_fee=spec["gives_course_fee"],
+                admin_approval_above=Decimal(spec["admin_approval_above"]))
+
+
+def has_history(employer: Employer) -> bool:
+    first = select(FundingRequest.id).where(FundingRequest.employer_id == employer.id).limit(1)
+    return db.session.scalar(first) is not None
+
+
+def history(employer: Employer, key: str, users: dict[str, User], trainings: dict[str, Training],
+            today: date, register: Store) -> None:
+    """Asked, decided, cancelled and booked through the real services, each on its own past day."""
+    staff = {e.full_name: e for e in db.session.scalars(
+        select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id))}
+    admins = [users[email] for email, _name, _language, roles in USERS if (key, "admin") in roles]
+    for employer_key, name, asked_by, training_key, linked, days_ago, parts, outcome, reason in COFUNDING:
+        if employer_key != key:
+            continue
+        employee, training = staff[name], trainings.get(training_key)
+        leave = _approved_leave(employee, training) if linked else None
+        if linked and leave is None:
+            raise click.ClickException(f"demo co-funding: {name} has no approved leave for {training_key}")
+        if leave is not None:
+            asked, decided = leave.created_at.date(), leave.decided_at.date()
+        else:
+            asked = today - timedelta(days=days_ago)
+            decided = min(asked + timedelta(days=2), today - timedelta(days=1))
+        split = Split(**{source: Decimal(amount) for source, amount in parts.items()})
+        request = funding.ask(actor=users[asked_by], employee=employee,
+                              kind="course-fee" if training else "top-up",
+                              cost=training.cost if training else split.employer, split=split, training=training,
+                              leave_request=leave, today=asked)
+        request.created_at = _at(asked)
+        db.session.flush()
+        _decide_funding(request, outcome, reason, decided, today, admins, employer, register)
+
+
+def _approved_leave(employee: EmployeeRecord, training: Training) -> LeaveRequest | None:
+    """The employee's first approved training leave for this training, when it has no co-funding yet."""
+    taken = select(FundingRequest.leave_request_id).where(FundingRequest.leave_request_id.is_not(None))
+    return db.session.scalar(
+        select(LeaveRequest).where(
+            LeaveRequest.employee_id == employee.id, LeaveRequest.training_id == training.id,
+            LeaveRequest.status == RequestStatus.APPROVED, LeaveRequest.id.not_in(taken))
+        .order_by(LeaveRequest.id).limit(1))
+
+
+def _decider(request: FundingRequest, admins: list[User]) -> User:
+    """The employee's approver, else an admin: whoever may decide on this step (never their own)."""
+    for user in [request.employee.approver, *admins]:
+        if user is not None and funding.may_decide(user, request):
+            return user
+    raise click.ClickException(f"nobody may decide on demo co-funding {request.id}")
+
+
+def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, decided: date, today: date,
+                    admins: list[User], employer: Employer, register: Store) -> None:
+    if outcome == "pending":
+        return
+    if outcome == "rejected":
+        funding.reject(actor=_decider(request, admins), funding=request, reason=reason)
+        request.decided_at = _at(decided)
+        return
+    while request.status in (FundingStatus.PENDING, FundingStatus.SECOND_STEP):
+        funding.approve(actor=_decider(request, admins), funding=request, today=decided)
+        if outcome == "second_step":
+            if request.status != FundingStatus.SECOND_STEP:
+                raise click.ClickException(f"demo co-funding {request.id} needs no second step")
+            return
+    request.decided_at = _at(decided)
+    _stamp(request, BudgetMove.RESERVATION, decided)
+    contribution = db.session.scalar(select(Contribution).where(Contribution.funding_request_id == request.id))
+    if contribution is not None:
+        contribution.created_at = _at(decided)
+    if outcome == "cancelled":
+        cancelled = min(decided + timedelta(days=14), today - timedelta(days=1))
+        funding.cancel(actor=admins[0], funding=request, reason=reason)
+        _stamp(request, BudgetMove.RELEASE, cancelled)
+    booked = decided + timedelta(days=10)
+    if outcome == "booked" and contribution is not None and booked < today:
+        entry = register.add_entry(employer_id=employer.enterprise_number, person_id=request.employee.national_number,
+                                   amount_cents=contribution.amount_cents, period=contribution.period,
+                                   kind=contribution.kind, reference=contribution.reference,
+                                   registry_id=contribution.registry_id)
+        funding.mark_booked(contribution, booked_at=_at(booked), entry_id=entry["entry_id"])
+        _stamp(request, BudgetMove.CONSUMPTION, booked)
+    db.session.flush()
+
+
+def _stamp(request: FundingRequest, move: str, day: date) -> None:
+    """The budget ledger row of this move carries the day it happened in the story."""
+    db.session.flush()
+    for entry in db.session.scalars(select(BudgetEntry).where(
+            BudgetEntry.funding_request_id == request.id, BudgetEntry.kind == move)):
+        entry.created_at = _at(day)
+
+
+def summary() -> str:
+    statuses = dict(db.session.execute(
+        select(FundingRequest.status, func.count()).group_by(FundingRequest.status)).all())
+    details = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
+    policies = db.session.scalar(select(func.count()).select_from(CofundingPolicy))
+    parts = db.session.scalar(select(func.count()).select_from(FundingPart))
+    contributions = dict(db.session.execute(
+        select(Contribution.status, func.count()).group_by(Contribution.status)).all())
+    return (f"{sum(statuses.values())} co-funding requests exist ({details}); {parts} funding parts; "
+            f"{policies} co-funding policies; {sum(contributions.values())} contributions "
+            f"({contributions.get(ContributionStatus.BOOKED, 0)} booked).")
