@@ -61,6 +61,7 @@ def _import_models() -> None:
     from ila_sme.accounts import models as _accounts  # noqa: F401
     from ila_sme.audit import models as _audit  # noqa: F401
     from ila_sme.calendar import models as _calendar  # noqa: F401
+    from ila_sme.credentials import models as _credentials  # noqa: F401
     from ila_sme.employers import models as _employers  # noqa: F401
     from ila_sme.funding import models as _funding  # noqa: F401
     from ila_sme.learning_accounts import models as _learning_accounts  # noqa: F401
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from ila_sme.approvals.views import bp as approvals_bp
     from ila_sme.audit.views import bp as audit_bp
     from ila_sme.calendar.views import bp as calendar_bp
+    from ila_sme.credentials.views import bp as credentials_bp
     from ila_sme.employers.views import bp as employers_bp
     from ila_sme.funding.views import bp as funding_bp
     from ila_sme.home.views import bp as home_bp
@@ -94,12 +96,13 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp, leave_bp, approvals_bp,
                       calendar_bp, notifications_bp, schemes_bp, trainings_bp, refunds_bp, funding_bp,
-                      learning_accounts_bp, reconciliation_bp, scheduler_bp):
+                      learning_accounts_bp, reconciliation_bp, scheduler_bp, credentials_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from ila_sme.accounts.cli import users_cli
+    from ila_sme.credentials.cli import credentials_cli
     from ila_sme.demo.cli import demo_cli
     from ila_sme.funding.cli import contributions_cli
     from ila_sme.learning_accounts.cli import learning_accounts_cli
@@ -111,5 +114,5 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.trainings.cli import registry_cli
 
     for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
-                  ledger_cli, contributions_cli, reconcile_command, scheduler_cli):
+                  ledger_cli, contributions_cli, reconcile_command, scheduler_cli, credentials_cli):
         app.cli.add_command(group)

@@ -108,6 +108,19 @@ def can_view_budget(user, employer) -> bool:
     return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT})
 
 
+def can_view_skills(user, employer) -> bool:
+    """The skills matrix: managers and admins see the credentials their staff earned or shared."""
+    return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN})
+
+
+def can_manage_credentials_of(user, employee) -> bool:
+    """Upload, enter and share credentials: the employee themself, or an admin of their employer."""
+    if employee is None or not getattr(user, "is_authenticated", False):
+        return False
+    roles = user.roles_in(employee.employer_id)
+    return bool(roles) and (employee.user_id == user.id or Role.ADMIN in roles)
+
+
 def can_reconcile(user, employer) -> bool:
     """Accountants (and admins) reconcile with the register and resolve its differences."""
     return bool(_roles(user, employer) & {Role.ACCOUNTANT, Role.ADMIN})

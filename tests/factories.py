@@ -149,3 +149,21 @@ def difference(employer_obj: Employer, **fields):
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def credential(employee_obj: EmployeeRecord, **fields):
+    """A held credential row as stored (shared, unverified; use credentials.services to test the import)."""
+    from ila_sme.credentials.models import Credential
+
+    n = next(_sequence)
+    values = {
+        "employer_id": employee_obj.employer_id, "employee_id": employee_obj.id, "title": f"Credential {n}",
+        "awarding_body": "Syntra", "issuer_country": "BE", "issued_on": date(2026, 1, 15), "format": "ob3-json",
+        "original": b'{"type": ["VerifiableCredential"]}', "original_filename": f"credential-{n}.json",
+        "fingerprint": f"{n:064x}", "state": "unverified", "shared": True,
+    }
+    values.update(fields)
+    obj = Credential(**values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import authenticate
 from ila_sme.audit.models import AuditEvent
+from ila_sme.credentials.models import Credential
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.funding import reports
@@ -28,7 +29,7 @@ from ila_sme.trainings.models import Training
 
 def _counts():
     return [db.session.scalar(select(func.count()).select_from(model))
-            for model in (Employer, User, Membership, EmployeeRecord, AuditEvent)]
+            for model in (Employer, User, Membership, EmployeeRecord, Credential, AuditEvent)]
 
 
 def test_demo_seed_is_idempotent_and_realistic(app):

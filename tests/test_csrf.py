@@ -31,6 +31,7 @@ def admin(app):
     factories.funding_request(employee, user)
     factories.reconciliation_run(employer)
     factories.difference(employer)
+    factories.credential(employee)
     db.session.add(Invitation(employer_id=employer.id, email="x@example.be", name="X", role="employee",
                               invited_by_id=user.id))
     db.session.commit()

@@ -27,6 +27,7 @@ def _seed_one_of_each(employer, inviter):
     factories.funding_request(employee, inviter)
     factories.reconciliation_run(employer)
     factories.difference(employer)
+    factories.credential(employee)
     db.session.flush()
     return employee
 

@@ -1,5 +1,6 @@
 """``flask --app app demo seed``: a realistic Flemish bakery, an installer and their accountant,
-the training registry, and a year of training-leave and co-funding history built through the real services.
+the training registry, a year of training-leave and co-funding history and the staff's micro-credentials, built
+through the real services.
 
 Idempotent: every object is looked up by its natural key first (the history: once per employer),
 so a second run adds nothing. Dates are relative to ``dates.today()`` so every screen has a past
@@ -20,6 +21,7 @@ from ila_sme.accounts.models import User
 from ila_sme.accounts.services import find_user
 from ila_sme.audit.services import record
 from ila_sme.demo import cofunding
+from ila_sme.demo import credentials as demo_credentials
 from ila_sme.demo.data import (
     DEMO_PASSWORD,
     EMPLOYERS,
@@ -76,6 +78,7 @@ def seed():
                 cofunding.history(employer, key, users, trainings, today, register)
                 if key == "bakery":
                     cofunding.register_differences(employer, register, today)
+        demo_credentials.seed(employer, key, trainings, today)
     db.session.commit()
     click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000 with password " + DEMO_PASSWORD)
     for email, name, _language, roles in USERS:
@@ -83,6 +86,7 @@ def seed():
         click.echo(f"  {email:32} {name:16} {described}")
     click.echo(_summary())
     click.echo(cofunding.summary())
+    click.echo(demo_credentials.summary())
 
 
 def _employer(spec: dict) -> Employer:

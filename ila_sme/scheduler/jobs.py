@@ -139,6 +139,16 @@ def leave_allocation() -> Outcome:
                    problem)
 
 
+def credentials_check() -> Outcome:
+    from ila_sme.credentials import services
+
+    counts = services.nightly_check(dates.today())
+    problem = None
+    if counts["failed"]:
+        problem = _("%(num)s credential(s) could not be checked; the next run tries again.", num=counts["failed"])
+    return Outcome(counts, problem)
+
+
 def _queued():
     from ila_sme.reconciliation.models import ReconciliationRun, RunState
 
@@ -203,6 +213,10 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         lambda config: _("every day at 00:30 (the new year's rows on 1 January)"),
         _l("Adds the current period's leave entitlements of every active employee; a second run adds nothing."),
         "flask --app app leave allocate"),
+    Job("credentials-check", credentials_check, daily(4, 0), lambda config: _("every day at 04:00"),
+        _l("Checks the staff's micro-credentials again (expiry, signature) and tells of those expiring within "
+           "60 days."),
+        "flask --app app credentials check"),
     Job("reconcile-queued", reconcile_queued,
         lambda config: IntervalTrigger(seconds=config["SCHEDULER_POLL_SECONDS"], timezone=_zone(config)),
         lambda config: _("every %(seconds)s seconds", seconds=f"{config['SCHEDULER_POLL_SECONDS']:g}"),
