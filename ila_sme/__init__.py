@@ -71,6 +71,7 @@ def _import_models() -> None:
     from ila_sme.reconciliation import models as _reconciliation  # noqa: F401
     from ila_sme.scheduler import models as _scheduler  # noqa: F401
     from ila_sme.schemes import models as _schemes  # noqa: F401
+    from ila_sme.statements import models as _statements  # noqa: F401
     from ila_sme.trainings import models as _trainings  # noqa: F401
     from ila_sme.trainings import sync_models as _registry_sync  # noqa: F401
 
@@ -111,8 +112,10 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.register.cli import ledger_cli
     from ila_sme.scheduler.cli import scheduler_cli
     from ila_sme.schemes.cli import schemes_cli
+    from ila_sme.statements.cli import export_cli, periods_cli
     from ila_sme.trainings.cli import registry_cli
 
     for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
-                  ledger_cli, contributions_cli, reconcile_command, scheduler_cli, credentials_cli):
+                  ledger_cli, contributions_cli, reconcile_command, scheduler_cli, credentials_cli,
+                  export_cli, periods_cli):
         app.cli.add_command(group)

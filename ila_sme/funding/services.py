@@ -367,7 +367,14 @@ def cancel(*, actor, funding: FundingRequest, reason: str | None = None) -> Fund
 
 def mark_booked(contribution: Contribution, *, entry_id: str, booked_at) -> None:
     """The register booked it: the reservation becomes consumption (used by the next issue's client).
-    Booking twice changes nothing more; a cancelled contribution is never booked."""
+    Booking twice changes nothing more; a cancelled contribution is never booked, nor one of a closed period."""
+    from ila_sme.statements.periods import PeriodClosed, ensure_open
+
+    if contribution.status != ContributionStatus.BOOKED:
+        try:
+            ensure_open(contribution.employer_id, contribution.period)
+        except PeriodClosed as error:
+            raise FundingError(str(error)) from error
     result = db.session.execute(
         update(Contribution)
         .where(Contribution.id == contribution.id,

@@ -52,6 +52,16 @@ class ReconciliationError(Exception):
     pass
 
 
+def _ensure_open(employer_id: int, period: str | None) -> None:
+    """A closed period's booked amounts never change: its correction is an adjustment in the next open one."""
+    from ila_sme.statements.periods import PeriodClosed, ensure_open
+
+    try:
+        ensure_open(employer_id, period)
+    except PeriodClosed as error:
+        raise ReconciliationError(str(error)) from error
+
+
 def actions_for(difference: Difference) -> list[str]:
     """The actions that make sense for this difference (the page shows these buttons)."""
     if not difference.is_open:
@@ -149,6 +159,7 @@ def accept(*, actor, difference: Difference) -> Difference:
         if contribution is None or difference.register_cents is None or difference.register_cents <= 0 \
                 or contribution.status != ContributionStatus.BOOKED:
             raise ReconciliationError(_("The register's amount cannot be taken over for this entry."))
+        _ensure_open(contribution.employer_id, contribution.period)
         before = contribution.amount_cents
         _correct(contribution, difference.register_cents - before, actor)
         contribution.amount_cents = difference.register_cents
@@ -168,6 +179,8 @@ def link(*, actor, difference: Difference, contribution: Contribution) -> Differ
         raise ReconciliationError(_("Only a contribution of this employer that is not booked yet can be linked."))
     if difference.employee_id is None or contribution.employee_id != difference.employee_id:
         raise ReconciliationError(_("The entry is for another employee than this contribution."))
+    _ensure_open(contribution.employer_id, contribution.period)
+    _ensure_open(contribution.employer_id, difference.period)
     before = {"status": contribution.status, "amount": str(contribution.amount), "period": contribution.period}
     funding.mark_booked(contribution, entry_id=difference.entry_id, booked_at=utcnow())
     if difference.register_cents and difference.register_cents != contribution.amount_cents:
@@ -190,6 +203,7 @@ def record_outside(*, actor, difference: Difference, note: str | None, today: da
     cents = difference.register_cents or 0
     if cents <= 0 or not difference.entry_id or not difference.period:
         raise ReconciliationError(_("Only an entry with a positive amount can be recorded."))
+    _ensure_open(difference.employer_id, difference.period)
     reference = _outside_reference(difference)
     kind = difference.entry_kind if difference.entry_kind in (Kind.TOP_UP, Kind.COURSE_FEE) else Kind.TOP_UP
     year = int(difference.period[:4])
@@ -262,6 +276,7 @@ def write_off(*, actor, difference: Difference, reason: str) -> Difference:
     reason = _reason(reason)
     contribution = difference.contribution
     if difference.kind == Outcome.MISSING_IN_REGISTER and contribution is not None:
+        _ensure_open(contribution.employer_id, contribution.period)
         if contribution.status == ContributionStatus.BOOKED:
             _correct(contribution, -contribution.amount_cents, actor)
         elif contribution.status in NOT_BOOKED:

@@ -53,6 +53,8 @@ from ila_sme.reconciliation.models import (
 )
 from ila_sme.register.client import RegisterClient, RegisterError, scrub
 from ila_sme.scheduler import locks
+from ila_sme.statements.adjustments import reflect_reversal
+from ila_sme.statements.periods import is_closed
 
 OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.md, closed_period)
 LEASE = timedelta(minutes=5)
@@ -353,6 +355,10 @@ class _Run:
         """The register reversed it: the contribution is reversed here too, and the budget gets it back."""
         if contribution.status == ContributionStatus.REVERSED:
             return
+        if contribution.status == ContributionStatus.BOOKED and is_closed(contribution.employer_id,
+                                                                         contribution.period):
+            reflect_reversal(contribution, entry["entry_id"])  # the closed month stays as it was
+            return
         was_booked = contribution.status == ContributionStatus.BOOKED
         before = contribution.status
         contribution.status = ContributionStatus.REVERSED
@@ -380,7 +386,9 @@ class _Run:
         local_cents = contribution.amount_cents if contribution is not None and kind != Outcome.UNKNOWN_IN_REGISTER \
             else None
         code, params = detail or (None, None)
-        params = {name: scrub(str(value))[:200] for name, value in params.items()} if params else None
+        # our own references, entry ids and the contribution's stored (already scrubbed) error: an entry id
+        # may hold a run of digits that scrub() would take for a national number
+        params = {name: str(value)[:200] for name, value in params.items()} if params else None
         if code:
             with force_locale("en"):
                 detail = (str(DETAIL_TEXTS[code]) % params)[:500]

@@ -1,0 +1,53 @@
+"""The refund sheet of Flemish training leave (VOV): the approved leave of a school year with the refund
+rate in force on its first day. Shared by the refunds page and the VOV claims export."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ila_sme.leave import queries
+from ila_sme.schemes import services as schemes
+from ila_sme.schemes.models import Scheme
+
+_SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass
+class RefundSheet:
+    period: schemes.Period
+    lines: list[queries.RefundLine] = field(default_factory=list)
+    wage_ceiling: Decimal | None = None
+    applies: bool = True  # False: no VOV parameters for this employer (not in Flanders)
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum((line.hours for line in self.lines), Decimal("0"))
+
+    @property
+    def total_refund(self) -> Decimal:
+        return sum((line.expected_refund for line in self.lines), Decimal("0.00"))
+
+
+def parse_school_year(value: str | None) -> schemes.Period | None:
+    """'2025-26' as a VOV period; None when it is not a school year."""
+    match = _SCHOOL_YEAR.match((value or "").strip())
+    if match and 1900 <= int(match.group(1)) <= 2999 and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
+        return schemes.period_by_label(Scheme.VOV, value.strip())
+    return None
+
+
+def school_year(value: str | None, today: date) -> schemes.Period:
+    """The asked school year ('2025-26'), or today's when it is missing or malformed."""
+    return parse_school_year(value) or schemes.period_of(Scheme.VOV, today)
+
+
+def refund_sheet(employer, period: schemes.Period) -> RefundSheet:
+    try:
+        values = schemes.values_on(Scheme.VOV, employer, period.start)
+        return RefundSheet(period, queries.vov_refund_lines(employer, period.label),
+                           Decimal(str(values["wage_ceiling_monthly"])) if values.get("wage_ceiling_monthly") else None)
+    except schemes.SchemeError:
+        return RefundSheet(period, applies=False)

@@ -1,0 +1,97 @@
+"""XLSX with openpyxl in write-only mode (rows go to disk as they come): dates and amounts typed, a frozen
+header, totals both as values and as formulas over the lines (SUM / SUMIFS) that agree with them."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from ila_sme.money import from_cents
+from ila_sme.statements.report import DATE, DECIMAL, MONEY, Report, neutralise
+
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+def _typed(sheet, value, kind: str):
+    if value is None:
+        return None
+    if kind == MONEY:
+        cell = WriteOnlyCell(sheet, value=from_cents(value))
+        cell.number_format = MONEY_FORMAT
+        return cell
+    if kind == DECIMAL:
+        cell = WriteOnlyCell(sheet, value=Decimal(value))
+        cell.number_format = "0.00"
+        return cell
+    if kind == DATE:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    return neutralise(str(value))
+
+
+def _bold(sheet, value):
+    cell = WriteOnlyCell(sheet, value=neutralise(str(value)))
+    cell.font = Font(bold=True)
+    return cell
+
+
+def write(report: Report, out: BinaryIO) -> None:
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "ILA-SME"
+    workbook.properties.created = workbook.properties.modified = report.generated_at.replace(tzinfo=None)
+    sheet = workbook.create_sheet(_SHEET_NAME.sub(" ", report.title)[:31] or "Export")
+    columns = report.columns
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(45, column.width * 0.6))
+    header_row = len(report.meta) + 4
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.append([_bold(sheet, report.title)])
+    for label, value in report.meta:
+        sheet.append([neutralise(label), neutralise(value)])
+    sheet.append([report.generated_label, report.generated_text])
+    sheet.append([])
+    sheet.append([_bold(sheet, column.title) for column in columns])
+    kinds = [column.type for column in columns]
+    row_number = header_row
+    for row in report.rows():
+        sheet.append([_typed(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)])
+        row_number += 1
+    first, last = header_row + 1, max(row_number, header_row)
+    money = report.money_column
+    money_letter = get_column_letter(report.column_index(money) + 1) if money else None
+    for section in report.summary():
+        sheet.append([])
+        row_number += 1
+        title = [_bold(sheet, section.title)] + [None] * (len(columns) - 1)
+        if money and section.formulas:
+            title += [_bold(sheet, report.labels.get("formula", "Formula"))]
+        sheet.append(title)
+        row_number += 1
+        for summary in section.rows:
+            row_number += 1
+            cells = [_typed(sheet, summary.cents, MONEY) if column.key == money
+                     else _typed(sheet, summary.cells.get(column.key), column.type) for column in columns]
+            if money and section.formulas:
+                amounts = f"${money_letter}${first}:${money_letter}${last}"
+                if summary.match:
+                    criteria = []
+                    for key in summary.match:
+                        letter = get_column_letter(report.column_index(key) + 1)
+                        criteria.append(f"${letter}${first}:${letter}${last},{letter}{row_number}")
+                    formula = f"=SUMIFS({amounts},{','.join(criteria)})"
+                else:
+                    formula = f"=SUM({amounts})"
+                formula_cell = WriteOnlyCell(sheet, value=formula)
+                formula_cell.number_format = MONEY_FORMAT
+                cells.append(formula_cell)
+            sheet.append(cells)
+    workbook.save(out)
