@@ -93,11 +93,12 @@ def _register_blueprints(app: Flask) -> None:
     from ila_sme.refunds.views import bp as refunds_bp
     from ila_sme.scheduler.views import bp as scheduler_bp
     from ila_sme.schemes.views import bp as schemes_bp
+    from ila_sme.statements.views import bp as statements_bp
     from ila_sme.trainings.views import bp as trainings_bp
 
     for blueprint in (accounts_bp, home_bp, people_bp, employers_bp, audit_bp, leave_bp, approvals_bp,
                       calendar_bp, notifications_bp, schemes_bp, trainings_bp, refunds_bp, funding_bp,
-                      learning_accounts_bp, reconciliation_bp, scheduler_bp, credentials_bp):
+                      learning_accounts_bp, reconciliation_bp, scheduler_bp, credentials_bp, statements_bp):
         app.register_blueprint(blueprint)
 
 

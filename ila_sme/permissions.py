@@ -126,6 +126,11 @@ def can_reconcile(user, employer) -> bool:
     return bool(_roles(user, employer) & {Role.ACCOUNTANT, Role.ADMIN})
 
 
+def can_export_statements(user, employer) -> bool:
+    """The accountants' statements: export, close periods, read the export log. Accountants and admins."""
+    return bool(_roles(user, employer) & {Role.ACCOUNTANT, Role.ADMIN})
+
+
 def can_view_jobs(user, employer) -> bool:
     """The scheduler's job runs: admins."""
     return Role.ADMIN in _roles(user, employer)

@@ -19,10 +19,13 @@ MATRIX = {
     "/people/import": {"admin"},
     "/audit": {"admin"},
     "/employer/settings": {"admin"},
+    "/statements": {"accountant", "admin"},
+    "/statements/log": {"accountant", "admin"},
 }
 
 # what the navigation and the people page show to each role
-NAV_LINKS = {"/people": {"manager", "admin"}, "/audit": {"admin"}, "/employer/settings": {"admin"}}
+NAV_LINKS = {"/people": {"manager", "admin"}, "/audit": {"admin"}, "/employer/settings": {"admin"},
+             "/statements": {"accountant", "admin"}}
 
 
 @pytest.fixture
