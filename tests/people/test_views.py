@@ -100,6 +100,13 @@ def test_manager_sees_names_and_masked_numbers_only(staff, auth, client):
     assert "Mia Manager" in html  # Peeters' approver
 
 
+def test_each_row_links_to_the_employees_credentials_for_managers(staff, auth, client):
+    auth.login("m@example.be")
+    html = client.get("/people").get_data(as_text=True)
+    links = re.findall(r'href="/credentials/employees/(\d+)"', html)
+    assert len(links) == 2  # both employees of this employer: the manager sees their visible credentials
+
+
 def test_list_shows_only_the_current_employers_people(staff, auth, client):
     other = factories.employer("Other BV")
     factories.employee(other, first_name="Otto", last_name="Outsider")
