@@ -22,13 +22,12 @@ recorded), or when the register's amount changed since it was accepted or writte
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import func, insert, select, update
 
 from ila_sme import dates
@@ -38,10 +37,9 @@ from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, ContributionStatus
 from ila_sme.funding.submit import TO_SUBMIT, submit_pending
-from ila_sme.money import from_cents
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.reconciliation.differences import DifferenceBook, clip
 from ila_sme.reconciliation.models import (
-    DETAIL_TEXTS,
     Difference,
     DifferenceState,
     Outcome,
@@ -60,7 +58,6 @@ OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.m
 LEASE = timedelta(minutes=5)
 BATCH = 500
 LOCAL = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.BOOKED, ContributionStatus.FAILED)
-KEPT = (Resolution.WRITTEN_OFF, Resolution.ACCEPTED)  # the accountant's word stands when found again
 
 
 class AlreadyRunning(Exception):
@@ -188,11 +185,6 @@ def _cents(amount) -> int | None:
     return int((value * 100).to_integral_value())
 
 
-def _clip(value, size: int) -> str | None:
-    """The register allows longer texts than some columns hold: stored clipped, never matched on."""
-    return None if value is None else str(value)[:size]
-
-
 def _booked_at(entry: dict) -> datetime:
     stamp = entry.get("booked_at")
     try:
@@ -206,10 +198,10 @@ class _Run:
                  ttl: timedelta = LEASE):
         self.run, self.employer, self.client, self.page_size, self.ttl = run, employer, client, page_size, ttl
         self.first, self.last = (run.period, run.period) if run.period else open_window(today)
-        self.staff = dict(db.session.execute(
+        staff = dict(db.session.execute(
             select(EmployeeRecord.national_number, EmployeeRecord.id).where(
                 EmployeeRecord.employer_id == employer.id)).all())
-        self.known: dict[str, Difference] = {}  # the differences of the page (or batch) at hand, by key
+        self.book = DifferenceBook(employer.id, run.id, staff)
 
     def in_scope(self, period: str | None) -> bool:
         return bool(period) and self.first <= period <= self.last
@@ -303,7 +295,7 @@ class _Run:
                     by_reference[contribution.reference] = contribution
                 if contribution.entry_id in ids:
                     by_entry[contribution.entry_id] = contribution
-        self._prefetch(f"{kind}:{entry_id}" for entry_id in ids for kind in ("unknown", "reversed", "amount"))
+        self.book.prefetch(f"{kind}:{entry_id}" for entry_id in ids for kind in ("unknown", "reversed", "amount"))
         items = []
         for entry in entries:
             # The entry id first: an entry linked (or recorded) here under another reference is that one.
@@ -311,7 +303,7 @@ class _Run:
             outcome, contribution = self._compare(entry, contribution)
             setattr(self.run, outcome.value, self.run.count(outcome) + 1)
             items.append({"run_id": self.run.id, "outcome": outcome.value,
-                          "reference": _clip(entry.get("reference"), 64), "entry_id": _clip(entry["entry_id"], 60),
+                          "reference": clip(entry.get("reference"), 64), "entry_id": clip(entry["entry_id"], 60),
                           "contribution_id": contribution.id if contribution is not None else None,
                           "period": entry.get("period"), "register_cents": _cents(entry.get("amount")),
                           "local_cents": contribution.amount_cents if contribution is not None else None})
@@ -334,19 +326,19 @@ class _Run:
                 detail = ("also_holds", {"reference": contribution.reference, "entry": contribution.entry_id})
             elif contribution is not None:
                 detail = ("after_cancel", {"reference": contribution.reference})
-            self._difference(Outcome.UNKNOWN_IN_REGISTER, f"unknown:{entry_id}", entry=entry,
+            self.book.keep(Outcome.UNKNOWN_IN_REGISTER, f"unknown:{entry_id}", entry=entry,
                              contribution=None if other_entry else contribution, register_cents=register_cents,
                              detail=detail)
             return Outcome.UNKNOWN_IN_REGISTER, None
         if reversed_there:
             self._reflect_reversal(contribution, entry)
-            self._difference(Outcome.REVERSED, f"reversed:{entry_id}", entry=entry, contribution=contribution,
+            self.book.keep(Outcome.REVERSED, f"reversed:{entry_id}", entry=entry, contribution=contribution,
                              register_cents=register_cents)
             return Outcome.REVERSED, contribution
         if contribution.status in (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.FAILED):
             funding.mark_booked(contribution, entry_id=entry_id, booked_at=_booked_at(entry))
         if register_cents != contribution.amount_cents:
-            self._difference(Outcome.AMOUNT_MISMATCH, f"amount:{entry_id}", entry=entry,
+            self.book.keep(Outcome.AMOUNT_MISMATCH, f"amount:{entry_id}", entry=entry,
                              contribution=contribution, register_cents=register_cents)
             return Outcome.AMOUNT_MISMATCH, contribution
         return Outcome.MATCHED, contribution
@@ -374,64 +366,6 @@ class _Run:
         record("contribution.reversed", employer_id=contribution.employer_id, obj=contribution,
                before={"status": before}, after={"status": contribution.status, "entry_id": entry["entry_id"]})
 
-    def _prefetch(self, keys: Iterable[str]) -> None:
-        """The differences already kept under these keys: one query per page, not one per entry."""
-        self.known = {d.key: d for d in db.session.scalars(select(Difference).where(
-            Difference.employer_id == self.employer.id, Difference.key.in_(list(keys))))}
-
-    def _difference(self, kind: Outcome, key: str, *, entry: dict | None = None,
-                    contribution: Contribution | None = None, register_cents: int | None = None,
-                    detail: tuple[str, dict] | None = None) -> None:
-        """``detail``: (code of DETAIL_TEXTS, its values), stored with its English text."""
-        local_cents = contribution.amount_cents if contribution is not None and kind != Outcome.UNKNOWN_IN_REGISTER \
-            else None
-        code, params = detail or (None, None)
-        # our own references, entry ids and the contribution's stored (already scrubbed) error: an entry id
-        # may hold a run of digits that scrub() would take for a national number
-        params = {name: str(value)[:200] for name, value in params.items()} if params else None
-        if code:
-            with force_locale("en"):
-                detail = (str(DETAIL_TEXTS[code]) % params)[:500]
-        existing = self.known.get(key)
-        if existing is not None:
-            existing.last_run_id = self.run.id
-            if existing.state == DifferenceState.RESOLVED and self._reopens(existing, kind, register_cents):
-                record("reconciliation.reopened", employer_id=self.employer.id, obj=existing,
-                       before={"resolution": existing.resolution},
-                       after={"register_amount": None if register_cents is None else str(from_cents(register_cents))})
-                existing.state, existing.resolution = DifferenceState.OPEN, None
-                existing.resolved_by_id, existing.resolved_at, existing.found_at = None, None, utcnow()
-            if existing.state == DifferenceState.OPEN:
-                existing.register_cents, existing.local_cents, existing.detail = register_cents, local_cents, detail
-                existing.detail_code, existing.detail_params = code, params
-            return
-        employee_id = contribution.employee_id if contribution is not None else None
-        if entry is not None and employee_id is None:
-            employee_id = self.staff.get(entry.get("person_id"))
-        entry = entry or {}
-        difference = Difference(
-            employer_id=self.employer.id, kind=kind, key=key, state=DifferenceState.OPEN,
-            reference=_clip(entry.get("reference") or (contribution.reference if contribution else None), 64),
-            entry_id=_clip(entry.get("entry_id") or (contribution.entry_id if contribution else None), 60),
-            contribution_id=contribution.id if contribution is not None else None, employee_id=employee_id,
-            entry_kind=_clip(entry.get("kind") or (contribution.kind if contribution else None), 20),
-            registry_id=_clip(entry.get("registry_id") or (contribution.registry_id if contribution else None), 40),
-            period=entry.get("period") or (contribution.period if contribution else None),
-            local_cents=local_cents, register_cents=register_cents, detail=detail, detail_code=code,
-            detail_params=params,
-            first_run_id=self.run.id, last_run_id=self.run.id)
-        db.session.add(difference)
-        self.known[key] = difference
-
-    @staticmethod
-    def _reopens(existing: Difference, kind: Outcome, register_cents: int | None) -> bool:
-        """Found again after it was resolved. Written off or accepted: it stays so, unless the register's
-        amount changed since. Settled, resubmitted, linked, recorded: the resolution said it was in
-        order, and it is not."""
-        if existing.resolution in KEPT:
-            return kind == Outcome.AMOUNT_MISMATCH and register_cents != existing.register_cents
-        return True
-
     # 3. Local contributions the register does not list (after a complete read only) -----------
 
     def _missing(self) -> None:
@@ -445,7 +379,7 @@ class _Run:
                                     Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)))
             if not batch:
                 return
-            self._prefetch(f"missing:{c.reference}" for c in batch)
+            self.book.prefetch(f"missing:{c.reference}" for c in batch)
             items = []
             for contribution in batch:
                 if contribution.status in TO_SUBMIT:
@@ -454,7 +388,7 @@ class _Run:
                     detail = ("not_listed", {"entry": contribution.entry_id})
                 else:
                     detail = ("refused", {"reason": contribution.last_error or "?"})
-                self._difference(Outcome.MISSING_IN_REGISTER, f"missing:{contribution.reference}",
+                self.book.keep(Outcome.MISSING_IN_REGISTER, f"missing:{contribution.reference}",
                                  contribution=contribution, detail=detail)
                 self.run.missing_in_register += 1
                 items.append({"run_id": self.run.id, "outcome": Outcome.MISSING_IN_REGISTER.value,
