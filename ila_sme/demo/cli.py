@@ -9,7 +9,7 @@ and a near future to show.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import click
@@ -22,6 +22,7 @@ from ila_sme.accounts.services import find_user
 from ila_sme.audit.services import record
 from ila_sme.demo import cofunding
 from ila_sme.demo import credentials as demo_credentials
+from ila_sme.demo.cofunding import at as _at
 from ila_sme.demo.data import (
     DEMO_PASSWORD,
     EMPLOYERS,
@@ -215,10 +216,6 @@ def _dates(scheme: str, first: date, workdays: int) -> tuple[date, date]:
         start = _monday_on_or_after(schemes.period_of(scheme, end).start)
         end = _workdays_from(start, workdays)
     return start, end
-
-
-def _at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
 
 
 def _history(employer: Employer, key: str, users: dict[str, User], trainings: dict[str, Training],

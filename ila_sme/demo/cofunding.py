@@ -43,7 +43,8 @@ PORTAL_TOP_UP_CENTS = 7500  # booked at the register's portal by an employee of 
 REGISTER_CORRECTION_CENTS = 2000  # the register's staff took this off the bakery's last booked amount
 
 
-def _at(day: date) -> datetime:
+def at(day: date) -> datetime:
+    """A moment of the demo's story: 09:00 UTC on that day."""
     return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
 
 
@@ -115,7 +116,7 @@ def history(employer: Employer, key: str, users: dict[str, User], trainings: dic
                               kind="course-fee" if training else "top-up",
                               cost=training.cost if training else split.employer, split=split, training=training,
                               leave_request=leave, today=asked)
-        request.created_at = _at(asked)
+        request.created_at = at(asked)
         db.session.flush()
         _decide_funding(request, outcome, reason, decided, today, admins, employer, register)
 
@@ -144,7 +145,7 @@ def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, d
         return
     if outcome == "rejected":
         funding.reject(actor=_decider(request, admins), funding=request, reason=reason)
-        request.decided_at = _at(decided)
+        request.decided_at = at(decided)
         return
     while request.status in (FundingStatus.PENDING, FundingStatus.SECOND_STEP):
         funding.approve(actor=_decider(request, admins), funding=request, today=decided)
@@ -152,11 +153,11 @@ def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, d
             if request.status != FundingStatus.SECOND_STEP:
                 raise click.ClickException(f"demo co-funding {request.id} needs no second step")
             return
-    request.decided_at = _at(decided)
+    request.decided_at = at(decided)
     _stamp(request, BudgetMove.RESERVATION, decided)
     contribution = db.session.scalar(select(Contribution).where(Contribution.funding_request_id == request.id))
     if contribution is not None:
-        contribution.created_at = _at(decided)
+        contribution.created_at = at(decided)
     if outcome == "cancelled":
         cancelled = min(decided + timedelta(days=14), today - timedelta(days=1))
         funding.cancel(actor=admins[0], funding=request, reason=reason)
@@ -167,7 +168,7 @@ def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, d
                                    amount_cents=contribution.amount_cents, period=contribution.period,
                                    kind=contribution.kind, reference=contribution.reference,
                                    registry_id=contribution.registry_id)
-        funding.mark_booked(contribution, booked_at=_at(booked), entry_id=entry["entry_id"])
+        funding.mark_booked(contribution, booked_at=at(booked), entry_id=entry["entry_id"])
         _stamp(request, BudgetMove.CONSUMPTION, booked)
     db.session.flush()
 
@@ -177,7 +178,7 @@ def _stamp(request: FundingRequest, move: str, day: date) -> None:
     db.session.flush()
     for entry in db.session.scalars(select(BudgetEntry).where(
             BudgetEntry.funding_request_id == request.id, BudgetEntry.kind == move)):
-        entry.created_at = _at(day)
+        entry.created_at = at(day)
 
 
 def summary() -> str:

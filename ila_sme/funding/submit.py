@@ -150,7 +150,7 @@ def _submit_one(client: RegisterClient, employer, contribution: Contribution, no
         db.session.rollback()
         raise
     try:
-        services.mark_booked(contribution, entry_id=entry["entry_id"], booked_at=_booked_at(entry, now))
+        services.mark_booked(contribution, entry_id=entry["entry_id"], booked_at=booked_at(entry, now))
     except services.FundingError:
         # Cancelled here while its request was on its way: the register booked it all the same. The
         # reconciliation shows it (unknown in the app); nothing is consumed from the budget here.
@@ -195,7 +195,8 @@ def _fail(contribution: Contribution, error: RegisterError) -> None:
     db.session.commit()
 
 
-def _booked_at(entry: dict, now: datetime) -> datetime:
+def booked_at(entry: dict, now: datetime) -> datetime:
+    """The register's booking time of an entry, or ``now`` when it gives none that can be read."""
     stamp = entry.get("booked_at")
     if isinstance(stamp, str):
         try:

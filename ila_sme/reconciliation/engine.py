@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -36,7 +36,7 @@ from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, ContributionStatus
-from ila_sme.funding.submit import TO_SUBMIT, submit_pending
+from ila_sme.funding.submit import TO_SUBMIT, booked_at, submit_pending
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.differences import DifferenceBook, clip
 from ila_sme.reconciliation.models import (
@@ -185,14 +185,6 @@ def _cents(amount) -> int | None:
     return int((value * 100).to_integral_value())
 
 
-def _booked_at(entry: dict) -> datetime:
-    stamp = entry.get("booked_at")
-    try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return utcnow()
-
-
 class _Run:
     def __init__(self, run: ReconciliationRun, employer, client: RegisterClient, today: date, page_size: int,
                  ttl: timedelta = LEASE):
@@ -224,9 +216,10 @@ class _Run:
         db.session.commit()
 
     def _tick(self) -> None:
+        """After each contribution sent: the progress bar moves. The lease (taken for longer than the whole
+        budget) is renewed page by page, not once per contribution."""
         self.run.progress_done += 1
         self._commit()
-        self._renew()
 
     def _stop(self, message: str) -> None:
         """Incomplete: what was read stays (whole pages); nothing is looked for as missing, nothing settled."""
@@ -336,7 +329,7 @@ class _Run:
                              register_cents=register_cents)
             return Outcome.REVERSED, contribution
         if contribution.status in (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.FAILED):
-            funding.mark_booked(contribution, entry_id=entry_id, booked_at=_booked_at(entry))
+            funding.mark_booked(contribution, entry_id=entry_id, booked_at=booked_at(entry, utcnow()))
         if register_cents != contribution.amount_cents:
             self.book.keep(Outcome.AMOUNT_MISMATCH, f"amount:{entry_id}", entry=entry,
                              contribution=contribution, register_cents=register_cents)
