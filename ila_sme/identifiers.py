@@ -6,6 +6,7 @@ A national number is sensitive: nothing here logs it, and ``mask_insz`` is what 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import gettext as _
@@ -46,6 +47,21 @@ def mask_insz(number: str | None) -> str:
     if not number:
         return ""
     return f"••.••.••-•••.{number[-2:]}"
+
+
+_INSZ_SEPARATORS = re.compile(r"[\s.\-/]")
+
+
+def looks_like_insz(text: str | None) -> bool:
+    """Eleven digits, with or without dots, dashes, slashes or spaces: treat it as a national number."""
+    digits = _INSZ_SEPARATORS.sub("", text or "")
+    return len(digits) == 11 and digits.isascii() and digits.isdigit()
+
+
+def mask_typed_insz(text: str | None) -> str:
+    """What someone typed as a national number, masked like a stored one (even when it is not valid)."""
+    digits = re.sub(r"[^0-9]", "", text or "")
+    return mask_insz(digits) if len(digits) >= 2 else "••.••.••-•••.••"
 
 
 def make_kbo(base: int) -> str:

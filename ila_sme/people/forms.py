@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ila_sme.identifiers import InvalidIdentifier, normalise_insz
+from ila_sme.identifiers import InvalidIdentifier, mask_typed_insz, normalise_insz
 
 
 def _valid_insz(form, field):
@@ -58,6 +58,16 @@ class EmployeeForm(FlaskForm):
     def validate_deputy_id(self, field):
         if field.data and field.data == self.approver_id.data:
             raise ValidationError(_l("The deputy must be someone other than the approver."))
+
+    def forget_national_number(self) -> str:
+        """Empty the national number before the form is shown again; return what was typed, masked.
+
+        A redisplayed form never echoes the number: the person re-enters it, helped by the masked hint.
+        """
+        typed = (self.national_number.raw_data or [""])[0] or ""
+        self.national_number.raw_data = []
+        self.national_number.data = ""
+        return mask_typed_insz(typed) if typed.strip() else ""
 
 
 class InviteForm(FlaskForm):

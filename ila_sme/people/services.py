@@ -11,6 +11,7 @@ from ila_sme.accounts.models import User
 from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership, Role
 from ila_sme.extensions import db
+from ila_sme.identifiers import InvalidIdentifier, looks_like_insz, normalise_insz
 from ila_sme.people.models import EmployeeRecord
 
 EDITABLE = (
@@ -49,7 +50,8 @@ def _check_rules(employer, data: dict, record_id: int | None = None) -> None:
         )
     )
     if duplicate is not None and duplicate != record_id:
-        raise PeopleError(_("Another employee here already has this national number."), "national_number")
+        # Never who holds it: the person typing may not know, and should not learn it here.
+        raise PeopleError(_("This national number is already in use."), "national_number")
     allowed = {user.id for user in approvers(employer)}
     for key in ("approver_id", "deputy_id"):
         if data.get(key) and data[key] not in allowed:
@@ -82,8 +84,18 @@ def update_employee(*, actor, employee: EmployeeRecord, data: dict) -> EmployeeR
 
 
 def employees(employer, search: str = "") -> list[EmployeeRecord]:
+    """Search by name or team (part of it), or by national number (the whole number only).
+
+    A part of a number never matches: that would reveal the rest one digit at a time.
+    """
     query = select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id)
-    if search:
+    if looks_like_insz(search):
+        try:
+            number = normalise_insz(search)
+        except InvalidIdentifier:
+            return []
+        query = query.where(EmployeeRecord.national_number == number)
+    elif search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(
             db.or_(

@@ -12,6 +12,7 @@ from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation
 from ila_sme.employers.models import ROLE_LABELS
 from ila_sme.extensions import db
+from ila_sme.identifiers import looks_like_insz, mask_typed_insz
 from ila_sme.people import csv_import, services
 from ila_sme.people.forms import EmployeeForm, EmptyForm, ImportForm, InviteForm
 from ila_sme.people.models import EmployeeRecord
@@ -48,17 +49,27 @@ def _form_data(form: EmployeeForm) -> dict:
     return data
 
 
-@bp.get("")
+@bp.route("", methods=["GET", "POST"])
 def index():
+    """The list; the search form posts, so a national number typed in it never reaches a URL or a log."""
     employer = current_employer()
-    search = request.args.get("q", "").strip()
+    if request.method == "POST":
+        search = request.form.get("q", "").strip()
+    else:
+        search = request.args.get("q", "").strip()
+        if looks_like_insz(search):  # a hand-made link: not searched, and the address loses it
+            flash(_("Search for a national number with the search field; it is never put in the address."),
+                  "info")
+            return redirect(url_for("people.index"), 303)
+    number_search = looks_like_insz(search)
     invitations = db.session.scalars(
         scoped(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
         .order_by(Invitation.created_at.desc())
     ).all()
     return render(
         "people/index.html", "results",
-        employees=services.employees(employer, search), search=search,
+        employees=services.employees(employer, search), search="" if number_search else search,
+        number_search=mask_typed_insz(search) if number_search else "",
         invitations=invitations, action_form=EmptyForm(),
     )
 
@@ -77,7 +88,7 @@ def create():
             db.session.commit()
             flash(_("%(name)s was added.", name=employee.full_name), "success")
             return redirect(url_for("people.index"))
-    return render("people/form.html", form=form, employee=None)
+    return render("people/form.html", form=form, employee=None, typed_number=form.forget_national_number())
 
 
 @bp.route("/<int:employee_id>/edit", methods=["GET", "POST"])
@@ -86,7 +97,7 @@ def edit(employee_id: int):
     permissions.require(permissions.can_edit_people(current_user, employee.employer))
     form = _employee_form(employee.employer, obj=employee)
     if "national_number" not in request.form:
-        form.national_number.data = ""  # never sent back to the browser; blank keeps it
+        form.national_number.data = ""  # blank keeps it (and the form never shows it: forget_national_number)
     if request.method == "GET":
         form.approver_id.data = employee.approver_id or 0
         form.deputy_id.data = employee.deputy_id or 0
@@ -99,7 +110,7 @@ def edit(employee_id: int):
             db.session.commit()
             flash(_("The changes to %(name)s were saved.", name=employee.full_name), "success")
             return redirect(url_for("people.index"))
-    return render("people/form.html", form=form, employee=employee)
+    return render("people/form.html", form=form, employee=employee, typed_number=form.forget_national_number())
 
 
 @bp.post("/<int:employee_id>/invite")

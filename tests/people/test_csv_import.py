@@ -181,7 +181,7 @@ EXPECTED_ERRORS = {
     7: "contract_end is before contract_start",
     8: "approver_email is not a manager of this employer",
     10: "the same national number as line 9",
-    11: "already has this national number",
+    11: "is already in use",
 }
 SENSITIVE = [
     "85.07.30-033.27", "85073003327", INSZ_A, INSZ_B, _dotted(INSZ_B), INSZ_EXISTING, _dotted(INSZ_EXISTING),
@@ -232,7 +232,7 @@ def test_import_reports_duplicates_and_existing_numbers_together(setup, ctx):
     result = services.import_employees(actor=setup["admin"], employer=setup["employer"], rows=rows)
     assert [line for line, _message in result.errors] == [3, 4]
     assert "line 2" in result.errors[0][1]
-    assert "already has this national number" in result.errors[1][1]
+    assert "is already in use" in result.errors[1][1]
     db.session.rollback()
     assert _employee_count() == before
 
@@ -345,7 +345,7 @@ def test_view_reports_rule_errors_of_an_otherwise_well_formed_file(setup, auth):
     content = (HEADER + "\n" + f"Already;Here;{INSZ_EXISTING};100;38;2024-09-01;;;;\n").encode()
     page = _upload(auth, content).get_data(as_text=True)
     assert "Nothing was imported" in page
-    assert "Line 2: Another employee here already has this national number." in page
+    assert "Line 2: This national number is already in use." in page
     assert INSZ_EXISTING not in page
     assert _employee_count() == before
 

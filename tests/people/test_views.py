@@ -226,7 +226,7 @@ def test_add_employee_with_a_duplicate_insz_is_refused(staff, auth):
     response = auth.post("/people/new", _employee_form(national_number=INSZ_PEETERS))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _field_error(html, "national_number") == "Another employee here already has this national number."
+    assert _field_error(html, "national_number") == "This national number is already in use."
     assert _count() == before
     assert _events("employee.created") == []
 
@@ -379,7 +379,7 @@ def test_edit_to_a_colleagues_insz_is_refused(staff, auth):
     peeters = staff["peeters"]
     html = auth.post(f"/people/{peeters.id}/edit", _edit_form(peeters, national_number=INSZ_JANSSENS)).get_data(
         as_text=True)
-    assert _field_error(html, "national_number") == "Another employee here already has this national number."
+    assert _field_error(html, "national_number") == "This national number is already in use."
     db.session.refresh(peeters)
     assert peeters.national_number == INSZ_PEETERS
 
