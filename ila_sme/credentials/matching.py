@@ -7,7 +7,9 @@ identifiers and none matches. A credential that names its learner only by a DID 
 ``check_learner`` returns False (not confirmed) and the caller decides.
 
 A duplicate is the same issuer and credential id (so the same credential as JSON and as a VC-JWT is one),
-or, for a credential without an id, the same document.
+or, for a credential without an id, the same document. A copy held already that could not be trusted
+(invalid or unverified) is no reason to refuse the genuine one: a verified upload replaces it
+(``check_may_replace``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from flask_babel import gettext as _
 from ila_sme.credentials.elements import Elements
 from ila_sme.credentials.errors import CredentialError
 from ila_sme.credentials.formats import Parsed
+from ila_sme.credentials.models import VerificationState
+
+# States of a held copy that a verified upload of the same credential replaces.
+REPLACEABLE = frozenset({VerificationState.INVALID, VerificationState.UNVERIFIED})
 
 
 def _name_key(name: str | None) -> tuple[str, ...]:
@@ -75,8 +81,20 @@ def check_not_duplicate(parsed: Parsed, held: Iterable[str]) -> str:
     """The credential's fingerprint; CredentialError (``duplicate``) if it is among ``held``."""
     key = fingerprint(parsed)
     if key in set(held):
-        title = parsed.elements.title
-        message = (_("You already hold this credential (%(title)s).", title=title) if title
-                   else _("You already hold this credential."))
-        raise CredentialError("duplicate", message)
+        raise _duplicate(parsed)
     return key
+
+
+def check_may_replace(parsed: Parsed, held_state: str, new_state: str | None = None) -> None:
+    """CredentialError (``duplicate``) unless the held copy (in ``held_state``) may give way to this one: it
+    was invalid or unverified, and this one is verified (``new_state``; None: not verified yet, so only
+    the held copy is judged, before the cost of verifying)."""
+    if held_state not in REPLACEABLE or new_state not in (None, VerificationState.VERIFIED):
+        raise _duplicate(parsed)
+
+
+def _duplicate(parsed: Parsed) -> CredentialError:
+    title = parsed.elements.title
+    message = (_("You already hold this credential (%(title)s).", title=title) if title
+               else _("You already hold this credential."))
+    return CredentialError("duplicate", message)

@@ -11,6 +11,7 @@ National numbers are compared, never logged, stored in an audit event or put in 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -42,15 +43,23 @@ LOCAL_TEXTS = {
 
 def import_file(*, actor, employee, data: bytes, filename: str | None, today: date) -> Credential:
     """Read, check and store an uploaded credential for ``employee``; CredentialError (too_large, not_json,
-    not_credential, malformed_jwt, wrong_learner, duplicate, forbidden) adds nothing."""
+    not_credential, malformed_jwt, wrong_learner, duplicate, forbidden) adds nothing.
+
+    A verified upload of a credential held as an invalid or unverified copy replaces that copy (see
+    ``_replace``); any other copy held already makes it a duplicate."""
     _require_manager_of(actor, employee)
     parsed = formats.parse(data)
     user = employee.user
     matching.check_learner(parsed.elements, person_name=employee.full_name,
                            emails=[employee.email, user.email if user is not None else None],
                            national_id=employee.national_number)
-    key = matching.check_not_duplicate(parsed, _held_fingerprints(employee))
+    key = matching.fingerprint(parsed)
+    held = _held_copy(employee, key)
+    if held is not None:
+        matching.check_may_replace(parsed, held.state)
     checked = verification.verify(parsed, today=today)
+    if held is not None:
+        matching.check_may_replace(parsed, held.state, checked.state)
     credential = Credential(
         employer_id=employee.employer_id, employee_id=employee.id, employee=employee,
         format=parsed.format, original=bytes(data), original_filename=_filename(filename), fingerprint=key,
@@ -59,20 +68,44 @@ def import_file(*, actor, employee, data: bytes, filename: str | None, today: da
         revocation_checked=checked.revocation_checked, checked_at=utcnow(),
         uploaded_by_id=getattr(actor, "id", None), **columns_of(parsed.elements))
     _link(credential, linkable_training(credential.registry_id, employee.employer_id))
-    _store(credential, parsed.elements.title)
+    if held is not None:
+        _replace(held, credential, actor=actor, title=parsed.elements.title)
+    else:
+        _store(credential, parsed.elements.title)
     record("credential.imported", actor=actor, employer_id=employee.employer_id, obj=credential,
            after=audit_view(credential))
     return credential
 
 
-def _store(credential: Credential, title: str | None) -> None:
-    """Add it; the same credential stored a moment ago (a double submit) is a duplicate too."""
+def _store(credential: Credential, title: str | None, replacing: Credential | None = None) -> None:
+    """Add it (deleting ``replacing`` first, in the same savepoint); the same credential stored a moment
+    ago (a double submit) is a duplicate too, and then nothing was deleted either."""
     try:
         with db.session.begin_nested():
+            if replacing is not None:
+                db.session.delete(replacing)
+                db.session.flush()  # before the insert: (employee, fingerprint) is unique
             db.session.add(credential)
             db.session.flush()
     except IntegrityError as error:
         raise CredentialError("duplicate", _duplicate_message(title)) from error
+
+
+def _replace(old: Credential, new: Credential, *, actor, title: str | None) -> None:
+    """The verified ``new`` takes the place of ``old`` (an invalid or unverified copy of it). The old row is
+    deleted, not kept "superseded": no foreign key points at a credential (its links live on it and are made
+    again for the new one), so lists, the skills matrix and the nightly check need no filter to forget. The
+    audit event keeps the old one's essentials and its document's SHA-256; sharing and a notice carry over."""
+    new.shared, new.shared_at = old.shared, old.shared_at
+    new.expiry_notified_on = old.expiry_notified_on
+    replaced = {
+        **audit_view(old), "id": old.id, "state_messages": [item.get("code") for item in old.state_messages or []],
+        "uploaded_by_id": old.uploaded_by_id, "created_at": _iso(old.created_at), "checked_at": _iso(old.checked_at),
+        "original_sha256": hashlib.sha256(old.original).hexdigest() if old.original is not None else None,
+    }
+    _store(new, title, replacing=old)
+    record("credential.replaced", actor=actor, employer_id=new.employer_id, obj=new, before=replaced,
+           after={"id": new.id, "state": new.state, "format": new.format})
 
 
 def _duplicate_message(title: str | None) -> str:
@@ -144,6 +177,12 @@ def _utc(moment: datetime | None) -> datetime | None:
 def _filename(filename: str | None) -> str | None:
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
     return _fit("original_filename", name) or None
+
+
+def _held_copy(employee, key: str) -> Credential | None:
+    """The credential ``employee`` holds with this fingerprint, if any."""
+    return db.session.scalar(select(Credential).where(Credential.employee_id == employee.id,
+                                                      Credential.fingerprint == key))
 
 
 def _held_fingerprints(employee) -> list[str]:

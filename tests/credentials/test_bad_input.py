@@ -119,7 +119,7 @@ def test_a_double_submit_that_passes_the_check_at_once_is_still_a_duplicate(worl
     data = ob3_json(issuer_key)
     services.import_file(actor=world.worker, employee=world.employee, data=data, filename=None, today=TODAY)
     db.session.commit()
-    monkeypatch.setattr(services, "_held_fingerprints", lambda employee: [])  # the other request's view
+    monkeypatch.setattr(services, "_held_copy", lambda employee, key: None)  # the other request's view
 
     error = refused(world, data)
 
