@@ -64,6 +64,7 @@ def seed():
         for serial, row in enumerate(staff, start=serials[key]):
             _employee(employers[key], serial, row, users)
     trainings = {spec[0]: _training(spec, today) for spec in TRAININGS}
+    register_notes: list[str | None] = []
     for key, employer in employers.items():
         _own_version(employer, users, key, today)
         schemes.leave_types(employer)
@@ -74,13 +75,18 @@ def seed():
         jobs.allocate_for(employer, today)
         cofunding.register_token(employer)
         cofunding.policies(employer, key, users, today)
-        if not cofunding.has_history(employer):
-            with cofunding.demo_register() as register:
+        with cofunding.demo_register() as register:
+            if cofunding.has_history(employer):
+                register_notes.append(cofunding.check_register(employer, register))
+            else:
+                register_notes.append(cofunding.reset_register(employer, register))
                 cofunding.history(employer, key, users, trainings, today, register)
                 if key == "bakery":
                     cofunding.register_differences(employer, register, today)
         demo_credentials.seed(employer, key, trainings, today)
     db.session.commit()
+    for note in filter(None, register_notes):
+        click.echo(note)
     click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000 with password " + DEMO_PASSWORD)
     for email, name, _language, roles in USERS:
         described = ", ".join(f"{role} at {employers[key].name}" for key, role in roles)

@@ -57,6 +57,33 @@ def demo_register() -> Iterator[Store]:
         store.close()
 
 
+def reset_register(employer: Employer, register: Store) -> str | None:
+    """Before the demo books an employer's history: this app database holds no co-funding of the employer, so
+    no entry of it in the register store can be this database's. They are left from an earlier app database
+    (or a seed that failed before it committed) and would collide with the references the demo is about to
+    book (``C-<year>-000001`` … again): remove them, and say so. Only the demo's own employers come here."""
+    removed = register.forget_entries(employer.enterprise_number)
+    if not removed:
+        return None
+    return (f"Development register: removed {removed} entries of {employer.name} left from an earlier app "
+            f"database; the demo books its history there again.")
+
+
+def check_register(employer: Employer, register: Store) -> str | None:
+    """With the history seeded before: are its booked contributions still in the register store? A store
+    replaced since then (deleted, or shared with another app database that was seeded later) is not repaired
+    behind anyone's back: the message says what reconciliation will show and how to start afresh."""
+    booked = set(db.session.scalars(select(Contribution.entry_id).where(
+        Contribution.employer_id == employer.id, Contribution.status == ContributionStatus.BOOKED)))
+    missing = booked - register.entry_ids(employer.enterprise_number)
+    if not missing:
+        return None
+    return (f"Development register: {len(missing)} of the {len(booked)} contributions {employer.name} booked "
+            f"are not in {register.path} (it was replaced after this database was seeded), so reconciliation "
+            f"will report them missing. To start both afresh, delete the app database and that file, then run "
+            f"`flask --app app db upgrade` and `flask --app app demo seed` again.")
+
+
 def register_differences(employer: Employer, register: Store, today: date) -> None:
     """The two differences of the demo (the bakery only): an unknown portal booking, an amended amount."""
     last = db.session.scalar(select(Contribution).where(

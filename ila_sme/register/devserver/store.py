@@ -244,6 +244,18 @@ class Store:
                               reference=reference or "PORTAL-" + secrets.token_hex(5).upper(), kind=kind,
                               registry_id=registry_id)
 
+    def entry_ids(self, employer_id: str) -> set[str]:
+        """The ids of every entry of this employer (bookings, reversals, portal entries)."""
+        return {row["entry_id"] for row in self.read("SELECT entry_id FROM entries WHERE employer_id = ?",
+                                                     (employer_id,))}
+
+    def forget_entries(self, employer_id: str) -> int:
+        """Remove every entry and idempotency record of this employer, in one transaction (the demo's reset of
+        its own employers); the employer, its people and token stay. Returns the number of entries removed."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM idempotency WHERE employer_id = ?", (employer_id,))
+            return db.execute("DELETE FROM entries WHERE employer_id = ?", (employer_id,)).rowcount
+
     def amend_amount(self, entry_id: str, amount_cents: int) -> None:
         """A correction by the register's staff: the entry's amount there is what counts."""
         with self.transaction() as db:
