@@ -4,6 +4,7 @@ notice of missing EU elements after an import, and who may open the page."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -127,3 +128,24 @@ def test_a_manager_sees_only_what_the_employer_may_and_cannot_upload(client, aut
     assert "Shared badge" in page and "Private badge" not in page
     assert "Credential file" not in page
     assert _upload(auth, world.employee, world.ob3()).status_code == 403
+
+
+def test_the_genuine_file_replaces_an_invalid_copy_on_the_page(client, auth, world):
+    genuine = world.ob3()
+    document = json.loads(genuine)
+    document["credentialSubject"]["achievement"]["description"] = "Changed after signing."
+    auth.login(world.worker)
+    assert _upload(auth, world.employee, json.dumps(document).encode(), "copy.json").status_code == 302
+    assert [c.state for c in db.session.query(Credential)] == ["invalid"]
+
+    response = _upload(auth, world.employee, genuine)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [(c.state, c.original_filename) for c in db.session.query(Credential)] == [("verified", "badge.json")]
+    page = text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "“Digital bookkeeping with e-invoices” was added: Verified." in page
+    assert "Invalid" not in page
+
+    again = _upload(auth, world.employee, genuine)
+    assert again.status_code == 422
+    assert "You already hold this credential (Digital bookkeeping with e-invoices)." in again.get_data(as_text=True)
