@@ -21,9 +21,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     )
     _configure(app, config)
 
-    from ila_sme import errors, extensions, security, tenancy, web
+    from ila_sme import errors, extensions, security, sqlite, tenancy, web
 
     extensions.db.init_app(app)
+    sqlite.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)

@@ -20,6 +20,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite (ila_sme/sqlite.py): how long a writer waits for the write lock, and how a transaction outside a
+    # web request (CLI, scheduler jobs) begins: IMMEDIATE takes the write lock at once, DEFERRED at the first write.
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30"))
+    SQLITE_BEGIN_OUTSIDE_REQUEST = os.environ.get("SQLITE_BEGIN_OUTSIDE_REQUEST", "IMMEDIATE")
     LEDGER_URL = os.environ.get("LEDGER_URL", "http://127.0.0.1:5055")
     LEDGER_TOKEN = os.environ.get("LEDGER_TOKEN")  # the platform's token: reads the training registry
     LEDGER_TIMEOUT = float(os.environ.get("LEDGER_TIMEOUT", "10"))
@@ -48,10 +52,14 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
     LANGUAGES = ("nl", "fr", "en")
 
+    # Shared by every worker when it is Redis (redis://host:6379/0); memory:// counts per process.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Failed sign-ins (accounts/throttle.py): one account from one address (tight), one address for any
+    # account, and one account from every address (slow: distributed guessing).
+    LOGIN_LIMIT_PER_PAIR = os.environ.get("LOGIN_LIMIT_PER_PAIR", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "50 per hour")
 
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
@@ -80,6 +88,9 @@ class TestConfig(Config):
     PASSWORD_HASH_FAST = True  # argon2 with low cost: tests sign in hundreds of times
     SCHEDULER_TIMEZONE = "Europe/Brussels"  # the tests of the schedules assume it, whatever the environment says
     REMINDER_AFTER_DAYS = 3
+    # The tests' own session (factories, assertions) reads while the processes they start write; those
+    # processes (scheduler, CLI, servers) and every request still begin as in production.
+    SQLITE_BEGIN_OUTSIDE_REQUEST = "DEFERRED"
 
 
 def secure_cookies(app) -> None:
