@@ -1,5 +1,6 @@
-"""Shared fixtures. Each test gets a fresh database: SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set (``.ci/run`` does both)."""
+"""Shared fixtures. Each test gets a database of its own with the schema and the national parameter
+versions: SQLite by default, PostgreSQL when TEST_DATABASE_URL is set (``.ci/run`` does both). The schema
+is built once per session and copied or emptied per test (tests/support/database.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from flask import g, request_started
 from ila_sme import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
-from ila_sme.schemes.services import install_defaults
 from tests import factories
+from tests.support import database
 
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+WORKER_DATABASE = pytest.StashKey[str]()
 
 
 def _fresh_g_per_request(sender, **extra):
@@ -24,26 +26,51 @@ def _fresh_g_per_request(sender, **extra):
     g.__dict__.clear()
 
 
+def settings(**overrides) -> dict:
+    """TestConfig as a dict, with overrides: what every test app is made from."""
+    return {**{key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}, **overrides}
+
+
+def pytest_configure(config):
+    """Under xdist on PostgreSQL, each worker gets a database of its own (made here, dropped at the end)."""
+    worker, url = database.current_worker(), os.environ.get("TEST_DATABASE_URL")
+    if worker and database.is_postgresql(url):
+        own = database.worker_database(url, worker)
+        os.environ["TEST_DATABASE_URL"] = TestConfig.SQLALCHEMY_DATABASE_URI = own
+        config.stash[WORKER_DATABASE] = own
+
+
+def pytest_unconfigure(config):
+    own = config.stash.get(WORKER_DATABASE, None)
+    if own:
+        database.drop_worker_database(own)
+
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """The schema and the defaults in one SQLite file, made once per session."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    database.build_sqlite_template(create_app(settings(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")), path)
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    app = create_app(
-        {
-            **{key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()},
-            "SQLALCHEMY_DATABASE_URI": url,
-            "MAIL_OUTBOX": str(tmp_path / "outbox"),
-        }
-    )
+def app(tmp_path, request):
+    url = os.environ.get("TEST_DATABASE_URL")
+    postgresql = database.is_postgresql(url)
+    if not postgresql:
+        path = tmp_path / "test.sqlite3"
+        database.copy_sqlite_template(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    app = create_app(settings(SQLALCHEMY_DATABASE_URI=url, MAIL_OUTBOX=str(tmp_path / "outbox")))
     app.instance_path = str(tmp_path / "instance")
     request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        install_defaults()  # the migration seeds these national parameter versions
-        db.session.commit()
+        if postgresql:
+            database.reset_postgresql()
         yield app
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 
