@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
+# pytest-xdist: one worker per core, a module's tests on one worker (module fixtures start once)
+PYTEST := $(BIN)/pytest -rs -n $${TEST_WORKERS:-auto} --dist loadscope
 
-.PHONY: run test test-postgres lint translations seed clean
+.PHONY: run test test-fast test-postgres lint translations seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +40,15 @@ run: seed
 
 ## test: every test on SQLite; the browser tests run when Chromium is installed (else they are skipped, with the reason)
 test: $(VENV)/.dev translations
-	$(BIN)/pytest -rs
+	$(PYTEST)
+
+## test-fast: the edit loop — everything but the browser tests and the minute-long (slow) ones
+test-fast: $(VENV)/.dev translations
+	$(PYTEST) -q -m "not slow and not browser"
 
 ## test-postgres: the same suite against PostgreSQL (TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
 test-postgres: $(VENV)/.dev translations
-	$(BIN)/python scripts/with_fresh_postgres.py $(BIN)/pytest -rs
+	$(BIN)/python scripts/with_fresh_postgres.py $(PYTEST)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

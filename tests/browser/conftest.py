@@ -13,6 +13,7 @@ Only the password hash is cheap (``PASSWORD_HASH_FAST``).
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -59,8 +60,11 @@ def compiled_catalogs() -> list[str]:
         language = po_path.parent.parent.name
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
-        with po_path.with_suffix(".mo").open("wb") as mo_file:
+        # written aside and renamed: another xdist worker may be reading the same catalog right now
+        partial = po_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, po_path.with_suffix(".mo"))
         compiled.append(language)
     return compiled
 
