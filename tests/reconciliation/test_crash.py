@@ -35,6 +35,8 @@ from tests.reconciliation.support import bookings_per_reference, entries_of, los
 from tests.submit.conftest import make_contribution, this_period
 from tests.support.register_world import REGISTRY_ID, build_world
 
+pytestmark = pytest.mark.slow  # minute-long: CI runs it, `make test-fast` does not
+
 PROJECT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
 PAGE_SIZE = "4"

@@ -28,6 +28,8 @@ from ila_sme.register.client import RegisterClient
 from tests.reconciliation.support import position, register_rows
 from tests.support.register_world import build_world
 
+pytestmark = pytest.mark.slow  # minute-long: CI runs it, `make test-fast` does not
+
 FAULTS = ("latency=0.002,rate_limit=0.05,unavailable=0.05,drop_after_commit=0.05,slow=0.05,slow_seconds=0.6,"
           "retry_after=1,seed=20")  # 10 % refused before, 10 % of the rest answered too late or not at all
 TIMEOUT = 0.25  # the client gives up on a slow answer (0.6 s) well before it comes

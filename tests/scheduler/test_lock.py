@@ -32,6 +32,8 @@ from tests import factories
 from tests.devserver.conftest import FLASK, PROJECT
 from tests.scheduler.conftest import count, dead_holder
 
+pytestmark = pytest.mark.slow  # minute-long: CI runs it, `make test-fast` does not
+
 TIMEOUT = 90.0
 HOLDS = re.compile(r"^Scheduler (\S+) holds the lease: running the jobs", re.MULTILINE)
 
