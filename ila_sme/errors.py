@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import g, has_request_context, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from ila_sme.extensions import db
 from ila_sme.web import wants_fragment
 
 
@@ -24,7 +27,23 @@ def _messages():
     }
 
 
+def _note_commit(session) -> None:
+    if has_request_context():
+        g.ila_committed = True
+
+
+def _server_error_message() -> str:
+    """Say "nothing was saved" only when this request committed nothing before it failed."""
+    if g.get("ila_committed"):
+        return _("Something went wrong on our side. Your change may have been saved: "
+                 "reload the page and check before trying again.")
+    return _messages()[500]
+
+
 def init_app(app) -> None:
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)
+
     def _render(code: int, message: str):
         if wants_fragment():  # only the message, out of band; the swapped region stays as it was
             return render_template("errors/fragment.html", message=message), code, {"HX-Reswap": "none"}
@@ -37,16 +56,15 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error):
         code = error.code or 500
-        fallback = _messages()[500] if code >= 500 else _messages()[400]
-        return _render(code, _messages().get(code, fallback))
+        if code >= 500:
+            return _render(code, _server_error_message())
+        return _render(code, _messages().get(code, _messages()[400]))
 
     if app.testing:
         return  # tests see the real exception
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        from ila_sme.extensions import db
-
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, _messages()[500])
+        return _render(500, _server_error_message())

@@ -52,6 +52,11 @@ def can_edit_employer(user, employer) -> bool:
     return Role.ADMIN in _roles(user, employer)
 
 
+def can_manage_access(user, employer) -> bool:
+    """See who may sign in to this employer with which role, and withdraw a role."""
+    return Role.ADMIN in _roles(user, employer)
+
+
 def can_view_audit(user, employer) -> bool:
     return Role.ADMIN in _roles(user, employer)
 

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ila_sme.accounts.models import User
-from ila_sme.accounts.services import find_user
+from ila_sme.accounts.services import AccountError, deactivate_user, find_user
 from ila_sme.audit.services import record
 from ila_sme.employers.models import Employer, Membership, Region, Role
 from ila_sme.extensions import db
@@ -51,3 +51,18 @@ def create_admin(email, name, password, enterprise_number, employer_name, region
         record("membership.created", employer_id=employer.id, obj=user, after={"role": Role.ADMIN.value})
     db.session.commit()
     click.echo(f"{user.email} is admin of {employer.name} ({employer.enterprise_number_display}).")
+
+
+@users_cli.command("deactivate")
+@click.option("--email", required=True)
+def deactivate(email):
+    """Deactivate a user everywhere: no more sign-ins, and every open session ends now."""
+    user = find_user(email)
+    if user is None:
+        raise click.UsageError("no user with that e-mail address")
+    try:
+        deactivate_user(user)
+    except AccountError as error:
+        raise click.UsageError(str(error)) from error
+    db.session.commit()
+    click.echo(f"{user.email} is deactivated; their sessions have ended.")

@@ -41,3 +41,11 @@ class SwitchEmployerForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("nl", "Nederlands"), ("fr", "Français"), ("en", "English")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Your current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
+    )

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     language: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stored in the session (and the remember cookie) at sign-in; bumping it ends every session.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")  # noqa: F821
 
@@ -47,6 +49,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative token": the session and the remember cookie carry the version."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie of this user stops working (sign in again to continue)."""
+        self.session_version = User.session_version + 1  # in SQL: two bumps at once both count
 
     def set_password(self, password: str) -> None:
         self.password_hash = _password_hasher().hash(password)

@@ -6,12 +6,12 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ila_sme.accounts.models import Invitation, User, normalise_email
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
-from ila_sme.employers.models import Membership
+from ila_sme.employers.models import Membership, Role
 from ila_sme.extensions import db
 from ila_sme.mail import send_after_commit, send_mail
 
@@ -178,4 +178,50 @@ def load_password_reset(token: str) -> User:
 
 def reset_password(user: User, password: str) -> None:
     user.set_password(password)
+    user.end_sessions()
     record("user.password_reset", actor=user, obj=user)
+
+
+# Sessions that end ---------------------------------------------------------------------------
+# Each of these ends every session of the user (User.end_sessions); a view that keeps the acting
+# user signed in signs them in again after the commit.
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends the user's sessions everywhere, and their remember cookies."""
+    user.end_sessions()
+    record("user.signed_out", actor=user, obj=user)
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise AccountError(_("This password is not correct."))
+    user.set_password(new)
+    user.end_sessions()
+    record("user.password_changed", actor=user, obj=user)
+
+
+def deactivate_user(user: User, *, actor=None) -> None:
+    """The user can no longer sign in anywhere; open sessions end now."""
+    if not user.active:
+        raise AccountError(_("This account is already deactivated."))
+    user.active = False
+    user.end_sessions()
+    record("user.deactivated", actor=actor, obj=user)
+
+
+def remove_membership(membership: Membership, *, actor) -> None:
+    """One role of one user at one employer is withdrawn; the user's sessions end (they sign in again
+    and see the employers left to them). The last admin of an employer stays."""
+    if membership.role == Role.ADMIN:
+        admins = db.session.scalar(
+            select(func.count()).select_from(Membership).where(
+                Membership.employer_id == membership.employer_id, Membership.role == Role.ADMIN)
+        )
+        if admins <= 1:
+            raise AccountError(_("The last admin of an employer cannot be removed."))
+    user = membership.user
+    record("membership.removed", actor=actor, employer_id=membership.employer_id, obj=user,
+           before={"role": membership.role})
+    db.session.delete(membership)
+    user.end_sessions()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 
-from ila_sme.accounts import services
+from ila_sme import permissions
+from ila_sme.accounts import services, throttle
 from ila_sme.accounts.forms import (
+    ChangePasswordForm,
     ExistingAccountForm,
     LanguageForm,
     LoginForm,
@@ -20,11 +23,16 @@ from ila_sme.accounts.forms import (
     SetPasswordForm,
     SwitchEmployerForm,
 )
-from ila_sme.accounts.models import User, normalise_email
+from ila_sme.accounts.models import User
 from ila_sme.audit.services import record
+from ila_sme.employers.models import Membership
 from ila_sme.extensions import db, limiter, login_manager
+from ila_sme.tenancy import current_employer, get_or_404, register_url_object
+from ila_sme.web import render
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(lambda state: throttle.init_app(state.app))
+register_url_object("membership_id", Membership)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -32,19 +40,16 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(token: str):
+    """``User.get_id()`` from the session or the remember cookie: "<id>:<session version>".
+    A session ended since (sign-out, new password, deactivation, role withdrawn) loads nobody."""
+    user_id, _colon, version = token.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
-
-
-def _account_key() -> str:
-    """Rate-limit key for one account, whether it exists or not (the address stays unknown)."""
-    email = normalise_email(request.form.get("email", ""))
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -53,31 +58,37 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _sign_in(user: User) -> None:
-    """A fresh session at every sign-in (no fixation); the language choice survives."""
-    language = session.get("language")
+def _sign_in(user: User, *keep: str) -> None:
+    """A fresh session at every sign-in (no fixation); the language choice (and ``keep``) survive.
+    Call it after the commit: a failed commit must not leave a signed-in session behind."""
+    kept = {key: session[key] for key in ("language", *keep) if key in session}
     session.clear()
-    if language:
-        session["language"] = language
+    session.update(kept)
     login_user(user)
 
 
+def _too_many() -> str:
+    return _("Too many attempts. Wait a few minutes and try again.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=get_remote_address,
-               methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        attempt = throttle.SignInAttempt(form.email.data, get_remote_address())
+        if attempt.blocked():  # the password is not even checked: the answer says nothing about it
+            form.password.errors.append(_too_many())
+            return render_template("accounts/login.html", form=form), 429
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            _sign_in(user)
             record("user.signed_in", actor=user, obj=user)
             db.session.commit()
+            attempt.succeeded()
+            _sign_in(user)
             return redirect(_safe_next(form.next.data))
+        attempt.failed()
         form.password.errors.append(_("E-mail or password is incorrect."))
     return render_template("accounts/login.html", form=form), 200 if request.method == "GET" else 401
 
@@ -85,10 +96,70 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Signs out here and everywhere else: every session and remember cookie of the user ends."""
+    services.sign_out(current_user._get_current_object())
     logout_user()
-    session.clear()
+    session.clear()  # before the commit: this browser is signed out even if the commit fails
+    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        attempt = throttle.SignInAttempt(user.email, get_remote_address())
+        if attempt.blocked():
+            form.current.errors.append(_too_many())
+            return render_template("accounts/change_password.html", form=form), 429
+        try:
+            services.change_password(user, current=form.current.data, new=form.password.data)
+        except services.AccountError as error:
+            attempt.failed()
+            form.current.errors.append(str(error))
+        else:
+            db.session.commit()
+            _sign_in(user, "employer_id")  # this session goes on; every other one has ended
+            flash(_("Your password was changed. You were signed out everywhere else."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.get("/access")
+@login_required
+def access():
+    employer = current_employer()
+    permissions.require(permissions.can_manage_access(current_user, employer))
+    memberships = db.session.scalars(
+        select(Membership).join(User).where(Membership.employer_id == employer.id)
+        .order_by(func.lower(User.name), User.id, Membership.role)
+    ).all()
+    return render("accounts/access.html", memberships=memberships, employer=employer, action_form=FlaskForm())
+
+
+@bp.post("/access/<int:membership_id>/remove")
+@login_required
+def remove_access(membership_id: int):
+    employer = current_employer()
+    permissions.require(permissions.can_manage_access(current_user, employer))
+    membership = get_or_404(Membership, membership_id)
+    actor = current_user._get_current_object()
+    removed_self = membership.user_id == actor.id
+    try:
+        services.remove_membership(membership, actor=actor)
+    except services.AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.access"))
+    db.session.commit()
+    if removed_self:
+        _sign_in(actor)  # the actor's other sessions end, this one goes on
+        flash(_("Your role was withdrawn. You were signed out everywhere else."), "success")
+        return redirect(url_for("home.index"))
+    flash(_("The role was withdrawn. That person was signed out everywhere."), "success")
+    return redirect(url_for("accounts.access"))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

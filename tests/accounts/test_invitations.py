@@ -164,7 +164,7 @@ def test_accept_creates_the_user_the_membership_and_links_the_record(shop, auth,
     assert [event.object_id for event in _events("user.created")] == [str(zoe.id)]
 
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(zoe.id)
+        assert session["_user_id"] == zoe.get_id()
         assert session["employer_id"] == shop["employer"].id
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Zoë Peeters" in home and "Bakkerij Test" in home
@@ -307,7 +307,7 @@ def test_an_existing_user_confirms_with_their_password(shop, auth, client, outbo
     assert _count(User) == users
     assert _events("user.created") == []
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(known.id)
+        assert session["_user_id"] == known.get_id()
         assert session["employer_id"] == shop["employer"].id
 
 
