@@ -33,7 +33,6 @@ from ila_sme.funding import rules
 from ila_sme.funding import services as funding
 from ila_sme.leave import services as leave
 from ila_sme.reconciliation.engine import queue_run
-from ila_sme.register.devserver.store import Store
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
 from tests import factories
@@ -81,7 +80,7 @@ def build(app, tmp_path: Path, *, employees: int = 8, leave_per_employee: int = 
                        cap_per_employee=Decimal("100000.00"), max_share_pct=Decimal("100"), gives_top_up=True,
                        gives_course_fee=True, admin_approval_above=None)
     guidance = next(t for t in schemes.leave_types(employer) if t.kind == LeaveKind.CAREER_GUIDANCE)
-    store = Store(world.register.db)
+    store = world.store()
     key = issuing.new_ed25519_key()
     approvals: dict[str, list[int]] = {m.email: [] for m in managers}
     fundings, uploads = [], []
