@@ -187,7 +187,7 @@ def accept_invitation(token: str):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=lambda response: response.status_code < 500)
 def forgot_password():
     form = ResetRequestForm()
     if form.validate_on_submit():

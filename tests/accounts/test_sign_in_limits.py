@@ -181,3 +181,19 @@ def test_redis_storage_is_shared_by_workers(app, people):
         connection = redis.Redis.from_url(REDIS_URL)
         for key in connection.scan_iter(match=f"*{prefix}*"):
             connection.delete(key)
+
+
+def test_a_server_error_does_not_count_against_the_reset_limit(app, people, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def locked(email):
+        raise OperationalError("SELECT users", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "request_password_reset", locked)
+    client = _browser(app)
+    for _attempt in range(12):
+        response = client.post("/password/forgot", data={"email": "ann@example.be", "csrf_token": csrf_token(client)})
+        assert response.status_code == 500
+    monkeypatch.undo()
+    response = client.post("/password/forgot", data={"email": "ann@example.be", "csrf_token": csrf_token(client)})
+    assert response.status_code == 302  # the ten requests an hour are all still there
