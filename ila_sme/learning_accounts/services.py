@@ -118,16 +118,23 @@ def refresh(employee: EmployeeRecord, now: datetime, *, actor=None, client: Regi
             ) -> AccountSnapshot:
     """Ask the register for the employee's account and keep its answer (the caller commits).
 
+    What the caller has pending is committed first (nothing, from a view or the nightly job): no transaction
+    stays open while the register is asked, so SQLite's write lock (taken when a POST's or a job's transaction
+    begins) is never held while waiting on the network.
+
     On failure the previous figures stay, the failure is noted on them (``last_error``, plain, without
     the person id) and ``AccountError`` says what happened in the reader's language."""
-    snapshot = snapshot_of(employee)
+    person = employee.national_number
+    own_client = RegisterClient.for_employer(employee.employer) if client is None else None
+    db.session.commit()
     try:
-        if client is not None:
-            account = client.person_account(employee.national_number)
-        else:
-            with RegisterClient.for_employer(employee.employer) as own_client:
-                account = own_client.person_account(employee.national_number)
+        try:
+            account = (client or own_client).person_account(person)
+        finally:
+            if own_client is not None:
+                own_client.close()
     except RegisterError as error:
+        snapshot = snapshot_of(employee)
         stored = _stored_error(error, employee)
         current_app.logger.warning("learning account of employee %s not refreshed: %s", employee.id, stored)
         if snapshot is not None:
@@ -137,6 +144,7 @@ def refresh(employee: EmployeeRecord, now: datetime, *, actor=None, client: Regi
         raise AccountError(_user_message(error, snapshot), note=stored,
                            whole_employer=_unavailable(error) or error.status == 401) from None
 
+    snapshot = snapshot_of(employee)
     before = _figures(snapshot)
     if snapshot is None:
         snapshot = AccountSnapshot(employer_id=employee.employer_id, employee_id=employee.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.learning_accounts import services
 from ila_sme.learning_accounts.models import AccountSnapshot
+from ila_sme.register.client import PersonAccount
 from tests import factories
 from tests.learning_accounts.conftest import NOW, REGISTER_UPDATED_AT, TODAY, account, contribution
 
@@ -261,3 +263,30 @@ def test_no_library_logs_the_person_id_even_at_debug_level(world, ledger, caplog
     ledger.write(accounts={world.employee.national_number: account()})
     services.refresh(world.employee, NOW)
     assert world.employee.national_number not in _all_logged(caplog)
+
+
+class _Watching:
+    """A register client that notes whether a database transaction was open while it was asked."""
+
+    def __init__(self):
+        self.open_while_asked: list[bool] = []
+
+    def person_account(self, person_id: str):
+        self.open_while_asked.append(db.session().in_transaction())
+        return PersonAccount(person_id=person_id, balance=Decimal("150.10"), public_credit=Decimal("100.00"),
+                             employer_contributions=Decimal("75.10"), spent=Decimal("25.00"), currency="EUR",
+                             updated_at=REGISTER_UPDATED_AT)
+
+
+def test_no_transaction_is_open_while_the_register_is_asked(world):
+    """SQLite's write lock is taken when a POST's or a job's transaction begins: it must not wait on the network."""
+    watching = _Watching()
+    db.session.get(type(world.employee), world.employee.id)  # the caller has read: a transaction is open
+    assert db.session().in_transaction()
+
+    services.refresh(world.employee, NOW, client=watching)
+    services.refresh(world.colleague, NOW, client=watching)
+    db.session.commit()
+
+    assert watching.open_while_asked == [False, False]
+    assert {s.balance_cents for s in db.session.scalars(select(AccountSnapshot))} == {15010}
