@@ -32,6 +32,7 @@ from ila_sme.extensions import db
 from ila_sme.funding import rules
 from ila_sme.funding import services as funding
 from ila_sme.leave import services as leave
+from ila_sme.leave.jobs import allocate_for
 from ila_sme.reconciliation.engine import queue_run
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
@@ -84,16 +85,20 @@ def build(app, tmp_path: Path, *, employees: int = 8, leave_per_employee: int = 
     key = issuing.new_ed25519_key()
     approvals: dict[str, list[int]] = {m.email: [] for m in managers}
     fundings, uploads = [], []
-    days = _weekdays(today + timedelta(days=7))
+    people = []
     for n in range(employees):
-        manager = managers[n % MANAGERS]
         user = factories.user(f"employee{n}@load.test", roles={employer: "employee"}, name=f"Emma Employee{n}",
                               language="en")
         record = factories.employee(employer, first_name="Emma", last_name=f"Employee{n}", email=user.email,
-                                    user_id=user.id, approver_id=manager.id)
-        factories.allocate(record, today)  # what set-up does for a new employee
+                                    user_id=user.id, approver_id=managers[n % MANAGERS].id)
         store.add_person(record.national_number, Decimal("1500.00"))
         store.add_employment(employer.enterprise_number, record.national_number, date(2020, 1, 1))
+        people.append((user, record, managers[n % MANAGERS]))
+    for day in (today, date(today.year + 1, 1, 1)):  # what set-up and the yearly job do (late in December,
+        allocate_for(employer, day)                   # the days asked for may be next year's)
+    db.session.commit()
+    for user, record, manager in people:
+        days = _weekdays(today + timedelta(days=7))
         for _ in range(leave_per_employee):
             day = next(days)
             request = leave.submit(actor=user, employee=record, today=today,
