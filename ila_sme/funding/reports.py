@@ -12,10 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, func, or_, select
 
 from ila_sme.extensions import db
-from ila_sme.funding import services
+from ila_sme.funding import budget, services
 from ila_sme.funding.models import (
     BudgetEntry,
-    BudgetMove,
     CofundingPolicy,
     Contribution,
     FundingRequest,
@@ -32,8 +31,6 @@ ONE_DECIMAL = Decimal("0.1")
 ASKED = (FundingStatus.PENDING, FundingStatus.SECOND_STEP)
 TRAINED_LEAVE = (RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED)
 TRAINING_KINDS = (LeaveKind.TRAINING, LeaveKind.EVC)
-# How each budget move counts in "reserved" and in "booked" (BudgetEntry's docstring).
-_RESERVED_SIGN = {BudgetMove.RESERVATION: 1, BudgetMove.RELEASE: -1, BudgetMove.CONSUMPTION: -1}
 
 
 def one_decimal(value: Decimal) -> Decimal:
@@ -74,7 +71,7 @@ class MonthLine:
 class BudgetReport:
     year: int
     policy: CofundingPolicy | None
-    position: services.Position
+    position: budget.Position
     employees: list[EmployeeLine] = field(default_factory=list)
     months: list[MonthLine] = field(default_factory=list)  # every month of the year, in order
 
@@ -111,18 +108,19 @@ def _moves_by(employer, year: int, by_month: bool) -> dict:
         query.where(BudgetEntry.employer_id == employer.id, BudgetEntry.year == year)
         .group_by(column, BudgetEntry.kind)
     ).all()
-    result: dict = {}
+    sums: dict = {}
     for key, kind, cents in rows:
-        figures = result.setdefault(key, {"reserved": 0, "booked": 0})
-        figures["reserved"] += _RESERVED_SIGN.get(kind, 0) * cents
-        if kind in (BudgetMove.CONSUMPTION, BudgetMove.CORRECTION):
-            figures["booked"] += cents
+        sums.setdefault(key, {})[kind] = cents
+    result = {}
+    for key, moves in sums.items():
+        reserved, booked = budget.split(moves)
+        result[key] = {"reserved": reserved, "booked": booked}
     return result
 
 
 def budget_report(employer, year: int) -> BudgetReport:
     report = BudgetReport(year=year, policy=services.policy_for(employer, year),
-                          position=services.budget_position(employer, year))
+                          position=budget.position(employer, year))
     asked = dict(db.session.execute(
         select(FundingRequest.employee_id, func.sum(FundingRequest.employer_cents))
         .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,

@@ -19,10 +19,9 @@ from ila_sme.audit.services import changes, record
 from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Role
 from ila_sme.extensions import db
-from ila_sme.funding import rules
+from ila_sme.funding import budget, rules
+from ila_sme.funding.budget import Position  # noqa: F401 - read through this module by other features
 from ila_sme.funding.models import (
-    BudgetEntry,
-    BudgetMove,
     CofundingPolicy,
     Contribution,
     ContributionStatus,
@@ -123,25 +122,7 @@ def set_policy(*, actor, employer, year: int, budget: Decimal, cap_per_employee:
 # What is already used -------------------------------------------------------------------------
 
 
-class Position:
-    def __init__(self, budget: Decimal, reserved: Decimal, booked: Decimal):
-        self.budget, self.reserved, self.booked = budget, reserved, booked
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.budget - self.reserved - self.booked
-
-
-def budget_position(employer, year: int) -> Position:
-    policy = policy_for(employer, year)
-    sums = dict(db.session.execute(
-        select(BudgetEntry.kind, func.coalesce(func.sum(BudgetEntry.amount_cents), 0))
-        .where(BudgetEntry.employer_id == employer.id, BudgetEntry.year == year).group_by(BudgetEntry.kind)
-    ).all())
-    reserved = sums.get(BudgetMove.RESERVATION, 0) - sums.get(BudgetMove.RELEASE, 0) - sums.get(
-        BudgetMove.CONSUMPTION, 0)
-    booked = sums.get(BudgetMove.CONSUMPTION, 0) + sums.get(BudgetMove.CORRECTION, 0)
-    return Position(policy.budget if policy else Decimal("0.00"), from_cents(reserved), from_cents(booked))
+budget_position = budget.position  # the ledger's read, under the name the other features know
 
 
 def _sum_parts(*conditions) -> Decimal:
@@ -299,9 +280,7 @@ def approve(*, actor, funding: FundingRequest, today: date) -> FundingRequest:
     _move(funding, seen, status=FundingStatus.APPROVED, decided_by_id=actor.id, decided_at=utcnow(),
           first_decided_by_id=funding.first_decided_by_id or actor.id)
     if funding.employer_cents > 0:
-        db.session.add(BudgetEntry(employer_id=funding.employer_id, year=funding.year, kind=BudgetMove.RESERVATION,
-                                   amount_cents=funding.employer_cents, funding_request_id=funding.id,
-                                   actor_id=actor.id))
+        budget.reserve(funding, funding.employer_amount, actor=actor)
         _contribution(funding, today)
     record("funding.approved", actor=actor, employer_id=funding.employer_id, obj=funding,
            after={"employer_part": str(funding.employer_amount)})
@@ -356,9 +335,7 @@ def cancel(*, actor, funding: FundingRequest, reason: str | None = None) -> Fund
                                  "through the reconciliation, not a cancellation."))
         _move(funding, FundingStatus.APPROVED, status=FundingStatus.CANCELLED, decision_reason=reason)
         if funding.employer_cents > 0:
-            db.session.add(BudgetEntry(employer_id=funding.employer_id, year=funding.year, kind=BudgetMove.RELEASE,
-                                       amount_cents=funding.employer_cents, funding_request_id=funding.id,
-                                       actor_id=actor.id))
+            budget.release(funding, funding.employer_amount, actor=actor)
     else:
         raise FundingError(_("This co-funding can no longer be cancelled: %(status)s.", status=funding.status_label))
     record("funding.cancelled", actor=actor, employer_id=funding.employer_id, obj=funding, after={"reason": reason})
@@ -388,10 +365,7 @@ def mark_booked(contribution: Contribution, *, entry_id: str, booked_at) -> None
             return
         raise FundingError(_("Contribution %(reference)s is %(status)s: it cannot be booked.",
                              reference=contribution.reference, status=contribution.status))
-    funding = contribution.funding_request
-    db.session.add(BudgetEntry(employer_id=contribution.employer_id, year=funding.year,
-                               kind=BudgetMove.CONSUMPTION, amount_cents=contribution.amount_cents,
-                               funding_request_id=funding.id, contribution_id=contribution.id))
+    budget.consume(contribution, contribution.amount)
     record("contribution.booked", employer_id=contribution.employer_id, obj=contribution,
            after={"entry_id": entry_id})
 

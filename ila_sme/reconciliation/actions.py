@@ -23,10 +23,9 @@ from sqlalchemy import select
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.funding import budget
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import (
-    BudgetEntry,
-    BudgetMove,
     Contribution,
     ContributionStatus,
     FundingPart,
@@ -103,10 +102,7 @@ def _resolve(difference: Difference, actor, resolution: Resolution, note: str | 
 def _correct(contribution: Contribution, cents: int, actor) -> None:
     """The booked amount moves by ``cents`` (signed): a budget correction row, never an edit."""
     if cents:
-        db.session.add(BudgetEntry(employer_id=contribution.employer_id, year=contribution.funding_request.year,
-                                   kind=BudgetMove.CORRECTION, amount_cents=cents,
-                                   funding_request_id=contribution.funding_request_id,
-                                   contribution_id=contribution.id, actor_id=actor.id))
+        budget.correct(contribution, from_cents(cents), actor=actor)
 
 
 def _register_message(error: RegisterError) -> str:
@@ -222,8 +218,7 @@ def record_outside(*, actor, difference: Difference, note: str | None, today: da
         status=ContributionStatus.PENDING)
     db.session.add(contribution)
     db.session.flush()
-    db.session.add(BudgetEntry(employer_id=difference.employer_id, year=year, kind=BudgetMove.RESERVATION,
-                               amount_cents=cents, funding_request_id=request.id, actor_id=actor.id))
+    budget.reserve(request, from_cents(cents), actor=actor)
     funding.mark_booked(contribution, entry_id=difference.entry_id, booked_at=utcnow())
     difference.contribution_id = contribution.id
     _resolve(difference, actor, Resolution.BOOKED_OUTSIDE, note, contribution=contribution.reference)
@@ -280,11 +275,8 @@ def write_off(*, actor, difference: Difference, reason: str) -> Difference:
         if contribution.status == ContributionStatus.BOOKED:
             _correct(contribution, -contribution.amount_cents, actor)
         elif contribution.status in NOT_BOOKED:
-            db.session.add(BudgetEntry(employer_id=contribution.employer_id,
-                                       year=contribution.funding_request.year, kind=BudgetMove.RELEASE,
-                                       amount_cents=contribution.amount_cents,
-                                       funding_request_id=contribution.funding_request_id,
-                                       contribution_id=contribution.id, actor_id=actor.id))
+            budget.release(contribution.funding_request, contribution.amount, actor=actor,
+                           contribution=contribution)
         else:
             raise ReconciliationError(_("This contribution can no longer be written off."))
         contribution.status = ContributionStatus.CANCELLED

@@ -34,8 +34,9 @@ from ila_sme import dates
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.funding import budget
 from ila_sme.funding import services as funding
-from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, ContributionStatus
+from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.funding.submit import TO_SUBMIT, booked_at, submit_pending
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.differences import DifferenceBook, clip
@@ -348,14 +349,10 @@ class _Run:
         before = contribution.status
         contribution.status = ContributionStatus.REVERSED
         contribution.entry_id = contribution.entry_id or entry["entry_id"]
-        year = contribution.funding_request.year
         if was_booked:
-            move = BudgetEntry(kind=BudgetMove.CORRECTION, amount_cents=-contribution.amount_cents)
+            budget.correct(contribution, -contribution.amount)
         else:
-            move = BudgetEntry(kind=BudgetMove.RELEASE, amount_cents=contribution.amount_cents)
-        move.employer_id, move.year = contribution.employer_id, year
-        move.funding_request_id, move.contribution_id = contribution.funding_request_id, contribution.id
-        db.session.add(move)
+            budget.release(contribution.funding_request, contribution.amount, contribution=contribution)
         record("contribution.reversed", employer_id=contribution.employer_id, obj=contribution,
                before={"status": before}, after={"status": contribution.status, "entry_id": entry["entry_id"]})
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
-from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, ContributionStatus
-from ila_sme.money import to_cents
+from ila_sme.funding import budget
+from ila_sme.funding.models import Contribution, ContributionStatus
+from ila_sme.money import from_cents, to_cents
 from ila_sme.statements import periods
 from ila_sme.statements.models import Adjustment, AdjustmentKind
 
@@ -28,11 +29,7 @@ def _book(contribution: Contribution, cents: int, *, kind: str, reason: str, act
                             corrects_period=contribution.period, kind=kind, amount_cents=cents, reason=reason,
                             difference_id=difference_id, created_by_id=getattr(actor, "id", None))
     db.session.add(adjustment)
-    db.session.add(BudgetEntry(employer_id=contribution.employer_id, year=contribution.funding_request.year,
-                               kind=BudgetMove.CORRECTION, amount_cents=cents,
-                               funding_request_id=contribution.funding_request_id, contribution_id=contribution.id,
-                               actor_id=getattr(actor, "id", None)))
-    db.session.flush()
+    budget.correct(contribution, from_cents(cents), actor=actor)
     record("statements.adjustment", actor=actor, employer_id=contribution.employer_id, obj=adjustment,
            after={"contribution": contribution.reference, "corrects": contribution.period, "period": period,
                   "amount": str(adjustment.amount), "kind": kind, "reason": reason})

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.funding import budget
 from ila_sme.funding.models import Contribution, ContributionStatus
+from ila_sme.money import to_cents
 from ila_sme.statements.models import ClosedPeriod
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -110,10 +112,7 @@ def ensure_open(employer_id: int, month: str | None) -> None:
 
 
 def _position(employer, year: int) -> dict:
-    from ila_sme.funding.services import budget_position
-    from ila_sme.money import to_cents
-
-    position = budget_position(employer, year)
+    position = budget.position(employer, year)
     return {"year": year, "budget": to_cents(position.budget), "reserved": to_cents(position.reserved),
             "booked": to_cents(position.booked)}
 
