@@ -32,6 +32,7 @@ sys.path.insert(0, str(PROJECT))
 
 from sqlalchemy import insert  # noqa: E402
 
+from devregister.store import Store  # noqa: E402
 from ila_sme import create_app  # noqa: E402
 from ila_sme.accounts.models import User  # noqa: E402
 from ila_sme.employers.models import Employer  # noqa: E402
@@ -39,7 +40,6 @@ from ila_sme.extensions import db  # noqa: E402
 from ila_sme.funding.models import Contribution, FundingRequest  # noqa: E402
 from ila_sme.identifiers import make_insz, make_kbo  # noqa: E402
 from ila_sme.people.models import EmployeeRecord  # noqa: E402
-from ila_sme.register.devserver.store import Store  # noqa: E402
 from ila_sme.schemes.services import install_defaults  # noqa: E402
 
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -130,9 +130,8 @@ def _write_register(store: Store, entries: list[tuple]) -> None:
 
 def start_register(register_db: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(  # noqa: S603 - our own command
-        [FLASK, "--app", "app", "ledger", "devserver", "--port", "0", "--db", str(register_db), "--no-seed"],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "LEDGER_FAULTS": ""})
+        [sys.executable, "-m", "devregister", "--port", "0", "--store", str(register_db), "--no-seed", "--faults", ""],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in process.stdout:
         match = LISTENING.search(line)
         if match:

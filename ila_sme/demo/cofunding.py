@@ -1,25 +1,23 @@
 """The demo's co-funding: the register token, the yearly policies, a year of requests asked,
 decided, cancelled and booked through the real services, each on its own past day. What the demo
-marks booked is booked in the development register's store too (``instance/dev-register.sqlite3``,
-the file ``flask ledger devserver`` serves), so the first reconciliation matches it; and the register
-holds two differences on purpose for the accountant to resolve: a top-up booked through the
+marks booked is booked at the development register too, over HTTP (``demo.register``: the app's own
+register client, and the register's dev-only endpoints), so the first reconciliation matches it; and the
+register holds two differences on purpose for the accountant to resolve: a top-up booked through the
 register's portal, and a booked amount the register corrected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import click
-from flask import current_app
 from sqlalchemy import func, select
 
 from ila_sme.accounts.models import User
 from ila_sme.audit.services import record
 from ila_sme.demo.data import COFUNDING, COFUNDING_POLICIES, REGISTER_TOKEN, USERS
+from ila_sme.demo.register import DemoRegister
+from ila_sme.demo.register import demo_register as demo_register  # demo.cli opens it as cofunding.demo_register()
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding
@@ -36,7 +34,6 @@ from ila_sme.funding.models import (
 from ila_sme.funding.rules import Split
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.people.models import EmployeeRecord
-from ila_sme.register.devserver.store import Store
 from ila_sme.trainings.models import Training
 
 PORTAL_TOP_UP_CENTS = 7500  # booked at the register's portal by an employee of the bakery
@@ -48,52 +45,43 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
 
 
-@contextmanager
-def demo_register() -> Iterator[Store]:
-    store = Store(Path(current_app.instance_path) / "dev-register.sqlite3")
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def reset_register(employer: Employer, register: Store) -> str | None:
+def reset_register(employer: Employer, register: DemoRegister) -> str | None:
     """Before the demo books an employer's history: this app database holds no co-funding of the employer, so
-    no entry of it in the register store can be this database's. They are left from an earlier app database
+    no entry of it at the register can be this database's. They are left from an earlier app database
     (or a seed that failed before it committed) and would collide with the references the demo is about to
     book (``C-<year>-000001`` … again): remove them, and say so. Only the demo's own employers come here."""
-    removed = register.forget_entries(employer.enterprise_number)
+    removed = register.forget_entries(employer)
     if not removed:
         return None
     return (f"Development register: removed {removed} entries of {employer.name} left from an earlier app "
             f"database; the demo books its history there again.")
 
 
-def check_register(employer: Employer, register: Store) -> str | None:
-    """With the history seeded before: are its booked contributions still in the register store? A store
+def check_register(employer: Employer, register: DemoRegister) -> str | None:
+    """With the history seeded before: are its booked contributions still at the register? A register store
     replaced since then (deleted, or shared with another app database that was seeded later) is not repaired
     behind anyone's back: the message says what reconciliation will show and how to start afresh."""
     booked = set(db.session.scalars(select(Contribution.entry_id).where(
         Contribution.employer_id == employer.id, Contribution.status == ContributionStatus.BOOKED)))
-    missing = booked - register.entry_ids(employer.enterprise_number)
+    missing = booked - register.entry_ids(employer)
     if not missing:
         return None
     return (f"Development register: {len(missing)} of the {len(booked)} contributions {employer.name} booked "
-            f"are not in {register.path} (it was replaced after this database was seeded), so reconciliation "
-            f"will report them missing. To start both afresh, delete the app database and that file, then run "
-            f"`flask --app app db upgrade` and `flask --app app demo seed` again.")
+            f"are not in the register at {register.url} (its store was replaced after this database was seeded), "
+            f"so reconciliation will report them missing. To start both afresh, delete the app database and the "
+            f"register's store (instance/dev-register.sqlite3), then run `flask --app app db upgrade` and "
+            f"`flask --app app demo seed` again.")
 
 
-def register_differences(employer: Employer, register: Store, today: date) -> None:
+def register_differences(employer: Employer, register: DemoRegister, today: date) -> None:
     """The two differences of the demo (the bakery only): an unknown portal booking, an amended amount."""
     last = db.session.scalar(select(Contribution).where(
         Contribution.employer_id == employer.id, Contribution.status == ContributionStatus.BOOKED)
         .order_by(Contribution.id.desc()).limit(1))
     if last is None:
         return
-    register.amend_amount(last.entry_id, max(last.amount_cents - REGISTER_CORRECTION_CENTS, 100))
-    register.portal_book(employer_id=employer.enterprise_number, person_id=last.employee.national_number,
-                         amount_cents=PORTAL_TOP_UP_CENTS, period=f"{today:%Y-%m}")
+    register.amend(last.entry_id, max(last.amount_cents - REGISTER_CORRECTION_CENTS, 100))
+    register.portal_book(employer, last.employee.national_number, PORTAL_TOP_UP_CENTS, f"{today:%Y-%m}")
 
 
 def register_token(employer: Employer) -> None:
@@ -121,7 +109,7 @@ def has_history(employer: Employer) -> bool:
 
 
 def history(employer: Employer, key: str, users: dict[str, User], trainings: dict[str, Training],
-            today: date, register: Store) -> None:
+            today: date, register: DemoRegister) -> None:
     """Asked, decided, cancelled and booked through the real services, each on its own past day."""
     staff = {e.full_name: e for e in db.session.scalars(
         select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id))}
@@ -167,7 +155,7 @@ def _decider(request: FundingRequest, admins: list[User]) -> User:
 
 
 def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, decided: date, today: date,
-                    admins: list[User], employer: Employer, register: Store) -> None:
+                    admins: list[User], employer: Employer, register: DemoRegister) -> None:
     if outcome == "pending":
         return
     if outcome == "rejected":
@@ -191,11 +179,8 @@ def _decide_funding(request: FundingRequest, outcome: str, reason: str | None, d
         _stamp(request, BudgetMove.RELEASE, cancelled)
     booked = decided + timedelta(days=10)
     if outcome == "booked" and contribution is not None and booked < today:
-        entry = register.add_entry(employer_id=employer.enterprise_number, person_id=request.employee.national_number,
-                                   amount_cents=contribution.amount_cents, period=contribution.period,
-                                   kind=contribution.kind, reference=contribution.reference,
-                                   registry_id=contribution.registry_id)
-        funding.mark_booked(contribution, booked_at=at(booked), entry_id=entry["entry_id"])
+        entry_id = register.book(employer, contribution)  # the public API, as ``contributions submit`` books
+        funding.mark_booked(contribution, booked_at=at(booked), entry_id=entry_id)
         _stamp(request, BudgetMove.CONSUMPTION, booked)
     db.session.flush()
 

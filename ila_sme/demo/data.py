@@ -203,6 +203,8 @@ EVC_COMPETENCES = 2  # the one EVC request: two competences recognised, 16 h eac
 
 # The bearer token the development register accepts for each demo employer.
 REGISTER_TOKEN = "demo-token-{enterprise_number}"  # noqa: S105 - a development token, public on purpose
+# The bearer token of the development register's dev-only endpoints (devregister/dev.py), which the seed uses.
+REGISTER_DEV_TOKEN = "demo-dev-token"  # noqa: S105 - a development token, public on purpose
 
 # Each employer's co-funding policy, for last year and this year (set by its admin).
 COFUNDING_POLICIES = {

@@ -1,4 +1,8 @@
-"""``flask --app app ledger devserver``: run the development register beside the app."""
+"""``flask --app app ledger devserver``: run the development register beside the app.
+
+A thin launcher: the register is a separate program (``python -m devregister``, beside this package); this
+command becomes that process, with its store in the app's instance folder by default.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+
+from ila_sme.register import devprocess
 
 ledger_cli = AppGroup("ledger", help="The national learning-account register (development stand-in).")
 
@@ -20,13 +26,6 @@ ledger_cli = AppGroup("ledger", help="The national learning-account register (de
                    "slow_seconds=15,seed=42 (also from LEDGER_FAULTS).")
 @click.option("--seed/--no-seed", default=True, show_default=True, help="Insert the demo data that is missing.")
 def devserver(port: int, host: str, db_path: str | None, faults: str, seed: bool):
-    """Serve the development register (its own process and SQLite store, never the app's database)."""
-    from ila_sme.register.devserver.app import serve
-    from ila_sme.register.devserver.faults import Faults, FaultSpecError
-
-    try:
-        parsed = Faults.parse(faults)
-    except FaultSpecError as error:
-        raise click.BadParameter(str(error), param_hint="--faults") from error
+    """Serve the development register: runs `python -m devregister` (its own process and SQLite store)."""
     path = db_path or str(Path(current_app.instance_path) / "dev-register.sqlite3")
-    serve(host=host, port=port, db_path=path, faults=parsed, seed=seed)
+    devprocess.replace_this_process(devprocess.command(store=path, port=port, host=host, faults=faults, seed=seed))

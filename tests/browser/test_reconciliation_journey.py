@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from devregister.store import Store
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.models import Difference
-from ila_sme.register.devserver.store import Store
 from tests.browser._support import sign_in, skip_without_chromium
-from tests.devserver.conftest import FLASK, PROJECT, Register, start_register
+from tests.devregister.conftest import FLASK, PROJECT, Register, start_register
 from tests.submit.conftest import make_contribution, this_period
 
 skip_without_chromium()

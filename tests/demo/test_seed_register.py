@@ -1,5 +1,7 @@
-"""The demo seed and the development register's store agree, whatever the store holds: a fresh app database
-seeded beside a store left from an earlier one works, and a second run changes nothing in either."""
+"""The demo seed and the development register agree, whatever the register's store holds: a fresh app database
+seeded beside a store left from an earlier one works, and a second run changes nothing in either. The seed talks
+to the register over HTTP only; with none answering at LEDGER_URL (here), it starts one on the instance
+folder's store for its run."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from devregister.store import Store
 from ila_sme.demo.data import EMPLOYERS
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.funding.models import Contribution, ContributionStatus
-from ila_sme.register.devserver.store import Store
 from ila_sme.schemes.services import install_defaults
+from tests.devregister.conftest import start_register
 
 TODAY = date(2026, 11, 27)
 OUTSIDER = "0999999958"  # not a demo employer: the seed never touches its entries
@@ -23,7 +26,7 @@ OUTSIDER = "0999999958"  # not a demo employer: the seed never touches its entri
 
 @pytest.fixture
 def seeded(app):
-    app.config["TODAY"] = TODAY
+    app.config.update(TODAY=TODAY, LEDGER_URL="http://127.0.0.1:9")  # nothing listens there
     return app
 
 
@@ -148,7 +151,22 @@ def test_a_register_store_replaced_after_seeding_is_reported_with_what_to_do(see
     for spec in EMPLOYERS:
         count = len(booked[spec["enterprise_number"]])
         assert f"Development register: {count} of the {count} contributions {spec['name']} booked are not in " \
-               f"{path}" in output
-    assert "delete the app database and that file" in output
+               f"the register at http://127.0.0.1:" in output
+    assert "delete the app database and the register's store" in output
     assert _app_rows() == app_rows, "nothing half-repaired in the app database"
     assert all(not _entries(path, spec["enterprise_number"]) for spec in EMPLOYERS)
+
+
+def test_a_register_without_dev_endpoints_is_reported_and_nothing_is_seeded(seeded, tmp_path):
+    register = start_register(tmp_path / "no-dev.sqlite3", "--dev-token", "")
+    try:
+        seeded.config["LEDGER_URL"] = register.url
+        app_rows = _app_rows()
+        result = seeded.test_cli_runner().invoke(args=["demo", "seed"])
+        db.session.rollback()
+        assert result.exit_code == 1
+        assert f"The register at {register.url} has no dev endpoints" in result.output
+        assert _app_rows() == app_rows, "one transaction: nothing half-seeded"
+        assert register.counts()["entries"] == 0
+    finally:
+        register.stop()

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from devregister.store import Store
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.reconciliation import actions
 from ila_sme.reconciliation.actions import ReconciliationError
 from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Outcome, Resolution, RunState
-from ila_sme.register.devserver.store import Store
-from tests.devserver.conftest import start_register
+from tests.devregister.conftest import start_register
 from tests.reconciliation.support import (
     Recording,
     assert_budget_follows_contributions,

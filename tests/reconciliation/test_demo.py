@@ -1,6 +1,7 @@
 """The demo world reconciles as the README says: what the demo seed marks booked is in the development
-register's store, and the register holds exactly the two differences the demo makes on purpose (the
-bakery's portal top-up and the amount the register corrected)."""
+register (the one already answering at LEDGER_URL: the seed books there over HTTP), and the register holds
+exactly the two differences the demo makes on purpose (the bakery's portal top-up and the amount the register
+corrected)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Difference, Outcome, RunState
-from tests.devserver.conftest import start_register
+from tests.devregister.conftest import start_register
 
 
 @pytest.fixture
-def demo_register(app):
+def demo_register(app, tmp_path):
+    register = start_register(tmp_path / "running-register.sqlite3")  # seeds the demo people
+    app.config.update(LEDGER_URL=register.url, LEDGER_TOKEN="")
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    register = start_register(Path(app.instance_path) / "dev-register.sqlite3")  # seeds the demo people
-    app.config.update(LEDGER_URL=register.url, LEDGER_TOKEN="")
+    assert not (Path(app.instance_path) / "dev-register.sqlite3").exists(), "the running register was used"
     yield register
     register.stop()
 

@@ -18,7 +18,7 @@ from ila_sme.reconciliation.engine import lock_name, reconcile
 from ila_sme.reconciliation.models import Outcome, Resolution, RunState
 from ila_sme.register.client import RegisterClient
 from ila_sme.scheduler.models import Lease
-from tests.devserver.conftest import start_register
+from tests.devregister.conftest import start_register
 from tests.reconciliation.support import bookings_per_reference, differences, first_run
 from tests.support.register_world import build_world
 

@@ -29,7 +29,7 @@ from ila_sme.notifications.models import Notification
 from ila_sme.scheduler import recorder
 from ila_sme.scheduler.models import JobRun, JobState, Lease
 from tests import factories
-from tests.devserver.conftest import FLASK, PROJECT
+from tests.devregister.conftest import FLASK, PROJECT
 from tests.scheduler.conftest import count, dead_holder
 
 pytestmark = pytest.mark.slow  # minute-long: CI runs it, `make test-fast` does not

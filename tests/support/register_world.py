@@ -1,7 +1,7 @@
 """A world shared by the app and the development register: employers with staff known to both
 (employer, persons, employment, one training) and approved co-funding whose contributions are pending
 in the app. ``build_world`` writes the register's SQLite store, then starts the register as a REAL
-process (``flask ledger devserver``) with the given faults and points the app at it."""
+process (``python -m devregister``) with the given faults and points the app at it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from devregister.store import Store
 from ila_sme.extensions import db
 from ila_sme.register.client import RegisterClient
-from ila_sme.register.devserver.store import Store
 from tests import factories
-from tests.devserver.conftest import Register, start_register
+from tests.devregister.conftest import Register, start_register
 from tests.submit.conftest import make_contribution, this_period
 
 REGISTRY_ID = "ODB-900001"

@@ -17,6 +17,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from .contract import Refused, money, to_cents
+
+__all__ = ["Refused", "Store", "money", "to_cents"]
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS employers (
@@ -48,24 +52,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def to_cents(amount: Decimal) -> int:
-    return int(amount * 100)
-
-
-def money(cents: int) -> str:
-    """Integer cents -> '150.00' / '-150.00' (exact: no float on the way)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-class Refused(Exception):
-    """A booking or reversal the register refuses: becomes ``{"error": {...}}`` with ``status``."""
-
-    def __init__(self, status: int, code: str, message: str, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
 class Store:
@@ -227,11 +213,11 @@ class Store:
     def entry(self, db, entry_id: str):
         return db.execute("SELECT * FROM entries WHERE entry_id = ?", (entry_id,)).fetchone()
 
-    # The register's own portal (what people do there, outside any employer's system) -----------
+    # The register's own portal and staff (what happens there, outside any employer's system) ----
 
     def add_entry(self, *, employer_id: str, person_id: str, amount_cents: int, period: str, reference: str,
                   kind: str = "top-up", registry_id: str | None = None) -> dict:
-        """An entry written straight into the store (the demo's history), without the API's checks."""
+        """An entry written straight into the store (tests' worlds), without the API's checks."""
         with self.transaction() as db:
             return self.insert_entry(db, employer_id=employer_id, person_id=person_id, amount_cents=amount_cents,
                                      currency="EUR", period=period, reference=reference, kind=kind,
@@ -250,16 +236,18 @@ class Store:
                                                      (employer_id,))}
 
     def forget_entries(self, employer_id: str) -> int:
-        """Remove every entry and idempotency record of this employer, in one transaction (the demo's reset of
-        its own employers); the employer, its people and token stay. Returns the number of entries removed."""
+        """Remove every entry and idempotency record of this employer, in one transaction (the demo seed's reset
+        of its own employers, through ``POST /_dev/forget``); the employer, its people and token stay. Returns
+        the number of entries removed."""
         with self.transaction() as db:
             db.execute("DELETE FROM idempotency WHERE employer_id = ?", (employer_id,))
             return db.execute("DELETE FROM entries WHERE employer_id = ?", (employer_id,)).rowcount
 
-    def amend_amount(self, entry_id: str, amount_cents: int) -> None:
-        """A correction by the register's staff: the entry's amount there is what counts."""
+    def amend_amount(self, entry_id: str, amount_cents: int) -> bool:
+        """A correction by the register's staff: the entry's amount there is what counts. False: no such entry."""
         with self.transaction() as db:
-            db.execute("UPDATE entries SET amount_cents = ? WHERE entry_id = ?", (amount_cents, entry_id))
+            return db.execute("UPDATE entries SET amount_cents = ? WHERE entry_id = ?",
+                              (amount_cents, entry_id)).rowcount == 1
 
     # Reads -------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The development register: ../shared/ledger-api.md as a small werkzeug WSGI app over its own SQLite store.
 
 It stands in for the national learning-account register on a developer's machine and in tests. It
-shares nothing with the main app's ``create_app`` or database.
+shares nothing with the main app (no import, no database); ``dev.py`` adds the dev-only ``/_dev/…``
+endpoints for what happens at the register outside any employer's system.
 """
 
 from __future__ import annotations
@@ -11,28 +12,34 @@ import calendar
 import hashlib
 import hmac
 import json
-import re
 import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 
-from stdnum.be import nn, vat
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from . import dev
+from .contract import (
+    KINDS,
+    OPEN_MONTHS,
+    PERIOD,
+    Refused,
+    amount,
+    entry_shape,
+    scrub,
+    to_cents,
+    utc,
+    valid_insz,
+    valid_kbo,
+)
 from .faults import Faults
-from .store import Refused, Store, money, to_cents
-
-MAX_AMOUNT = Decimal("10000.00")
-OPEN_MONTHS = 13
-KINDS = ("top-up", "course-fee")
-_AMOUNT = re.compile(r"^\d+(\.\d+)?$")
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+from .seed import seed as run_seed
+from .store import Store
 
 URLS = Map([
     Rule("/healthz", endpoint="health", methods=["GET"]),
@@ -41,16 +48,8 @@ URLS = Map([
     Rule("/v1/employers/<employer_id>/entries", endpoint="entries", methods=["GET"]),
     Rule("/v1/persons/<person_id>/account", endpoint="account", methods=["GET"]),
     Rule("/v1/trainings", endpoint="trainings", methods=["GET"]),
+    *dev.RULES,
 ])
-
-
-def valid_kbo(value) -> bool:
-    return isinstance(value, str) and len(value) == 10 and value.isdigit() and value[0] in "01" and vat.is_valid(value)
-
-
-def valid_insz(value) -> bool:
-    """11 digits under the mod-97 check, the pre-2000 rule or the 2000+ one (python-stdnum checks both)."""
-    return isinstance(value, str) and len(value) == 11 and value.isdigit() and nn.is_valid(value)
 
 
 def _json(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -66,10 +65,15 @@ class _Dropped(ConnectionError):
 
 
 class DevRegister:
-    def __init__(self, store: Store, faults: Faults | None = None, today=None):
+    """``today``: the register's clock for the open periods (pinned by ``--today``); ``dev_token``: the bearer
+    token of the ``/_dev/…`` endpoints (None: they answer 404)."""
+
+    def __init__(self, store: Store, faults: Faults | None = None, today: Callable[[], date] | None = None,
+                 dev_token: str | None = None):
         self.store = store
         self.faults = faults or Faults()
         self.today = today or (lambda: datetime.now(UTC).date())
+        self.dev_token = dev_token or None
         self._secret = store.secret()
 
     # WSGI ---------------------------------------------------------------------------------------
@@ -84,6 +88,14 @@ class DevRegister:
                           error.description or "no such resource")(environ, start_response)
         if endpoint == "health":
             return _json({"status": "ok"})(environ, start_response)
+        if endpoint in dev.ENDPOINTS:  # what happens at the register itself: no faults
+            try:
+                dev.authorise(self.dev_token, request.headers.get("Authorization", ""))
+                status, body = dev.ENDPOINTS[endpoint](self.store, self.body(request))
+                response = _json(body, status)
+            except Refused as refused:
+                response = _error(refused.status, refused.code, refused.message, **refused.extra)
+            return response(environ, start_response)
         draw = self.faults.draw()
         if self.faults.latency:
             time.sleep(self.faults.latency)
@@ -139,7 +151,7 @@ class DevRegister:
         return key
 
     @staticmethod
-    def _body(request: Request) -> dict:
+    def body(request: Request) -> dict:
         try:
             body = json.loads(request.get_data(as_text=True) or "null", parse_float=_no_float)
         except _FloatInJson as error:
@@ -186,7 +198,7 @@ class DevRegister:
     def book(self, request: Request) -> Response:
         employer_id = self._employer(request)
         key = self._idempotency_key(request)
-        body = self._body(request)
+        body = self.body(request)
         if not valid_kbo(body.get("employer_id")):
             raise Refused(422, "invalid_request", "employer_id must be a valid 10-digit enterprise number.")
         if body["employer_id"] != employer_id:
@@ -212,9 +224,9 @@ class DevRegister:
             raise Refused(422, "invalid_request", "kind is 'top-up' or 'course-fee'.")
         if body.get("currency") != "EUR":
             raise Refused(422, "invalid_request", "currency must be 'EUR'.")
-        amount = _amount(body.get("amount"))
+        value = amount(body.get("amount"))
         period = body.get("period")
-        match = _PERIOD.match(period) if isinstance(period, str) else None
+        match = PERIOD.match(period) if isinstance(period, str) else None
         if match is None:
             raise Refused(422, "invalid_request", "period is YYYY-MM.")
         year, month = int(match.group(1)), int(match.group(2))
@@ -233,7 +245,7 @@ class DevRegister:
         if kind == "course-fee" or registry_id is not None:
             if not isinstance(registry_id, str) or not self.store.training_exists(db, registry_id):
                 raise Refused(422, "unknown_training", "A course fee needs the registry_id of a known training.")
-        return {"person_id": person_id, "amount_cents": to_cents(amount), "currency": "EUR", "period": period,
+        return {"person_id": person_id, "amount_cents": to_cents(value), "currency": "EUR", "period": period,
                 "kind": kind, "registry_id": registry_id}
 
     # Reverse a contribution ---------------------------------------------------------------------
@@ -241,7 +253,7 @@ class DevRegister:
     def reverse(self, request: Request, entry_id: str) -> Response:
         employer_id = self._employer(request)
         key = self._idempotency_key(request)
-        body = self._body(request)
+        body = self.body(request)
         reason = body.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise Refused(422, "invalid_request", "A reason is required.")
@@ -275,7 +287,7 @@ class DevRegister:
         if caller != employer_id:
             raise Refused(403, "forbidden", "This token cannot read another employer's entries.")
         period = request.args.get("period") or None
-        if period is not None and not _PERIOD.match(period):
+        if period is not None and not PERIOD.match(period):
             raise Refused(400, "invalid_request", "period is YYYY-MM.")
         limit = self._limit(request)
         after = 0
@@ -285,7 +297,7 @@ class DevRegister:
         page = rows[:limit]
         next_cursor = self._cursor({"e": employer_id, "p": period, "after": page[-1]["seq"]}) \
             if len(rows) > limit else None
-        return _json({"entries": [_entry(row) for row in page], "next_cursor": next_cursor})
+        return _json({"entries": [entry_shape(row) for row in page], "next_cursor": next_cursor})
 
     def account(self, request: Request, person_id: str) -> Response:
         employer_id = self._employer(request)
@@ -299,7 +311,7 @@ class DevRegister:
         self._caller(request)  # public data: any token of the register (employer or platform)
         since = request.args.get("updated_since") or None
         if since is not None:
-            since = _utc(since)
+            since = utc(since)
         limit = self._limit(request)
         after = None
         if request.args.get("cursor"):
@@ -320,67 +332,31 @@ def _no_float(text: str):
     raise _FloatInJson(text)
 
 
-def _amount(value) -> Decimal:
-    if not isinstance(value, str) or not _AMOUNT.match(value):
-        raise Refused(422, "invalid_amount", "amount is a positive decimal string such as \"150.00\".")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation as error:  # pragma: no cover - the pattern already rules it out
-        raise Refused(422, "invalid_amount", "amount is not a number.") from error
-    if "." in value and len(value.split(".")[1]) > 2:
-        raise Refused(422, "invalid_amount", "amount has at most two decimals.")
-    if amount <= 0:
-        raise Refused(422, "invalid_amount", "amount must be more than 0.00.")
-    if amount > MAX_AMOUNT:
-        raise Refused(422, "invalid_amount", "amount cannot exceed 10000.00.")
-    return amount
-
-
-def _utc(value: str) -> str:
-    """RFC 3339 -> the register's own 'YYYY-MM-DDTHH:MM:SSZ' in UTC (comparable as text)."""
-    if not _STAMP.match(value):
-        raise Refused(400, "invalid_request", "updated_since is an RFC 3339 time such as 2026-01-01T00:00:00Z.")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise Refused(400, "invalid_request", "updated_since is not a valid time.") from error
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _entry(row) -> dict:
-    return {
-        "entry_id": row["entry_id"], "person_id": row["person_id"], "amount": money(row["amount_cents"]),
-        "currency": row["currency"], "period": row["period"], "reference": row["reference"], "kind": row["kind"],
-        "registry_id": row["registry_id"], "status": row["status"], "reverses": row["reverses"],
-        "booked_at": row["booked_at"],
-    }
-
-
 class _ScrubbingRequestHandler(WSGIRequestHandler):
     """The contract puts person ids (national numbers) in paths: the access log never shows them."""
 
     def log_request(self, code="-", size="-"):
-        from ila_sme.register.client import scrub
-
         self.log("info", '"%s" %s %s', scrub(self.requestline), code, size)
 
 
-def serve(*, host: str, port: int, db_path: str, faults: Faults, seed: bool, out=None) -> None:
+def serve(*, host: str, port: int, db_path: str, faults: Faults, seed: bool, today: date | None = None,
+          dev_token: str | None = None, out=None) -> None:
     """Open (and seed) the store, then serve until interrupted. Prints the URL it listens on."""
-    from .seed import seed as run_seed
-
     out = out or sys.stdout
     store = Store(db_path)
     if seed:
-        counts = run_seed(store)
+        counts = run_seed(store, today)
         print("Seeded: " + ", ".join(f"{count} {name}" for name, count in counts.items()), file=out, flush=True)
-    server = make_server(host, port, DevRegister(store, faults), threaded=True,
+    clock = (lambda: today) if today else None
+    server = make_server(host, port, DevRegister(store, faults, clock, dev_token), threaded=True,
                          request_handler=_ScrubbingRequestHandler)
     print(f"Development register listening on http://{host}:{server.server_port} "
-          f"(db: {db_path}; faults: {faults.describe()})", file=out, flush=True)
+          f"(db: {db_path}; faults: {faults.describe()}; today: {today or 'the clock'}; "
+          f"dev endpoints: {'on' if dev_token else 'off'})", file=out, flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:  # pragma: no cover - interactive use
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (``python -m devregister`` turns it into this)
         pass
     finally:
         server.server_close()
+        store.close()

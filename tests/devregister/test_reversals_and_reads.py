@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from ila_sme.register.devserver.seed import public_credit
-from tests.devserver.conftest import (
+from devregister.seed import public_credit
+from tests.devregister.conftest import (
     BAKERS,
     BAKERY,
     INSTALLER,

@@ -1,6 +1,6 @@
-"""Start the development register as a REAL process on loopback (``flask --app app ledger devserver``),
-wait until it answers, and talk to it with httpx. Demo people and tokens come from ila_sme.demo.data,
-computed as the demo seed computes them."""
+"""Start the development register as a REAL process on loopback (``python -m devregister``, the separate
+program), wait until it answers, and talk to it with httpx. Demo people and tokens come from ila_sme.demo.data,
+computed as the app's demo seed computes them (tests/devregister/test_seed.py checks the register agrees)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devregister.store import Store
 from ila_sme.demo.data import EMPLOYERS, REGISTER_TOKEN, STAFF
 from ila_sme.identifiers import make_insz
-from ila_sme.register.devserver.store import Store
 
 PROJECT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -79,8 +79,9 @@ class Register:
 
 
 def start_register(db: Path, *args: str) -> Register:
+    """``python -m devregister --port 0 --store DB *args`` (no faults unless ``args`` ask for them)."""
     process = subprocess.Popen(
-        [FLASK, "--app", "app", "ledger", "devserver", "--port", "0", "--db", str(db), *args],
+        [sys.executable, "-m", "devregister", "--port", "0", "--store", str(db), *args],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "LEDGER_FAULTS": ""},
     )

@@ -1,24 +1,28 @@
 """Seed the development register (idempotent: every row is inserted only when its key is new).
 
-- the demo employers (ila_sme.demo.data.EMPLOYERS), each with the token ``demo-token-<enterprise number>``
-  that the demo seed stores on ``Employer.register_token``;
-- the demo staff as persons, with the national numbers the demo seed computes (``make_insz(born, serial)``),
-  employed by their employer over their contract dates, each with a public credit of €300–€800;
+From its own data file, ``demo_data.json`` (the demo of ILA-SME's ``demo seed``; nothing is imported from the app):
+
+- the demo employers, each with the token ``demo-token-<enterprise number>`` that the app's demo seed stores on
+  the employer;
+- the demo staff as persons, employed by their employer over their contract dates, each with a public credit
+  of €300–€800;
 - the platform token ``demo-platform-token`` for the public training registry;
 - the demo trainings plus a few hundred generated ones (Dutch, French and English titles, ODB ids).
 """
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-
-from ila_sme.demo.data import EMPLOYERS, REGISTER_TOKEN, STAFF, TRAININGS
-from ila_sme.identifiers import make_insz, make_kbo
+from functools import cache
+from pathlib import Path
 
 from .store import Store
 
+DATA_FILE = Path(__file__).with_name("demo_data.json")
+EMPLOYER_TOKEN = "demo-token-{employer_id}"  # noqa: S105 - development tokens, public on purpose
 PLATFORM_TOKEN = "demo-platform-token"  # noqa: S105 - a development token, public on purpose
 GENERATED_TRAININGS = 300
 
@@ -52,20 +56,31 @@ PROVIDERS = [
 QUALITY_LABELS = ["Kwaliteitslabel Vlaamse overheid", "Label qualité FWB", "ISO 29993", "EQAVET"]
 
 
+@cache
+def demo_data() -> dict:
+    """The demo's employers, persons and trainings (``demo_data.json``)."""
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
 def seed(store: Store, today: date | None = None) -> dict[str, int]:
     """Insert what is missing; return the store's counts."""
     today = today or datetime.now(UTC).date()
+    data = demo_data()
     store.add_platform_token(PLATFORM_TOKEN)
-    for spec in EMPLOYERS:
-        number = spec["enterprise_number"]
-        store.add_employer(number, spec["name"], REGISTER_TOKEN.format(enterprise_number=number))
-        for serial, row in enumerate(STAFF[spec["key"]], start=spec["serials"]):
-            born, start, end = row[3], row[6], row[7]
-            person_id = make_insz(born, serial)
-            store.add_person(person_id, public_credit(person_id))
-            store.add_employment(number, person_id, start, end)
+    for employer in data["employers"]:
+        number = employer["employer_id"]
+        store.add_employer(number, employer["name"], EMPLOYER_TOKEN.format(employer_id=number))
+    for person in data["persons"]:
+        store.add_person(person["person_id"], public_credit(person["person_id"]))
+        store.add_employment(person["employer_id"], person["person_id"], date.fromisoformat(person["start"]),
+                             date.fromisoformat(person["end"]) if person["end"] else None)
     store.add_trainings(trainings(today))
     return store.counts()
+
+
+def kbo(base: int) -> str:
+    """A valid enterprise number from up to 8 digits (check = 97 - base mod 97)."""
+    return f"{base:08d}{97 - base % 97:02d}"
 
 
 def public_credit(person_id: str) -> Decimal:
@@ -80,11 +95,12 @@ def _stamp(moment: datetime) -> str:
 def trainings(today: date) -> list[dict]:
     """The demo's trainings (so the demo's course-fee bookings are known) and a deterministic generated set."""
     moment = datetime(today.year, today.month, today.day, 3, 0, tzinfo=UTC)
-    rows = [_demo_training(spec, today, moment) for spec in TRAININGS]
+    demo = demo_data()["trainings"]
+    rows = [_demo_training(spec, today, moment) for spec in demo]
     taken = {row["registry_id"] for row in rows}
     rng = random.Random(20260101)
     number = 100000
-    while len(rows) < len(TRAININGS) + GENERATED_TRAININGS:
+    while len(rows) < len(demo) + GENERATED_TRAININGS:
         number += rng.randint(1, 37)
         registry_id = f"ODB-{number}"
         if registry_id in taken:
@@ -94,19 +110,15 @@ def trainings(today: date) -> list[dict]:
     return rows
 
 
-def _demo_training(spec: tuple, today: date, moment: datetime) -> dict:
-    (_key, registry_id, title, provider, language, delivery, hours, points, eqf, cost, ila, paid_leave, micro,
-     start, length, withdrawn) = spec
-    starts_on = today + timedelta(days=start)
+def _demo_training(spec: dict, today: date, moment: datetime) -> dict:
+    """A training of the demo: its course dates are days from today."""
+    row = {name: value for name, value in spec.items() if name not in ("starts_in_days", "length_days")}
+    starts_on = today + timedelta(days=spec["starts_in_days"])
     return {
-        "registry_id": registry_id, "title": title, "language": language,
-        "provider": {"name": provider, "enterprise_number": make_kbo(4000000 + sum(map(ord, provider)))},
-        "hours": int(Decimal(hours)), "ects": float(points) if points else None, "eqf_level": eqf,
-        "delivery": delivery, "cost": f"{Decimal(cost):.2f}", "currency": "EUR", "eligible_ila": ila,
-        "eligible_paid_leave": paid_leave, "quality_label": QUALITY_LABELS[0], "leads_to_microcredential": micro,
+        **row, "currency": "EUR", "quality_label": QUALITY_LABELS[0],
         "valid_from": (starts_on - timedelta(days=120)).isoformat(),
-        "valid_until": (starts_on + timedelta(days=length + 90)).isoformat(),
-        "withdrawn": withdrawn, "updated_at": _stamp(moment - timedelta(days=400)),
+        "valid_until": (starts_on + timedelta(days=spec["length_days"] + 90)).isoformat(),
+        "updated_at": _stamp(moment - timedelta(days=400)),
     }
 
 
@@ -120,7 +132,7 @@ def _generated(rng: random.Random, registry_id: str, today: date, moment: dateti
     valid_from = today - timedelta(days=rng.randint(0, 540))
     return {
         "registry_id": registry_id, "title": title, "language": language,
-        "provider": {"name": provider, "enterprise_number": make_kbo(base % 100_000_000)},
+        "provider": {"name": provider, "enterprise_number": kbo(base % 100_000_000)},
         "hours": hours, "ects": ects, "eqf_level": rng.choice([2, 3, 4, 4, 5, 5, 6, 7]),
         "delivery": rng.choices(["onsite", "online", "blended"], weights=[5, 3, 2])[0],
         "cost": f"{rng.randint(6, 90) * 25}.00", "currency": "EUR",

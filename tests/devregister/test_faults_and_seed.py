@@ -4,15 +4,16 @@ the fault spec, and the idempotent seed — each against a register started as a
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 
 import httpx
 import pytest
 
+from devregister.faults import Faults, FaultSpecError
+from devregister.store import Store
 from ila_sme.demo.data import EMPLOYERS, REGISTER_TOKEN
-from ila_sme.register.devserver.faults import Faults, FaultSpecError
-from ila_sme.register.devserver.store import Store
-from tests.devserver.conftest import BAKERS, BAKERY, FLASK, INSTALLERS, PROJECT, book, contribution, key
+from tests.devregister.conftest import BAKERS, BAKERY, FLASK, INSTALLERS, PROJECT, book, contribution, key
 
 
 @pytest.mark.parametrize(("spec", "status", "code"), [
@@ -87,12 +88,25 @@ def test_a_bad_fault_spec_is_refused(spec):
         Faults.parse(spec)
 
 
-def test_the_command_refuses_a_bad_fault_spec(tmp_path):
-    result = subprocess.run([FLASK, "--app", "app", "ledger", "devserver", "--port", "0", "--db",
-                             str(tmp_path / "r.sqlite3"), "--faults", "bogus=1"],
-                            cwd=PROJECT, capture_output=True, text=True, timeout=30)
+@pytest.mark.parametrize("program", [
+    [sys.executable, "-m", "devregister", "--store"],
+    [FLASK, "--app", "app", "ledger", "devserver", "--db"],  # the app's launcher becomes the same program
+])
+def test_the_program_refuses_a_bad_fault_spec(tmp_path, program):
+    result = subprocess.run([*program, str(tmp_path / "r.sqlite3"), "--port", "0", "--faults", "bogus=1"],
+                            cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "unknown fault" in result.stderr
+    assert not (tmp_path / "r.sqlite3").exists(), "refused before opening its store"
+
+
+def test_a_pinned_clock_decides_which_periods_are_open(start):
+    register = start("--today", "2025-01-15")
+    with register.client() as client:
+        old = book(client, contribution(period="2024-01"))
+        future = book(client, contribution(period="2025-02"))
+    assert old.status_code == 201, old.text
+    assert (future.status_code, future.json()["error"]["code"]) == (422, "closed_period")
 
 
 def test_the_seed_is_idempotent_and_cursors_survive_a_restart(start, tmp_path):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.devserver.conftest import (
+from tests.devregister.conftest import (
     BAKERS,
     BAKERY,
     INSTALLER,
