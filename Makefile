@@ -30,10 +30,10 @@ seed: $(VENV)/.runtime translations
 	$(FLASK) demo seed
 
 ## run: the app on http://127.0.0.1:5000 with SQLite (instance/), demo data, the development register
-## (a separate process on http://127.0.0.1:5055) and the scheduler (its own process), both stopped with the app
+## (the separate program devregister/, on http://127.0.0.1:5055) and the scheduler (its own process), both stopped with the app
 run: seed
 	@mkdir -p instance
-	$(FLASK) ledger devserver --port 5055 & register=$$!; \
+	$(BIN)/python -m devregister --port 5055 --store $${ILA_INSTANCE_PATH:-instance}/dev-register.sqlite3 & register=$$!; \
 	LEDGER_TOKEN=$${LEDGER_TOKEN:-demo-platform-token} $(FLASK) scheduler run & scheduler=$$!; \
 	trap 'kill $$register $$scheduler 2>/dev/null' EXIT INT TERM; \
 	LEDGER_TOKEN=$${LEDGER_TOKEN:-demo-platform-token} $(FLASK) run --host 127.0.0.1 --port 5000
