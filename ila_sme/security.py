@@ -1,6 +1,8 @@
-"""Security headers on every response, and session hygiene."""
+"""Security headers on every response, session hygiene, and the client's address behind a proxy."""
 
 from __future__ import annotations
+
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,6 +21,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:  # the sign-in limits count per client address: behind a proxy, read it from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers

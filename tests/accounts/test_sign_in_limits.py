@@ -139,6 +139,30 @@ def test_a_failed_commit_leaves_nobody_half_signed_in(app, people, monkeypatch):
     assert _login(client, "ann@example.be").status_code == 429
 
 
+# The client's address -----------------------------------------------------------------------
+
+
+def test_behind_a_trusted_proxy_each_client_counts_on_its_own(app, people):
+    behind = create_app(settings(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=1))
+    attacker = _browser(behind, "10.0.0.1")  # every request comes from the proxy's address
+    attacker.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    for _attempt in range(5):
+        assert _login(attacker, "ann@example.be", "guess").status_code == 401
+    assert _login(attacker, "ann@example.be", "guess").status_code == 429
+    owner = _browser(behind, "10.0.0.1")
+    owner.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.20"
+    assert _login(owner, "ann@example.be").status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing(app, people):
+    attacker = _browser(app, "203.0.113.9")
+    for attempt in range(5):
+        attacker.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{attempt}"
+        assert _login(attacker, "ann@example.be", "guess").status_code == 401
+    attacker.environ_base["HTTP_X_FORWARDED_FOR"] = "192.0.2.99"
+    assert _login(attacker, "ann@example.be", "guess").status_code == 429
+
+
 # Counters shared by workers -----------------------------------------------------------------
 
 
