@@ -71,6 +71,10 @@ def build(app, tmp_path: Path, *, employees: int = 8, leave_per_employee: int = 
     world = build_world(app, tmp_path, (contributions,), staff_per_employer=5)
     employer = world.employers[0]
     employer.average_fte = Decimal("25")  # 5 days of federal training right per full-time employee
+    # The references in the app's own series (C-<year>-000001 …, one after the other), as approvals number
+    # them: the approvals below continue the series (a test helper's counter would leave holes).
+    for number, contribution in enumerate(sorted(world.contributions, key=lambda c: c.id), start=1):
+        contribution.reference = f"C-{contribution.funding_request.year}-{number:06d}"
     today = date.today()
     managers = [factories.user(f"manager{n}@load.test", roles={employer: "manager"}, name=f"Manager {n}",
                                language="en") for n in range(MANAGERS)]
@@ -223,6 +227,17 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+
+    def tracebacks(self, lines_each: int = 4) -> str:
+        """The last lines of every traceback the server and the scheduler wrote (for a failure message)."""
+        found = []
+        for process in self.processes:
+            output = process.lines
+            for index, line in enumerate(output):
+                if line.startswith("Traceback"):
+                    end = next((i for i in range(index + 1, len(output)) if not output[i].startswith(" ")), index)
+                    found += output[max(index, end - lines_each + 1):end + 1]
+        return "\n".join(found[-80:])
 
 
 # The browsers -------------------------------------------------------------------------------------------

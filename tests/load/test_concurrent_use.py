@@ -64,7 +64,7 @@ def test_sixteen_people_at_once_with_the_scheduler_and_a_reconciliation(stack):
     print(f"\n{running.database_url.split(':')[0]}: {figures}")  # shown with -s
 
     failed = [hit for hit in hits if hit.status >= 500 or not hit.status]
-    assert failed == [], (failed, _trouble(running))
+    assert failed == [], (failed, running.tracebacks())
     assert Counter(hit.status for hit in hits if hit.label == "sign-in") == {302: 16}
     assert figures["requests"] >= 16 * 5
 
@@ -76,7 +76,7 @@ def test_sixteen_people_at_once_with_the_scheduler_and_a_reconciliation(stack):
         if run.state not in (RunState.QUEUED, RunState.RUNNING) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert run.state == RunState.DONE, (run.state, run.error, _trouble(running))
+    assert run.state == RunState.DONE, (run.state, run.error, running.tracebacks())
     # It booked the 300 it was queued for, and those the approvals above made while it ran: each once.
     assert len(mix.references) <= run.booked <= len(mix.references) + len(mix.fundings)
     booked = Counter(e["reference"] for e in _register_entries(world) if e["reverses"] is None)
@@ -123,15 +123,3 @@ def _register_entries(world) -> list[dict]:
         return [dict(row) for row in store.read("SELECT reference, reverses FROM entries", ())]
     finally:
         store.close()
-
-
-def _trouble(running) -> str:
-    """The last lines of each process's tracebacks, for the failure message."""
-    lines = []
-    for process in running.processes:
-        output = process.lines
-        for index, line in enumerate(output):
-            if line.startswith("Traceback"):
-                end = next((i for i in range(index + 1, len(output)) if not output[i].startswith(" ")), index)
-                lines += output[max(index, end - 3):end + 1]
-    return "\n".join(lines[-60:])
