@@ -21,7 +21,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     )
     _configure(app, config)
 
-    from ila_sme import errors, extensions, security, sqlite, tenancy, web
+    from ila_sme import errors, extensions, readonly, security, sqlite, tenancy, web
 
     extensions.db.init_app(app)
     sqlite.init_app(app)
@@ -31,7 +31,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)
     extensions.babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    readonly.init_app(app)
     _import_models()
+    _connect_set_up()
     tenancy.init_app(app)
     security.init_app(app)
     web.init_app(app)
@@ -75,6 +77,12 @@ def _import_models() -> None:
     from ila_sme.statements import models as _statements  # noqa: F401
     from ila_sme.trainings import models as _trainings  # noqa: F401
     from ila_sme.trainings import sync_models as _registry_sync  # noqa: F401
+
+
+def _connect_set_up() -> None:
+    """The features that add to a new employer's or employee's set-up (their receivers connect on import)."""
+    from ila_sme.leave import jobs as _leave_jobs  # noqa: F401 - allocates a new employee's period
+    from ila_sme.schemes import services as _schemes  # noqa: F401 - a new employer's default leave types
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from ila_sme.accounts.models import User
+from ila_sme.employers import services as employers
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz, make_kbo
@@ -30,6 +31,7 @@ def employer(name: str | None = None, **fields) -> Employer:
     obj = Employer(**values)
     db.session.add(obj)
     db.session.flush()
+    employers.set_up(obj, date.today())  # as every real employer is: its default leave types
     return obj
 
 
@@ -49,6 +51,7 @@ def user(email: str | None = None, *, roles: dict | None = None, password: str =
 
 
 def employee(employer_obj: Employer, **fields) -> EmployeeRecord:
+    """An employee record as stored, not yet allocated: run ``allocate`` (set-up does) when a test needs it."""
     n = next(_sequence)
     values = {
         "employer_id": employer_obj.id,
@@ -64,6 +67,13 @@ def employee(employer_obj: Employer, **fields) -> EmployeeRecord:
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def allocate(employee_obj: EmployeeRecord, today: date) -> None:
+    """What set-up does for a new employee: the current period's leave allocation."""
+    from ila_sme.leave.jobs import allocate_employee
+
+    allocate_employee(employee_obj, employee_obj.employer, today)
 
 
 def training(employer_obj: Employer | None = None, **fields):

@@ -6,10 +6,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import AccountError, deactivate_user, find_user
 from ila_sme.audit.services import record
 from ila_sme.employers.models import Employer, Membership, Region, Role
+from ila_sme.employers.services import create_employer
 from ila_sme.extensions import db
 from ila_sme.identifiers import InvalidIdentifier, normalise_kbo
 
@@ -35,10 +37,8 @@ def create_admin(email, name, password, enterprise_number, employer_name, region
     if employer is None:
         if not employer_name:
             raise click.UsageError("no employer with that number: give --employer-name to create it")
-        employer = Employer(name=employer_name, enterprise_number=number, region=region)
-        db.session.add(employer)
-        db.session.flush()
-        record("employer.created", employer_id=employer.id, obj=employer, after={"name": employer_name})
+        employer = create_employer(actor=None, today=dates.today(), name=employer_name, enterprise_number=number,
+                                   region=region)
     user = find_user(email)
     if user is None:
         user = User(email=email, name=name)

@@ -10,6 +10,7 @@ from ila_sme import dates, permissions
 from ila_sme.calendar import services
 from ila_sme.extensions import db
 from ila_sme.people.forms import EmptyForm
+from ila_sme.readonly import writes_on_get
 from ila_sme.tenancy import current_employer
 from ila_sme.web import render
 
@@ -69,6 +70,7 @@ def revoke_feed():
 
 
 @bp.get("/feed/<token>.ics")
+@writes_on_get("calendar apps can only GET: the fetch records when the feed was last read, shown on the feeds page")
 def feed(token: str):
     """No sign-in: the secret token is the credential. Unknown and revoked tokens get the same 404."""
     live = services.feed_for_token(token)

@@ -33,6 +33,7 @@ from ila_sme.demo.data import (
     TRAININGS,
     USERS,
 )
+from ila_sme.employers import services as employer_services
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz as insz
@@ -54,7 +55,7 @@ def seed():
     """Create the demo employers, users, staff, trainings and leave history (idempotent); print the logins."""
     today = dates.today()
     schemes.install_defaults()
-    employers = {spec["key"]: _employer(spec) for spec in EMPLOYERS}
+    employers = {spec["key"]: _employer(spec, today) for spec in EMPLOYERS}
     users = _users()
     for email, _name, _language, roles in USERS:
         for key, role in roles:
@@ -67,7 +68,7 @@ def seed():
     register_notes: list[str | None] = []
     for key, employer in employers.items():
         _own_version(employer, users, key, today)
-        schemes.leave_types(employer)
+        employer_services.set_up(employer, today)  # an employer from an older seed gets what it lacks
         if not _has_history(employer):
             jobs.allocate_for(employer, today - timedelta(days=365))  # last year's entitlements
             _history(employer, key, users, trainings, today)
@@ -96,13 +97,11 @@ def seed():
     click.echo(demo_credentials.summary())
 
 
-def _employer(spec: dict) -> Employer:
+def _employer(spec: dict, today: date) -> Employer:
     employer = db.session.scalar(select(Employer).where(Employer.enterprise_number == spec["enterprise_number"]))
     if employer is None:
-        employer = Employer(**{key: value for key, value in spec.items() if key not in ("key", "serials")})
-        db.session.add(employer)
-        db.session.flush()
-        record("employer.created", employer_id=employer.id, obj=employer, after={"name": employer.name})
+        fields = {key: value for key, value in spec.items() if key not in ("key", "serials")}
+        employer = employer_services.create_employer(actor=None, today=today, **fields)
     return employer
 
 

@@ -1,13 +1,36 @@
-"""Changing an employer's profile (the enterprise number itself never changes)."""
+"""Setting up an employer, and changing its profile (the enterprise number itself never changes)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+
+from blinker import Namespace
 
 from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Employer
+from ila_sme.extensions import db
 
 EDITABLE = ("name", "region", "country", "average_fte", "joint_committee", "default_language")
+
+# Features above this one add what a new employer needs (its default leave types) in the same
+# transaction: receivers are called as ``receiver(employer, today=...)`` and add and flush.
+employer_set_up = Namespace().signal("employer-set-up")
+
+
+def create_employer(*, actor, today: date, **fields) -> Employer:
+    """A new employer, set up: every feature that listens adds its defaults, in the caller's transaction."""
+    employer = Employer(**fields)
+    db.session.add(employer)
+    db.session.flush()
+    record("employer.created", actor=actor, employer_id=employer.id, obj=employer, after={"name": employer.name})
+    set_up(employer, today)
+    return employer
+
+
+def set_up(employer: Employer, today: date) -> None:
+    """What a new employer needs before anyone looks at it; idempotent (an older employer gets what it lacks)."""
+    employer_set_up.send(employer, today=today)
 
 
 def _view(employer: Employer) -> dict:

@@ -32,7 +32,6 @@ def index():
         if me is not None:
             context["balances"] = leave.my_balances(me, employer, today)
             context["my_requests"] = leave.requests_of(me)[:5]
-            db.session.commit()  # a first look allocates the period's rows
     if roles & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT}:
         context["to_decide"] = leave.decidable_requests(current_user, employer, today)
     if roles & {Role.MANAGER, Role.ADMIN}:

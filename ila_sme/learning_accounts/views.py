@@ -14,6 +14,7 @@ from ila_sme.funding.models import KIND_LABELS
 from ila_sme.learning_accounts import services
 from ila_sme.people import services as people
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.readonly import writes_on_get
 from ila_sme.tenancy import current_employer, get_or_404
 from ila_sme.web import render, wants_fragment
 
@@ -71,7 +72,12 @@ def _after_refresh(employee: EmployeeRecord, error: str | None, page_url: str):
     return response, 200, headers
 
 
+FIRST_VIEW_FETCHES = ("the first view of an account with no figures yet asks the register and keeps its answer "
+                      "(a copy of the register's figures, nothing anyone decided); the nightly refresh does the rest")
+
+
 @bp.get("")
+@writes_on_get(FIRST_VIEW_FETCHES)
 def mine():
     me = _me()
     if me is None:
@@ -89,6 +95,7 @@ def refresh():
 
 
 @bp.get("/employees/<int:employee_id>")
+@writes_on_get(FIRST_VIEW_FETCHES)
 def employee(employee_id: int):
     employee = _employee(employee_id)
     error = _refresh(employee) if services.snapshot_of(employee) is None else None

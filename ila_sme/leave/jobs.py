@@ -1,5 +1,8 @@
 """The ledger's yearly jobs: allocate the current period's entitlements, close the previous period.
 
+Allocation also happens at set-up: a new employee (or one whose contract changed) gets the
+current period's rows in the transaction that saves them (``employee_set_up``). No page allocates.
+
 Plain functions: ``flask --app app leave allocate|close-periods`` call them, and so will the
 scheduler. Each employer is its own transaction: a failure rolls back that employer only and is
 reported, the others stand. Both jobs are idempotent: the ledger rows' keys make a second run, or
@@ -20,6 +23,7 @@ from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.leave import ledger, queries
 from ila_sme.leave.models import LedgerEntry
+from ila_sme.people import services as people
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme
@@ -70,18 +74,35 @@ def active_employees(employer, today: date) -> list[EmployeeRecord]:
 
 
 def allocate_for(employer, today: date) -> Counter:
-    """This period's allocation rows for every active employee and every scheme in use."""
+    """This period's allocation rows for every active employee and every scheme in use.
+
+    An employer set up before leave types were part of set-up gets its default ones first.
+    """
+    schemes.install_leave_types(employer, today)
     added: Counter = Counter()
-    employees = active_employees(employer, today)
+    for employee in active_employees(employer, today):
+        added.update(allocate_employee(employee, employer, today))
+    return added
+
+
+def allocate_employee(employee, employer, today: date) -> Counter:
+    """The current period's allocation rows of one employee, for every scheme in use (idempotent)."""
+    added: Counter = Counter()
     for scheme in queries.schemes_in_use(employer):
         period = schemes.period_of(scheme, today)
         if not schemes.applies_to(scheme, employer, period.start):
             continue  # no parameters of this scheme for this employer in this period
-        for employee in employees:
-            rows = ledger.ensure_allocation(employee, employer, scheme, period)
-            if rows:
-                added[f"{scheme} {period.label}: allocation"] += len(rows)
+        rows = ledger.ensure_allocation(employee, employer, scheme, period)
+        if rows:
+            added[f"{scheme} {period.label}: allocation"] += len(rows)
     return added
+
+
+@people.employee_set_up.connect
+def _allocate_an_employee_set_up(employee, *, today: date, **_ignored) -> None:
+    """A new employee, or one whose contract changed, has this period's rows at once (no page makes them)."""
+    schemes.install_leave_types(employee.employer, today)
+    allocate_employee(employee, employee.employer, today)
 
 
 def previous_period(scheme: str, today: date) -> schemes.Period:

@@ -33,6 +33,8 @@ class Balance:
     used: Decimal = ZERO
     reserved: Decimal = ZERO
     rows: list[LedgerEntry] = field(default_factory=list)
+    # The period's entitlement not in the ledger yet (the allocation job adds it): shown, never counted.
+    unallocated: Decimal = ZERO
 
     @property
     def unit(self):
@@ -109,12 +111,27 @@ def add_once(employee, *, dedupe_key: str, **fields) -> LedgerEntry | None:
         return None
 
 
+def _allocation_key(employee, scheme: str, period: schemes.Period, allocation: schemes.Allocation) -> str:
+    return f"allocation:{employee.id}:{scheme}:{period.label}:{allocation.source}"
+
+
+def missing_allocations(employee, employer, scheme: str, period: schemes.Period) -> list[schemes.Allocation]:
+    """The period's allocations not in the ledger yet: what ``ensure_allocation`` would add (reads only)."""
+    present = set(db.session.scalars(
+        select(LedgerEntry.dedupe_key).where(LedgerEntry.employee_id == employee.id, LedgerEntry.scheme == scheme,
+                                             LedgerEntry.period == period.label,
+                                             LedgerEntry.kind == EntryKind.ALLOCATION)
+    ))
+    return [allocation for allocation in schemes.allocations_for(scheme, employee, employer, period)
+            if _allocation_key(employee, scheme, period, allocation) not in present]
+
+
 def ensure_allocation(employee, employer, scheme: str, period: schemes.Period) -> list[LedgerEntry]:
-    """The period's allocation rows, added once; later calls add nothing."""
+    """The period's allocation rows, added once; later calls add nothing. Set-up and jobs call it, never a page."""
     added = []
     for allocation in schemes.allocations_for(scheme, employee, employer, period):
         entry = add_once(
-            employee, dedupe_key=f"allocation:{employee.id}:{scheme}:{period.label}:{allocation.source}",
+            employee, dedupe_key=_allocation_key(employee, scheme, period, allocation),
             scheme=scheme, period=period.label, kind=EntryKind.ALLOCATION, amount=allocation.amount,
             reason=allocation.explanation,
         )

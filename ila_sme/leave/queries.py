@@ -25,15 +25,20 @@ def schemes_in_use(employer) -> list[str]:
 
 
 def my_balances(employee: EmployeeRecord, employer, today: date) -> list[ledger.Balance]:
-    """The current period's balance of every scheme in use, allocating the period on first sight."""
+    """The current period's balance of every scheme in use, as the ledger holds it (nothing written).
+
+    A period the allocation job has not reached yet shows what it will add as ``unallocated``.
+    """
     result = []
     for scheme in schemes_in_use(employer):
         period = schemes.period_of(scheme, today)
         try:
-            ledger.ensure_allocation(employee, employer, scheme, period)
+            missing = ledger.missing_allocations(employee, employer, scheme, period)
         except schemes.SchemeError:
             continue  # the scheme has no parameters for this employer on this date
-        result.append(ledger.balance(employee.id, scheme, period.label))
+        found = ledger.balance(employee.id, scheme, period.label)
+        found.unallocated = sum((allocation.amount for allocation in missing), ledger.ZERO)
+        result.append(found)
     return result
 
 

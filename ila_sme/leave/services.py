@@ -145,8 +145,10 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
 
 
 def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date) -> Preview:
-    """What the request would draw and leave; the same checks as ``submit``, nothing written but the
-    period's allocation (which is due anyway)."""
+    """What the request would draw and leave; the same checks as ``submit``, nothing written.
+
+    A period not allocated yet counts the allocation that ``submit`` adds before it reserves.
+    """
     scheme = data.leave_type.scheme
     period = schemes.period_of(scheme, data.start_date)
     if data.leave_type.employer_id != employer.id or not data.leave_type.active:
@@ -154,10 +156,11 @@ def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date)
                        [_("This kind of leave is not offered by your employer.")])
     try:
         amount = _amount(data, employer, scheme)
-        ledger.ensure_allocation(employee, employer, scheme, period)
+        missing = ledger.missing_allocations(employee, employer, scheme, period)
     except schemes.SchemeError as error:
         return Preview(Decimal("0"), data.leave_type.unit, period, Decimal("0"), [str(error)])
-    remaining = ledger.balance(employee.id, scheme, period.label).remaining
+    remaining = ledger.balance(employee.id, scheme, period.label).remaining + sum(
+        (allocation.amount for allocation in missing), Decimal("0"))
     problems = _problems(employee, employer, data, amount, today)
     if amount > remaining and amount > 0:
         problems.append(_("This asks %(amount)s %(unit)s, but only %(remaining)s %(unit)s remain in %(period)s.",
@@ -179,6 +182,8 @@ def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) 
     result = preview(employee, employer, data, today)
     if not result.ok:
         raise LeaveError(" ".join(result.problems))
+    # The period asked for may not be allocated yet (next year's, or before tonight's job): add it now.
+    ledger.ensure_allocation(employee, employer, data.leave_type.scheme, result.period)
     request = LeaveRequest(
         employer_id=employer.id, employee_id=employee.id, leave_type_id=data.leave_type.id,
         scheme=data.leave_type.scheme, period=result.period.label,

@@ -158,7 +158,6 @@ def _periods(scheme: str, employee: EmployeeRecord, today: date) -> list[str]:
 def _balances_page(employee: EmployeeRecord, page_url: str, correction: CorrectionForm | None = None):
     today = dates.today()
     balances = queries.my_balances(employee, employee.employer, today)
-    db.session.commit()  # a first look allocates the current period's rows (as the home page does)
     periods = {balance.scheme: _periods(balance.scheme, employee, today) for balance in balances}
     wanted_scheme, wanted_period = request.args.get("scheme"), request.args.get("period")
     balances = [
@@ -196,7 +195,6 @@ def new_request():
             if request.htmx:
                 response.headers["HX-Trigger"] = "leaveRequested"
             return response
-    db.session.commit()  # the employer's leave types, made with defaults on first use
     return _request_page(form, me)
 
 
@@ -209,7 +207,6 @@ def preview():
     result = None
     if form.validate_fields():
         result = services.preview(me, me.employer, form.request_input(), dates.today())
-    db.session.commit()  # the period's allocation, due anyway
     return _request_page(form, me, "preview", preview=result)
 
 
@@ -220,7 +217,6 @@ def cofunding_fields():
     if me is None:
         return _no_record()
     form = _request_form(me.employer)
-    db.session.commit()
     return _request_page(form, me, "cofunding")
 
 
@@ -230,7 +226,6 @@ def training_options():
     if me is None:
         return _no_record()
     form = _request_form(me.employer)
-    db.session.commit()
     return _request_page(form, me, "training_options")
 
 

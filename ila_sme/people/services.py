@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership, Role
@@ -18,6 +21,12 @@ EDITABLE = (
     "first_name", "last_name", "email", "national_number", "team", "employment_pct", "hours_per_week",
     "contract_start", "contract_end", "approver_id", "deputy_id", "deputy_from", "deputy_until",
 )
+# What entitlements are computed from: a change of these sets the employee up again.
+CONTRACT = ("employment_pct", "hours_per_week", "contract_start", "contract_end")
+
+# Features above this one add what a new employee, or one whose contract changed, needs (the
+# period's leave allocation) in the same transaction: ``receiver(employee, today=...)`` adds and flushes.
+employee_set_up = Namespace().signal("employee-set-up")
 
 
 class PeopleError(Exception):
@@ -58,7 +67,7 @@ def _check_rules(employer, data: dict, record_id: int | None = None) -> None:
             raise PeopleError(_("Choose a manager of this employer."), key)
 
 
-def create_employee(*, actor, employer, data: dict) -> EmployeeRecord:
+def create_employee(*, actor, employer, data: dict, today: date | None = None) -> EmployeeRecord:
     if not data.get("national_number"):
         raise PeopleError(_("The national number is required."), "national_number")
     _check_rules(employer, data)
@@ -66,10 +75,11 @@ def create_employee(*, actor, employer, data: dict) -> EmployeeRecord:
     db.session.add(employee)
     db.session.flush()
     record("employee.created", actor=actor, employer_id=employer.id, obj=employee, after=employee.audit_view())
+    employee_set_up.send(employee, today=today or dates.today())
     return employee
 
 
-def update_employee(*, actor, employee: EmployeeRecord, data: dict) -> EmployeeRecord:
+def update_employee(*, actor, employee: EmployeeRecord, data: dict, today: date | None = None) -> EmployeeRecord:
     data = dict(data)
     if not data.get("national_number"):
         data["national_number"] = employee.national_number  # left blank: unchanged
@@ -80,6 +90,8 @@ def update_employee(*, actor, employee: EmployeeRecord, data: dict) -> EmployeeR
     old, new = changes(before, employee.audit_view())
     if new:
         record("employee.updated", actor=actor, employer_id=employee.employer_id, obj=employee, before=old, after=new)
+    if any(key in new for key in CONTRACT):
+        employee_set_up.send(employee, today=today or dates.today())
     return employee
 
 
@@ -133,7 +145,7 @@ def check_import(employer, rows: list[tuple[int, dict]]) -> list[tuple[int, str]
     return errors
 
 
-def import_employees(*, actor, employer, rows: list[tuple[int, dict]]) -> ImportResult:
+def import_employees(*, actor, employer, rows: list[tuple[int, dict]], today: date | None = None) -> ImportResult:
     """Create every row, or none: any business-rule error keeps the whole file out.
 
     ``rows`` come from ``people.csv_import.parse``: already checked for shape.
@@ -141,7 +153,8 @@ def import_employees(*, actor, employer, rows: list[tuple[int, dict]]) -> Import
     result = ImportResult(errors=check_import(employer, rows))
     if result.errors:
         return result
-    result.created = [create_employee(actor=actor, employer=employer, data=data) for _line, data in rows]
+    result.created = [create_employee(actor=actor, employer=employer, data=data, today=today)
+                      for _line, data in rows]
     record("employees.imported", actor=actor, employer_id=employer.id, after={"count": len(result.created)})
     return result
 

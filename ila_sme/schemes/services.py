@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ila_sme.audit.services import changes, record
+from ila_sme.employers.services import employer_set_up
 from ila_sme.extensions import db
 from ila_sme.schemes.defaults import DEFAULTS
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
@@ -153,8 +154,8 @@ def add_employer_version(*, actor, employer, scheme: str, valid_from: date, vali
 # Leave types ---------------------------------------------------------------------------------
 
 
-def default_leave_types(employer) -> list[dict]:
-    flemish = applies_to(Scheme.VOV, employer, date.today())
+def default_leave_types(employer, today: date) -> list[dict]:
+    flemish = applies_to(Scheme.VOV, employer, today)
     hours_scheme = Scheme.VOV if flemish else Scheme.TRAINING_RIGHT
     return [
         {"kind": LeaveKind.TRAINING, "scheme": hours_scheme, "needs_training": True},
@@ -164,17 +165,28 @@ def default_leave_types(employer) -> list[dict]:
 
 
 def leave_types(employer, *, active_only: bool = True) -> list[LeaveType]:
-    """The employer's leave types, created with sensible defaults the first time they are asked for."""
+    """The employer's leave types (read only: set-up made them, see ``install_leave_types``)."""
     types = list(db.session.scalars(select(LeaveType).where(LeaveType.employer_id == employer.id)))
-    if not types:
-        for spec in default_leave_types(employer):
-            db.session.add(LeaveType(employer_id=employer.id, **{**spec, "kind": str(spec["kind"]),
-                                                                   "scheme": str(spec["scheme"])}))
-        db.session.flush()
-        types = list(db.session.scalars(select(LeaveType).where(LeaveType.employer_id == employer.id)))
     order = [kind.value for kind in LeaveKind]
     types.sort(key=lambda t: order.index(t.kind) if t.kind in order else 99)
     return [t for t in types if t.active] if active_only else types
+
+
+def install_leave_types(employer, today: date) -> int:
+    """The default leave types of an employer that has none yet; returns how many were added (idempotent)."""
+    if db.session.scalar(select(LeaveType.id).where(LeaveType.employer_id == employer.id).limit(1)) is not None:
+        return 0
+    specs = default_leave_types(employer, today)
+    for spec in specs:
+        db.session.add(LeaveType(employer_id=employer.id, **{**spec, "kind": str(spec["kind"]),
+                                                               "scheme": str(spec["scheme"])}))
+    db.session.flush()
+    return len(specs)
+
+
+@employer_set_up.connect
+def _leave_types_of_a_new_employer(employer, *, today: date, **_ignored) -> None:
+    install_leave_types(employer, today)
 
 
 def update_leave_type(*, actor, leave_type: LeaveType, data: dict) -> LeaveType:

@@ -38,7 +38,6 @@ def _for_admins():
 def settings():
     employer = current_employer()
     types = services.leave_types(employer, active_only=False)
-    db.session.commit()  # the first visit creates the default leave types
     return render("schemes/settings.html", **_settings_context(employer, types, {}))
 
 

@@ -7,9 +7,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
+from ila_sme.identifiers import make_kbo
 from ila_sme.leave import jobs, ledger
 from ila_sme.leave.models import EntryKind, LedgerEntry
+from ila_sme.schemes import services as schemes
+from tests import factories
 
 TODAY = date(2026, 3, 2)  # calendar year 2026, school year 2025-26
 
@@ -50,6 +54,31 @@ def test_allocate_adds_the_periods_rows_once(app, staff):
     assert _count() == 8
 
 
+def test_the_daily_run_adds_each_new_period_on_its_first_day(app, staff):
+    """The job runs every night: 1 September starts the VOV school year, 1 January the training right's year."""
+    jobs.allocate_year(date(2026, 8, 31))
+    assert {(row.scheme, row.period) for row in _rows(employee_id=staff["full"].id)} == {
+        ("training_right", "2026"), ("vov", "2025-26")}
+    assert jobs.allocate_year(date(2026, 9, 1)).runs[0].added == {"vov 2026-27: allocation": 3}
+    assert jobs.allocate_year(date(2026, 9, 2)).total == 0
+    assert jobs.allocate_year(date(2027, 1, 1)).runs[0].added == {"training_right 2027: allocation": 3}
+    assert _sum(staff["four_fifths"], "vov", "2026-27") == Decimal("100.00")
+
+
+def test_an_employer_set_up_before_leave_types_were_gets_them_from_the_job(app, staff):
+    older = Employer(name="Ouder BV", enterprise_number=make_kbo(9_999_001), region="flanders",
+                     average_fte=Decimal("5"))
+    db.session.add(older)
+    db.session.flush()
+    baker = factories.employee(older, first_name="Oscar")
+    db.session.commit()
+    assert schemes.leave_types(older) == []  # reading makes none
+    result = jobs.allocate_year(TODAY, employer=older)
+    assert [t.kind for t in schemes.leave_types(older)] == ["training", "career_guidance", "evc"]
+    assert result.runs[0].added == {"training_right 2026: allocation": 1, "vov 2025-26: allocation": 1}
+    assert {row.scheme for row in _rows(employee_id=baker.id)} == {"training_right", "vov"}
+
+
 def test_allocate_for_one_employer_touches_no_other(app, staff):
     result = jobs.allocate_year(TODAY, employer=staff["installer"])
     assert [run.name for run in result.runs] == ["Installateur Jobs"]
@@ -57,8 +86,6 @@ def test_allocate_for_one_employer_touches_no_other(app, staff):
 
 
 def test_allocate_follows_the_schemes_in_use(app, staff):
-    from ila_sme.schemes import services as schemes
-
     for leave_type in schemes.leave_types(staff["bakery"]):
         leave_type.scheme = "training_right"
     db.session.commit()

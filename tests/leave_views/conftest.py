@@ -90,6 +90,8 @@ def world(app) -> World:
     colleague = factories.employee(employer, first_name="Cora", last_name="Colleague", user_id=colleague_user.id,
                                    approver_id=other_manager.id)
     types = {leave_type.kind: leave_type for leave_type in schemes.leave_types(employer)}
+    for record in (employee, colleague):  # set up as the people form does: this period allocated
+        factories.allocate(record, TODAY)
     course = training(title="Boekhouden voor KMO's", provider_name="Syntra West")
     db.session.commit()
     return World(employer=employer, manager=manager, deputy=deputy, other_manager=other_manager, admin=admin,
@@ -131,8 +133,7 @@ def ledger_rows(employee, scheme: str | None = None) -> list[LedgerEntry]:
 
 
 def token(client) -> str:
-    """The session's CSRF token. Fetching it opens the home page, which allocates the period: fetch it
-    before taking a snapshot, then post with ``data={..., "csrf_token": token}``."""
+    """The session's CSRF token (it opens the home page): post with ``data={..., "csrf_token": token}``."""
     from tests.conftest import csrf_token
 
     return csrf_token(client)

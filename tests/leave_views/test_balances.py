@@ -10,8 +10,10 @@ from decimal import Decimal
 import pytest
 
 from ila_sme.extensions import db
-from ila_sme.leave import ledger, services
+from ila_sme.identifiers import make_insz
+from ila_sme.leave import jobs, ledger, services
 from ila_sme.leave.models import EntryKind
+from ila_sme.people import services as people
 from ila_sme.schemes import services as schemes
 from tests import factories
 from tests.leave_views.conftest import TODAY, ledger_rows, snapshot, token
@@ -114,12 +116,29 @@ def test_a_period_before_the_contract_or_made_up_is_ignored(world, auth, client)
     assert "Flemish training leave (VOV) · 2025-26" in html
 
 
-def test_a_first_look_allocates_the_period_once(world, auth, client):
-    auth.login(world.worker)
-    client.get("/leave/balances")
-    client.get("/leave/balances")
-    assert [(row.kind, row.period, row.amount) for row in ledger_rows(world.employee, "vov")] == [
-        (EntryKind.ALLOCATION, "2025-26", Decimal("125.00"))]
+def test_a_period_not_allocated_yet_is_shown_as_such_and_nothing_is_written(world, auth, client):
+    """An employee record the allocation has not reached yet (e.g. made before tonight's job)."""
+    newcomer = factories.user("nina@example.be", roles={world.employer: "employee"}, name="Nina New")
+    record = factories.employee(world.employer, first_name="Nina", last_name="New", user_id=newcomer.id,
+                                approver_id=world.manager.id, employment_pct=Decimal("80"))
+    db.session.commit()
+    auth.login(newcomer)
+    before = snapshot()
+    html = client.get("/leave/balances").get_data(as_text=True)
+    assert snapshot() == before and ledger_rows(record) == []
+    assert _figure(html, "vov", "remaining") == "0 hours"
+    assert re.search(r'id="vov-unallocated"[^>]*>This period(&#39;|\')s entitlement of 100 hours is not in the '
+                     r"ledger yet: the nightly allocation adds it.</p>", html)
+    home = client.get("/").get_data(as_text=True)
+    assert "100 hours not allocated yet" in home and snapshot() == before
+
+    jobs.allocate_year(TODAY)
+    jobs.allocate_year(TODAY)  # a second run adds nothing
+    assert [(row.kind, row.period, row.amount) for row in ledger_rows(record, "vov")] == [
+        (EntryKind.ALLOCATION, "2025-26", Decimal("100.00"))]
+    html = client.get("/leave/balances").get_data(as_text=True)
+    assert _figure(html, "vov", "remaining") == "100 hours"
+    assert 'id="vov-unallocated"' not in html
 
 
 # One employee's balances ---------------------------------------------------------------------
@@ -179,7 +198,7 @@ def _correction(**overrides) -> dict:
 
 def test_admin_corrects_a_balance_with_a_new_row(world, auth, client):
     auth.login(world.admin)
-    client.get(f"/leave/employees/{world.employee.id}/balances")  # allocates the period
+    client.get(f"/leave/employees/{world.employee.id}/balances")
     response = auth.post(f"/leave/employees/{world.employee.id}/corrections", _correction())
     assert response.status_code == 302
     assert response.headers["Location"].endswith(
@@ -240,9 +259,16 @@ def test_only_admins_correct(world, auth, client, who):
 
 
 def test_a_future_hire_still_sees_the_current_period(world, auth, client):
-    world.employee.contract_start = date(2026, 9, 1)
+    hire = factories.user("fien@example.be", roles={world.employer: "employee"}, name="Fien Future")
+    record = people.create_employee(actor=world.admin, employer=world.employer, today=TODAY, data={
+        "first_name": "Fien", "last_name": "Future", "national_number": make_insz(date(1999, 4, 5), 321),
+        "employment_pct": Decimal("100"), "hours_per_week": Decimal("38"), "contract_start": date(2026, 9, 1),
+        "approver_id": world.manager.id})
+    record.user_id = hire.id
     db.session.commit()
-    auth.login(world.worker)
+    # set up at creation: the current school year allocated, with nothing in it (no contract yet)
+    assert [(row.period, row.amount) for row in ledger_rows(record, "vov")] == [("2025-26", Decimal("0.00"))]
+    auth.login(hire)
     html = client.get("/leave/balances").get_data(as_text=True)
     assert '<option value="2025-26" selected>2025-26</option>' in html
     assert _figure(html, "vov", "remaining") == "0 hours"  # no contract in this school year yet

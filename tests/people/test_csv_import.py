@@ -44,8 +44,8 @@ def setup(app):
 
 @pytest.fixture
 def ctx(app):
-    """Services translate their messages: they run inside a request, as in the app."""
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    """Services translate their messages: they run inside a request, as in the app (the import is a POST)."""
+    with app.test_request_context("/people/import", method="POST", headers={"Accept-Language": "en"}):
         yield
 
 

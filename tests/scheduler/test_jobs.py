@@ -73,6 +73,7 @@ def test_a_scheduler_started_in_the_repeated_hour_waits_for_the_next_night(app):
     ("reminders", "2026-03-06T09:00:00", "2026-03-09T07:00:00"),  # Friday after 08:00 -> Monday 08:00 CET
     ("leave-allocation", "2026-12-31T12:00:00", "2026-12-31T23:30:00"),  # 00:30 on 1 January 2027
     ("leave-allocation", "2027-01-01T12:00:00", "2027-01-01T23:30:00"),  # and every day after (idempotent)
+    ("leave-allocation", "2026-08-31T12:00:00", "2026-08-31T22:30:00"),  # 00:30 CEST on 1 September (VOV)
     ("credentials-check", "2026-03-02T12:00:00", "2026-03-03T03:00:00"),  # 04:00 CET
     ("credentials-check", "2026-07-01T12:00:00", "2026-07-02T02:00:00"),  # 04:00 CEST
 ])
