@@ -6,10 +6,11 @@ use of the session begins a transaction (Rails' and Django's reads outside a tra
 
 - **A transaction that may write takes the write lock when it begins** (``BEGIN IMMEDIATE``): a web request
   with an unsafe method (POST, PUT, PATCH, DELETE), a GET view allowed to write by design (marked
-  ``writes_on_get``), and every transaction outside a request (CLI commands, scheduler jobs). Another
-  writer then waits for the lock in ``BEGIN`` under the busy timeout, instead of failing later with
-  "database is locked": in WAL mode a deferred transaction that has read and then wants to write while
-  another one committed meanwhile fails at once (``SQLITE_BUSY_SNAPSHOT``), whatever the timeout.
+  ``@writes_on_get``: ``readonly.request_may_write``), and every transaction outside a request (CLI commands,
+  scheduler jobs). Another writer then waits for the lock in ``BEGIN`` under the busy timeout, instead of
+  failing later with "database is locked": in WAL mode a deferred transaction that has read and then wants
+  to write while another one committed meanwhile fails at once (``SQLITE_BUSY_SNAPSHOT``), whatever the
+  timeout.
 - **A read begins deferred** (``BEGIN``): GET, HEAD and OPTIONS requests never write, and under WAL their
   reads run at the same time as the writer, on a snapshot.
 - **Busy timeout** ``SQLITE_BUSY_TIMEOUT_SECONDS`` (30 s): a writer waits that long for the lock (the sqlite3
@@ -28,13 +29,13 @@ register is asked with no transaction open (see reconciliation/engine.py and fun
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ila_sme.extensions import db
+from ila_sme.readonly import request_may_write
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IMMEDIATE, DEFERRED = "IMMEDIATE", "DEFERRED"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
 PRAGMAS = (
@@ -50,10 +51,7 @@ PRAGMAS = (
 def begin_mode(app: Flask | None = None) -> str:
     """IMMEDIATE when the transaction about to begin may write, DEFERRED when it only reads."""
     if has_request_context():
-        if request.method not in SAFE_METHODS:
-            return IMMEDIATE
-        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-        return IMMEDIATE if getattr(view, "writes_on_get", None) is not None else DEFERRED
+        return IMMEDIATE if request_may_write() else DEFERRED
     app = app or current_app
     return DEFERRED if app.config.get("SQLITE_BEGIN_OUTSIDE_REQUEST", IMMEDIATE).upper() == DEFERRED else IMMEDIATE
 

@@ -18,6 +18,7 @@ from ila_sme import create_app
 from ila_sme import sqlite as tuning
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.readonly import writes_on_get
 
 WAIT = 20.0  # seconds: only a bound against hanging; nothing asserts on a duration
 
@@ -83,10 +84,10 @@ def test_the_request_method_decides_how_a_transaction_begins(file_app, method, m
 
 
 def test_a_get_view_that_writes_by_design_begins_immediate(file_app):
+    @writes_on_get("a feed records that it was fetched")
     def feed():
         return "ok"
 
-    feed.writes_on_get = "a feed records that it was fetched"
     file_app.add_url_rule("/feed-for-test", "feed_for_test", feed)
     with file_app.test_request_context("/feed-for-test", method="GET"):
         assert tuning.begin_mode() == "IMMEDIATE"
