@@ -22,6 +22,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _configure(app, config)
 
     from ila_sme import errors, extensions, readonly, security, sqlite, tenancy, web
+    from ila_sme.mail import hooks as mail_hooks
 
     extensions.db.init_app(app)
     sqlite.init_app(app)
@@ -33,6 +34,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     extensions.babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     readonly.init_app(app)
     _import_models()
+    mail_hooks.init_app(app)
     _connect_set_up()
     tenancy.init_app(app)
     security.init_app(app)
@@ -69,6 +71,7 @@ def _import_models() -> None:
     from ila_sme.funding import models as _funding  # noqa: F401
     from ila_sme.learning_accounts import models as _learning_accounts  # noqa: F401
     from ila_sme.leave import models as _leave  # noqa: F401
+    from ila_sme.mail import models as _mail  # noqa: F401
     from ila_sme.notifications import models as _notifications  # noqa: F401
     from ila_sme.people import models as _people  # noqa: F401
     from ila_sme.reconciliation import models as _reconciliation  # noqa: F401
@@ -118,6 +121,7 @@ def _register_cli(app: Flask) -> None:
     from ila_sme.funding.cli import contributions_cli
     from ila_sme.learning_accounts.cli import learning_accounts_cli
     from ila_sme.leave.cli import leave_cli
+    from ila_sme.mail.cli import mail_cli
     from ila_sme.reconciliation.cli import reconcile_command
     from ila_sme.register.cli import ledger_cli
     from ila_sme.scheduler.cli import scheduler_cli
@@ -127,5 +131,5 @@ def _register_cli(app: Flask) -> None:
 
     for group in (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli,
                   ledger_cli, contributions_cli, reconcile_command, scheduler_cli, credentials_cli,
-                  export_cli, periods_cli):
+                  export_cli, periods_cli, mail_cli):
         app.cli.add_command(group)

@@ -47,6 +47,16 @@ class Config:
     MAIL_USE_TLS = _bool(os.environ.get("MAIL_USE_TLS"), True)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "ILA-SME <no-reply@ila-sme.localhost>")
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX")  # default: <instance>/outbox
+    # The outbox table (ila_sme/mail): the scheduler sends it every MAIL_OUTBOX_POLL_SECONDS; a failed attempt
+    # is tried again after MAIL_RETRY_BASE_SECONDS, doubled each time (at most MAIL_RETRY_MAX_SECONDS), until
+    # MAIL_MAX_ATTEMPTS; a sender's claim on a message lasts MAIL_CLAIM_SECONDS. Outside production the request
+    # that queued mail also sends it right after its response (never in production: the request never waits).
+    MAIL_OUTBOX_POLL_SECONDS = float(os.environ.get("MAIL_OUTBOX_POLL_SECONDS", "30"))
+    MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+    MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    MAIL_CLAIM_SECONDS = float(os.environ.get("MAIL_CLAIM_SECONDS", "300"))
+    MAIL_SEND_AFTER_RESPONSE = _bool(os.environ.get("MAIL_SEND_AFTER_RESPONSE"), ENV_NAME != "production")
 
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "nl")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
@@ -94,6 +104,7 @@ class TestConfig(Config):
     # The tests' own session (factories, assertions) reads while the processes they start write; those
     # processes (scheduler, CLI, servers) and every request still begin as in production.
     SQLITE_BEGIN_OUTSIDE_REQUEST = "DEFERRED"
+    MAIL_SEND_AFTER_RESPONSE = True  # the same path as development; the ``outbox`` fixture sends the rest
 
 
 def secure_cookies(app) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, has_request_context, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -40,14 +41,33 @@ def _server_error_message() -> str:
     return _messages()[500]
 
 
+def _reset_session() -> None:
+    """Roll back; a session an error left unusable (e.g. one raised in an after-commit hook) is dropped."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the error handler must never raise
+        db.session.remove()
+
+
+def _bare_page(code: int, message: str) -> str:
+    """The error page without the layout (whose context needs the database): what is left when that fails."""
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{code}</title></head>"
+            f"<body><main><h1>{escape(message)}</h1><p><a href=\"/\">/</a></p></main></body></html>")
+
+
 def init_app(app) -> None:
     if not event.contains(Session, "after_commit", _note_commit):
         event.listen(Session, "after_commit", _note_commit)
 
     def _render(code: int, message: str):
-        if wants_fragment():  # only the message, out of band; the swapped region stays as it was
-            return render_template("errors/fragment.html", message=message), code, {"HX-Reswap": "none"}
-        return render_template("errors/page.html", code=code, message=message), code
+        try:
+            if wants_fragment():  # only the message, out of band; the swapped region stays as it was
+                return render_template("errors/fragment.html", message=message), code, {"HX-Reswap": "none"}
+            return render_template("errors/page.html", code=code, message=message), code
+        except Exception:  # noqa: BLE001 - the page itself failed (e.g. the database): the bare page, never a crash
+            app.logger.exception("the error page could not be rendered; answering with the bare page")
+            _reset_session()
+            return _bare_page(code, message), code, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
@@ -65,6 +85,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        db.session.rollback()
+        _reset_session()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500, _server_error_message())

@@ -113,8 +113,14 @@ def auth(client):
 
 @pytest.fixture
 def outbox(app):
+    """outbox() -> the mail files, oldest first, once the outbox table's committed mail is sent (what the
+    request sends after its response, or the scheduler's job; the test client never closes a response)."""
     from pathlib import Path
 
-    from ila_sme.mail import outbox_messages
+    from ila_sme.mail import outbox_messages, send_outbox
 
-    return lambda: outbox_messages(Path(app.config["MAIL_OUTBOX"]))
+    def sent_files():
+        send_outbox(limit=10_000)
+        return outbox_messages(Path(app.config["MAIL_OUTBOX"]))
+
+    return sent_files

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
+from ila_sme.mail.models import OutboxMail
 
 _hasher = PasswordHasher()
 _fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -97,10 +98,17 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_outbox.id"))  # the latest mail of its link
 
     employer = relationship("Employer")
     invited_by = relationship("User", foreign_keys=[invited_by_id])
+    mail = relationship(OutboxMail)
 
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def mail_failed(self) -> bool:
+        """Its latest mail could not be sent: the people screen says so and offers to send it again."""
+        return self.mail is not None and self.mail.is_failed

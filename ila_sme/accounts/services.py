@@ -13,7 +13,7 @@ from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Membership, Role
 from ila_sme.extensions import db
-from ila_sme.mail import send_after_commit, send_mail
+from ila_sme.mail import queue_mail
 
 _DUMMY_HASH: dict[str, str] = {}
 
@@ -91,7 +91,15 @@ def _send_invitation(invitation: Invitation, employer, actor) -> None:
             name=invitation.name, actor=actor.name, employer=employer.name,
             days=current_app.config["INVITATION_MAX_AGE"] // 86400, link=link,
         )
-    send_after_commit(invitation.email, subject, body)
+    invitation.mail = queue_mail(invitation.email, subject, body)
+
+
+def resend_invitation(invitation: Invitation, *, actor) -> None:
+    """A fresh mail with a new signed link, e.g. when the last one could not be sent."""
+    if not invitation.is_open:
+        raise AccountError(_("This invitation is no longer open."))
+    _send_invitation(invitation, invitation.employer, actor)
+    record("invitation.resent", actor=actor, employer_id=invitation.employer_id, obj=invitation)
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -160,7 +168,7 @@ def request_password_reset(email: str) -> None:
             "not you, ignore this mail.\n",
             name=user.name, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, link=link,
         )
-    send_mail(user.email, subject, body)
+    queue_mail(user.email, subject, body)
 
 
 def load_password_reset(token: str) -> User:

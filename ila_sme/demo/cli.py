@@ -39,7 +39,7 @@ from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz as insz
 from ila_sme.leave import jobs, services
 from ila_sme.leave.models import LeaveRequest, LedgerEntry
-from ila_sme.mail import PENDING_MAIL
+from ila_sme.mail import suppressed as mail_suppressed
 from ila_sme.money import to_cents
 from ila_sme.notifications.models import Notification
 from ila_sme.people.models import EmployeeRecord
@@ -268,11 +268,11 @@ def _decide(request: LeaveRequest, employee: EmployeeRecord, outcome: str, reaso
 
 
 def _on(day: date, today: date, service, **arguments):
-    """Call a leave service as on a past ``day``. Its mails are dropped at once (they would describe the
-    past, and a released SAVEPOINT would send them before the seed commits). Its in-app notifications
-    carry that day, and count as read when more than a week old (the badges show what is open)."""
-    result = service(**arguments, today=day)
-    db.session.info.pop(PENDING_MAIL, None)
+    """Call a leave service as on a past ``day``. It queues no mail (that mail would describe the past). Its
+    in-app notifications carry that day, and count as read when more than a week old (the badges show what
+    is open)."""
+    with mail_suppressed():
+        result = service(**arguments, today=day)
     for notification in [obj for obj in db.session.new if isinstance(obj, Notification)]:
         notification.created_at = _at(day)
         if day < today - timedelta(days=7):

@@ -1,4 +1,4 @@
-"""Tell a user something: an in-app notification now, and a mail once the transaction commits."""
+"""Tell a user something: an in-app notification now, and a mail in the outbox of the same transaction."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
-from ila_sme.mail import send_after_commit
+from ila_sme.mail import queue_mail
 from ila_sme.notifications.models import Notification
 
 
@@ -20,7 +20,7 @@ def notify(user, employer, *, subject, body, link: str | None = None, mail: bool
     notification = Notification(user_id=user.id, employer_id=employer.id, message=subject_text, link=link)
     db.session.add(notification)
     if mail and user.is_active:
-        send_after_commit(user.email, subject_text, body_text)
+        queue_mail(user.email, subject_text, body_text)
     return notification
 
 

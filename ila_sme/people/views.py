@@ -169,6 +169,22 @@ def revoke_invitation(invitation_id: int):
     return redirect(url_for("people.index"))
 
 
+@bp.post("/invitations/<int:invitation_id>/resend")
+def resend_invitation(invitation_id: int):
+    """A fresh mail with a new link: the last one could not be sent, or it went astray."""
+    invitation = get_or_404(Invitation, invitation_id)
+    permissions.require(permissions.can_invite(current_user, invitation.employer, invitation.role))
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.resend_invitation(invitation, actor=current_user)
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The invitation was sent again to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("people.index"))
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
     employer = current_employer()

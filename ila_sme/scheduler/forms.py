@@ -1,8 +1,10 @@
-"""The job-runs page's filter, read from the query string (GET, no CSRF): a bookmarkable view."""
+"""The job-runs page's filter, read from the query string (GET, no CSRF): a bookmarkable view; the outbox's
+retry button."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import Form, SelectField
 from wtforms.validators import Optional
 
@@ -16,3 +18,7 @@ class RunFilterForm(Form):
         """The job asked for, if it is one; an unknown name is ignored, not an error."""
         self.validate()
         return None if self.job.errors or not self.job.data else self.job.data
+
+
+class RetryMailForm(FlaskForm):
+    """The outbox's "send again" button: a POST with its CSRF token, nothing else."""

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from ila_sme import dates
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.mail import outbox
 from ila_sme.register.client import scrub
 
 log = logging.getLogger("ila_sme.scheduler")
@@ -196,6 +197,20 @@ def reconcile_queued() -> Outcome:
     return Outcome(counts, problem)
 
 
+def mail_outbox() -> Outcome:
+    """Send the outbox's due mail (one SMTP connection for the batch); what fails waits for its next attempt."""
+    result = outbox.send_outbox(limit=500)
+    problem = None
+    if result.failed:
+        problem = _("%(num)s mail(s) could not be sent and will not be tried again: see the outbox.",
+                    num=len(result.failed))
+    return Outcome(result.counts(), problem)
+
+
+def mail_due() -> bool:
+    return outbox.due_count() > 0
+
+
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("registry-sync", registry_sync, daily(1, 30), lambda config: _("every day at 01:30"),
         _l("Mirrors what changed in the national training registry into the catalogue."),
@@ -223,6 +238,11 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _l("Carries out the reconciliations asked for on the reconciliation page, oldest first."),
         "flask --app app scheduler run-job reconcile-queued", executor="register", has_work=queued_work,
         misfire_grace_seconds=60),
+    Job("mail-outbox", mail_outbox,
+        lambda config: IntervalTrigger(seconds=config["MAIL_OUTBOX_POLL_SECONDS"], timezone=_zone(config)),
+        lambda config: _("every %(seconds)s seconds", seconds=f"{config['MAIL_OUTBOX_POLL_SECONDS']:g}"),
+        _l("Sends the mail waiting in the outbox; a message that could not be sent is tried again later."),
+        "flask --app app mail send-outbox", has_work=mail_due, misfire_grace_seconds=60),
 )}
 
 

@@ -45,7 +45,7 @@ from ila_sme.scheduler.models import Lease
 LEASE = "scheduler"
 HEARTBEAT = "heartbeat"
 UNSET_SLOT = {"slot": None}  # SlotExecutor sets it for each firing
-QUIET = ("reconcile-queued", HEARTBEAT)  # polls: a skipped firing while the last one runs is normal
+QUIET = ("reconcile-queued", "mail-outbox", HEARTBEAT)  # polls: a skipped firing while the last one runs is normal
 log = logging.getLogger("ila_sme.scheduler")
 
 

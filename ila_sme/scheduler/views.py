@@ -1,20 +1,25 @@
-"""The scheduler's page for admins: is it running, the jobs and their schedules, every job run.
+"""The scheduler's page for admins: is it running, the jobs and their schedules, every job run, the outbox.
 
-Job runs are the platform's, not one employer's: an admin of any employer sees them all.
+Job runs and the outbox are the platform's, not one employer's: an admin of any employer sees them all
+(the outbox only as counts and the failed messages' scrubbed errors: never an address or a subject).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ila_sme import permissions
+from ila_sme.audit.services import record
 from ila_sme.extensions import db
+from ila_sme.mail import outbox
+from ila_sme.mail.models import OutboxMail
 from ila_sme.scheduler import services
-from ila_sme.scheduler.forms import RunFilterForm
+from ila_sme.scheduler.forms import RetryMailForm, RunFilterForm
 from ila_sme.scheduler.models import JobRun
 from ila_sme.tenancy import current_employer
 from ila_sme.web import render
@@ -38,4 +43,30 @@ def runs():
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
                   start_command=services.START_COMMAND, due_at=services.due_at, moment=format_datetime,
-                  trigger_labels=TRIGGER_LABELS)
+                  trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(), failed_mail=outbox.failed(),
+                  retry_form=RetryMailForm())
+
+
+MAX_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
+
+
+@bp.post("/mail/<int:mail_id>/retry")
+@login_required
+def retry_mail(mail_id: int):
+    """Send a failed message again: pending now, with its attempts counted afresh; audited."""
+    employer = current_employer()
+    permissions.require(permissions.can_view_jobs(current_user, employer))
+    if not 0 < mail_id <= MAX_ID:  # a 20-digit id is simply not there (the database would refuse it)
+        abort(404)
+    mail = db.get_or_404(OutboxMail, mail_id)
+    if RetryMailForm().validate_on_submit():
+        if mail.is_failed:
+            attempts = mail.attempts
+            outbox.retry(mail)
+            record("mail.retried", actor=current_user, employer_id=employer.id, obj=mail,
+                   before={"state": "failed", "attempts": attempts}, after={"state": mail.state})
+            db.session.commit()
+            flash(_("The mail will be sent again with the outbox's next run."), "success")
+        else:
+            flash(_("This mail is no longer waiting for a retry."), "info")
+    return redirect(url_for("scheduler.runs", _anchor="mail-outbox"), 303)

@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from ila_sme import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
-from ila_sme.mail import outbox_messages
+from ila_sme.mail import MailState, OutboxMail, outbox_messages
 from ila_sme.schemes.services import install_defaults
 from tests import factories
 from tests.browser._support import CHROMIUM_ARGS, CHROMIUM_PATH, TRANSLATIONS
@@ -128,6 +130,14 @@ class LiveServer:
     staff: list[str] = field(default_factory=list)
 
     def newest_mail(self) -> Path:
+        """The newest mail file, once the server sent what its requests queued (right after each response)."""
+        deadline = time.monotonic() + 10
+        with self.app.app_context():
+            while db.session.scalar(select(func.count()).select_from(OutboxMail)
+                                    .where(OutboxMail.state == MailState.PENDING)) and time.monotonic() < deadline:
+                db.session.rollback()
+                time.sleep(0.05)
+            db.session.remove()
         messages = outbox_messages(self.outbox)
         assert messages, f"no mail in {self.outbox}"
         return messages[-1]

@@ -14,7 +14,7 @@ from ila_sme.scheduler.jobs import JOBS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 EXPECTED = {"nightly-reconcile", "registry-sync", "accounts-refresh", "reminders", "leave-allocation",
-            "reconcile-queued", "credentials-check"}
+            "reconcile-queued", "credentials-check", "mail-outbox"}
 
 
 def fire_times(trigger, start: datetime, count: int) -> list[datetime]:
@@ -85,6 +85,13 @@ def test_reminders_skip_the_weekend(app):
     times = fire_times(JOBS["reminders"].trigger(app.config), utc("2026-03-02T12:00:00"), 5)
     assert [t.astimezone(BRUSSELS).strftime("%a %H:%M") for t in times] == [
         "Tue 08:00", "Wed 08:00", "Thu 08:00", "Fri 08:00", "Mon 08:00"]
+
+
+def test_the_outbox_is_sent_every_few_seconds(app):
+    app.config["MAIL_OUTBOX_POLL_SECONDS"] = 30
+    trigger = JOBS["mail-outbox"].trigger(app.config)
+    assert isinstance(trigger, IntervalTrigger) and trigger.interval == timedelta(seconds=30)
+    assert JOBS["mail-outbox"].schedule(app.config) == "every 30 seconds"
 
 
 def test_queued_reconciliations_are_polled_every_few_seconds(app):
