@@ -56,6 +56,7 @@ FUNDING_STATUS_LABELS = {
     FundingStatus.REJECTED: _l("Refused"),
     FundingStatus.CANCELLED: _l("Cancelled"),
 }
+UNDECIDED = (FundingStatus.PENDING, FundingStatus.SECOND_STEP)
 
 
 class CofundingPolicy(db.Model):
@@ -139,6 +140,40 @@ class FundingRequest(db.Model):
     def status_label(self):
         return FUNDING_STATUS_LABELS.get(self.status, self.status)
 
+    @property
+    def is_top_up(self) -> bool:
+        return self.kind == Kind.TOP_UP
+
+    @property
+    def is_undecided(self) -> bool:
+        """Waits for a manager (pending) or, above the policy's threshold, for an admin (second step)."""
+        return self.status in UNDECIDED
+
+    @property
+    def waits_for_admin(self) -> bool:
+        return self.status == FundingStatus.SECOND_STEP
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == FundingStatus.APPROVED
+
+    @property
+    def decided_with_leave(self) -> bool:
+        """Asked within a training-leave request still undecided: it follows the leave decision (Approvals),
+        it is not decided on its own."""
+        return self.is_undecided and self.leave_request is not None and self.leave_request.is_open
+
+    @property
+    def withdrawable(self) -> bool:
+        """Whoever asked (or the employee it is for) may withdraw it while it waits for a decision."""
+        return self.is_undecided
+
+    @property
+    def cancellable(self) -> bool:
+        """Approved: an admin may cancel it, and so release its reservation, as long as its contribution is
+        not sent (``Contribution.cancellable``; the service settles that race with a guarded update)."""
+        return self.is_approved
+
     def part(self, source: str) -> Decimal:
         return from_cents(sum(p.amount_cents for p in self.parts if p.source == source))
 
@@ -199,6 +234,9 @@ class ContributionStatus(StrEnum):
     REVERSED = "reversed"
 
 
+UNSENT = (ContributionStatus.PENDING, ContributionStatus.FAILED)
+
+
 class Contribution(db.Model):
     """What the register must book once: reference and idempotency key are stored before any send."""
 
@@ -231,3 +269,8 @@ class Contribution(db.Model):
     @property
     def amount(self) -> Decimal:
         return from_cents(self.amount_cents)
+
+    @property
+    def cancellable(self) -> bool:
+        """Not sent to the register (or refused by it): cancelling cannot cross a booking there."""
+        return self.status in UNSENT

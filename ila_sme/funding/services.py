@@ -31,6 +31,7 @@ from ila_sme.funding.models import (
     Kind,
     Source,
 )
+from ila_sme.funding.permissions import cancel_refusal, is_involved, may_decide
 from ila_sme.leave.ledger import LeaveError
 from ila_sme.money import from_cents, to_cents, to_decimal
 from ila_sme.schemes import services as schemes
@@ -211,22 +212,6 @@ def ask(*, actor, employee, kind: str, cost: Decimal, split: rules.Split, traini
 # Deciding -------------------------------------------------------------------------------------
 
 
-def _is_own(user, funding: FundingRequest) -> bool:
-    return funding.requested_by_id == user.id or funding.employee.user_id == user.id
-
-
-def may_decide(user, funding: FundingRequest) -> bool:
-    """Managers and admins of the employer; admins only for the second step; never one's own."""
-    if _is_own(user, funding):
-        return False
-    roles = user.roles_in(funding.employer_id)
-    if funding.status == FundingStatus.PENDING:
-        return bool(roles & {Role.MANAGER, Role.ADMIN})
-    if funding.status == FundingStatus.SECOND_STEP:
-        return Role.ADMIN in roles and user.id != funding.first_decided_by_id
-    return False
-
-
 def _already_decided(funding: FundingRequest) -> FundingError:
     db.session.refresh(funding)
     return FundingError(_("Someone else already decided on this co-funding: %(status)s.",
@@ -244,10 +229,11 @@ def _move(funding: FundingRequest, expected: str, **values) -> None:
 
 
 def _refuse_unless_allowed(actor, funding: FundingRequest) -> None:
-    if _is_own(actor, funding):
+    """Who decides: funding/permissions.py."""
+    if is_involved(actor, funding):
         raise FundingError(_("Nobody decides on their own co-funding."))
     if not may_decide(actor, funding):
-        if funding.status not in (FundingStatus.PENDING, FundingStatus.SECOND_STEP):
+        if not funding.is_undecided:
             raise FundingError(_("This co-funding was already decided: %(status)s.", status=funding.status_label))
         raise FundingError(_("You may not decide on this co-funding."))
 
@@ -319,10 +305,19 @@ def reject(*, actor, funding: FundingRequest, reason: str) -> FundingRequest:
 
 
 def cancel(*, actor, funding: FundingRequest, reason: str | None = None) -> FundingRequest:
-    """Withdraw a pending request, or cancel an approved one whose contribution is not sent or booked yet."""
-    if funding.status in (FundingStatus.PENDING, FundingStatus.SECOND_STEP):
+    """Withdraw a waiting request (whoever is involved), or cancel an approved one whose contribution is not
+    sent or booked yet (an admin)."""
+    refusal = cancel_refusal(actor, funding)
+    if refusal:
+        raise FundingError(refusal)
+    return _cancel(actor, funding, reason)
+
+
+def _cancel(actor, funding: FundingRequest, reason: str | None) -> FundingRequest:
+    """Cancel whoever the actor is: ``cancel`` checked them, or the leave it follows was decided."""
+    if funding.withdrawable:
         _move(funding, funding.status, status=FundingStatus.CANCELLED, decision_reason=reason)
-    elif funding.status == FundingStatus.APPROVED:
+    elif funding.cancellable:
         # A guarded update: a sender that took the contribution first (sent) wins, and we refuse.
         db.session.execute(
             update(Contribution)
@@ -379,7 +374,7 @@ def follow_leave(leave_request, *, actor, today: date, decision: str) -> None:
     funding = db.session.scalar(select(FundingRequest).where(FundingRequest.leave_request_id == leave_request.id))
     if funding is None:
         return
-    waiting = funding.status in (FundingStatus.PENDING, FundingStatus.SECOND_STEP)
+    waiting = funding.is_undecided
     if decision == "approved":
         if waiting and may_decide(actor, funding):
             try:
@@ -397,7 +392,7 @@ def follow_leave(leave_request, *, actor, today: date, decision: str) -> None:
             record("funding.rejected", actor=actor, employer_id=funding.employer_id, obj=funding,
                    after={"reason": reason})
         elif funding.status in HOLDING:  # withdrawn, cancelled, or rejected after its co-funding was approved
-            cancel(actor=actor, funding=funding, reason=reason)
+            _cancel(actor, funding, reason)
     except FundingError as error:
         raise LeaveError(_("The co-funding of this request cannot be cancelled: %(reason)s",
                            reason=str(error))) from error

@@ -10,13 +10,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, permissions
-from ila_sme.employers.models import Role
 from ila_sme.extensions import db
+from ila_sme.funding import permissions as funding_permissions
 from ila_sme.funding import services
 from ila_sme.funding.forms import CancelForm, CourseFeeForm, EmptyForm, PolicyForm, RefuseForm, TopUpForm
 from ila_sme.funding.models import (
     KIND_LABELS,
     SOURCE_LABELS,
+    UNDECIDED,
     Contribution,
     ContributionStatus,
     FundingRequest,
@@ -25,7 +26,6 @@ from ila_sme.funding.models import (
 )
 from ila_sme.funding.rules import ZERO
 from ila_sme.funding.services import FundingError
-from ila_sme.leave.models import RequestStatus
 from ila_sme.people import services as people
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.trainings import services as trainings
@@ -39,9 +39,6 @@ DECIDED = {"HX-Trigger": "fundingDecided"}
 RECENT = 15
 CATALOGUE_LIMIT = 200
 SEARCH_LIMIT = 30
-UNDECIDED = (FundingStatus.PENDING, FundingStatus.SECOND_STEP)
-LEAVE_UNDECIDED = (RequestStatus.PENDING, RequestStatus.SECOND_STEP)
-UNSENT = (ContributionStatus.PENDING, ContributionStatus.FAILED)
 CONTRIBUTION_LABELS = {
     ContributionStatus.PENDING: _l("Waiting to be sent to the register"),
     ContributionStatus.SENT: _l("Sent to the register"),
@@ -57,43 +54,6 @@ LABELS = {"kind_labels": KIND_LABELS, "source_labels": SOURCE_LABELS, "contribut
 @login_required
 def _signed_in():
     """Every co-funding screen is about someone's money: sign in first."""
-
-
-# Who may do what (beside permissions.py: these need the request itself) ----------------------
-
-
-def _may_decide(funding: FundingRequest) -> bool:
-    return services.may_decide(current_user, funding) and not _decided_with_leave(funding)
-
-
-def _decided_with_leave(funding: FundingRequest) -> bool:
-    """Co-funding asked within a leave request follows the leave decision, taken in Approvals."""
-    return funding.leave_request is not None and funding.leave_request.status in LEAVE_UNDECIDED
-
-
-def _is_involved(funding: FundingRequest) -> bool:
-    return current_user.id in (funding.requested_by_id, funding.employee.user_id)
-
-
-def _is_admin(funding: FundingRequest) -> bool:
-    return Role.ADMIN in current_user.roles_in(funding.employer_id)
-
-
-def _cancel_refusal(funding: FundingRequest) -> str | None:
-    """The employee (or whoever asked) withdraws an undecided request; an admin cancels an approved one.
-    Whether its contribution has gone to the register is the service's question."""
-    if funding.status in UNDECIDED and not _is_involved(funding):
-        return _("A request that waits for a decision is refused, with a reason, not cancelled.")
-    if funding.status == FundingStatus.APPROVED and not _is_admin(funding):
-        return _("Only an admin cancels approved co-funding.")
-    return None
-
-
-def _may_cancel(funding: FundingRequest, contribution: Contribution | None = None) -> bool:
-    """Whether the row offers Cancel (or Withdraw)."""
-    if funding.status not in (*UNDECIDED, FundingStatus.APPROVED) or _cancel_refusal(funding):
-        return False
-    return funding.status != FundingStatus.APPROVED or contribution is None or contribution.status in UNSENT
 
 
 # The policy ----------------------------------------------------------------------------------
@@ -297,7 +257,7 @@ def _lists() -> dict:
     if decider:
         undecided = _listed(FundingRequest.status.in_(UNDECIDED), order=(FundingRequest.created_at,
                                                                           FundingRequest.id))
-        lists["waiting"] = [f for f in undecided if services.may_decide(current_user, f)]
+        lists["waiting"] = [f for f in undecided if funding_permissions.may_decide(current_user, f)]
         lists["asked"] = [f for f in undecided if f.requested_by_id == current_user.id
                           and (me is None or f.employee_id != me.id)]
         lists["recent"] = _recent()
@@ -307,7 +267,8 @@ def _lists() -> dict:
 
 def _row_context() -> dict:
     return {"decide_form": EmptyForm(formdata=None), "cancel_form": CancelForm(formdata=None),
-            "may_decide": _may_decide, "may_cancel": _may_cancel, **LABELS}
+            "may_decide": funding_permissions.may_decide_here, "may_cancel": funding_permissions.may_cancel,
+            **LABELS}
 
 
 @bp.get("/requests")
@@ -354,7 +315,7 @@ def _with_leave_message() -> str:
 @bp.post("/<int:funding_id>/approve")
 def approve(funding_id: int):
     funding = _decision(funding_id)
-    if _decided_with_leave(funding):
+    if funding.decided_with_leave:
         return _refused(funding, _with_leave_message())
     try:
         services.approve(actor=current_user, funding=funding, today=dates.today())
@@ -370,7 +331,7 @@ def reject(funding_id: int):
     form = RefuseForm()
     if not form.validate_on_submit():
         return _refused(funding, " ".join(map(str, form.reason.errors)), 422, form)
-    if _decided_with_leave(funding):
+    if funding.decided_with_leave:
         return _refused(funding, _with_leave_message())
     try:
         services.reject(actor=current_user, funding=funding, reason=form.reason.data)
@@ -383,13 +344,10 @@ def reject(funding_id: int):
 @bp.post("/<int:funding_id>/cancel")
 def cancel(funding_id: int):
     funding = get_or_404(FundingRequest, funding_id)
-    permissions.require(_is_involved(funding) or _is_admin(funding))
+    permissions.require(funding_permissions.may_try_cancel(current_user, funding))
     form = CancelForm()
     if not form.validate_on_submit():
         return _refused(funding, " ".join(map(str, form.reason.errors)), 422)
-    refusal = _cancel_refusal(funding)
-    if refusal:
-        return _refused(funding, refusal)
     try:
         services.cancel(actor=current_user, funding=funding, reason=form.reason.data or None)
     except FundingError as error:

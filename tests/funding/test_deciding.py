@@ -198,7 +198,7 @@ def test_references_are_sequential_per_employer_and_keys_unique(world):
 
 def test_a_cancelled_contribution_keeps_its_number(world):
     first = world.approved_top_up("100.00")
-    services.cancel(actor=world.manager, funding=first, reason="Course cancelled")
+    services.cancel(actor=world.admin, funding=first, reason="Course cancelled")
     second = world.approved_top_up("100.00", world.colleague)
     assert (contribution_of(first).reference, contribution_of(first).status) == (
         "C-2026-000001", ContributionStatus.CANCELLED)
@@ -276,7 +276,7 @@ def test_cancelling_an_approved_request_releases_its_budget_and_cancels_its_cont
     funding = world.approved_top_up("600.00")
     assert position(world) == (Decimal("10000.00"), Decimal("600.00"), Decimal("0.00"), Decimal("9400.00"))
 
-    services.cancel(actor=world.manager, funding=funding, reason="The course was cancelled")
+    services.cancel(actor=world.admin, funding=funding, reason="The course was cancelled")
     db.session.commit()
     assert (funding.status, funding.decision_reason) == (FundingStatus.CANCELLED, "The course was cancelled")
     assert entries(funding) == [(BudgetMove.RESERVATION, 60000), (BudgetMove.RELEASE, 60000)]
@@ -302,7 +302,7 @@ def test_a_sent_or_booked_contribution_is_not_cancelled(world, status):
         contribution.status = ContributionStatus.SENT
     db.session.commit()
 
-    refused(lambda: services.cancel(actor=world.manager, funding=funding),
+    refused(lambda: services.cancel(actor=world.admin, funding=funding),
             "it needs a reversal through the reconciliation, not a cancellation.")
     db.session.expire_all()
     assert (funding.status, contribution.status) == (FundingStatus.APPROVED, status)
@@ -326,7 +326,7 @@ def test_booking_turns_the_reservation_into_consumption_once(world):
 def test_a_cancelled_contribution_is_never_booked(world):
     funding = world.approved_top_up("600.00")
     contribution = contribution_of(funding)
-    services.cancel(actor=world.manager, funding=funding)
+    services.cancel(actor=world.admin, funding=funding)
     db.session.commit()
     refused(lambda: services.mark_booked(contribution, entry_id="E-1", booked_at=BOOKED_AT),
             "Contribution C-2026-000001 is cancelled: it cannot be booked.")
@@ -347,7 +347,7 @@ def test_the_budget_position_through_approvals_bookings_and_cancellations(world)
     services.mark_booked(contribution_of(a), entry_id="E-1", booked_at=BOOKED_AT)
     assert position(world) == (budget, Decimal("400.00"), Decimal("600.00"), Decimal("9000.00"))
 
-    services.cancel(actor=world.manager, funding=b)
+    services.cancel(actor=world.admin, funding=b)
     assert position(world) == (budget, Decimal("0.00"), Decimal("600.00"), Decimal("9400.00"))
 
     services.reject(actor=world.manager, funding=pending, reason="No")
@@ -412,7 +412,7 @@ def test_every_change_writes_an_audit_event(world):
     rejected = world.top_up("100.00", world.colleague)
     services.reject(actor=world.manager, funding=rejected, reason="No")
     cancelled = world.approved_top_up("100.00", world.colleague)
-    services.cancel(actor=world.manager, funding=cancelled, reason="Changed plans")
+    services.cancel(actor=world.admin, funding=cancelled, reason="Changed plans")
     db.session.commit()
 
     assert audit_actions(approved) == ["funding.requested", "funding.first_approved", "funding.approved"]

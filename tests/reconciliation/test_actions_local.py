@@ -205,7 +205,8 @@ def test_record_outside_of_an_entry_booked_after_a_cancellation_keeps_both_apart
     late = pending(world, employer, staff=2, amount_cents=7000)
     with world.client(employer) as client:  # its request reached the register ...
         client.book_contribution(payload(late, employer), late.idempotency_key)
-    services.cancel(actor=accountant, funding=late.funding_request, reason="not needed")  # ... cancelled here
+    admin = factories.user(roles={employer: "admin"})  # only an admin cancels approved co-funding
+    services.cancel(actor=admin, funding=late.funding_request, reason="not needed")  # ... cancelled here
     db.session.commit()
     reconcile(employer)
     unknown = only(Outcome.UNKNOWN_IN_REGISTER)
