@@ -92,7 +92,12 @@ def scoped(model):
     return select(model).where(model.employer_id == current_employer().id)
 
 
+MAX_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL; a larger id is simply not there
+
+
 def get_or_404(model, object_id: int):
+    if not 0 < object_id <= MAX_ID:  # never sent to the database, which would refuse it with an error
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None or not _BELONGS.get(model, _own)(obj, current_employer()):
         abort(404)

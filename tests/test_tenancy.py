@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ila_sme.accounts.models import Invitation
 from ila_sme.extensions import db
+from ila_sme.mail.models import MailState, OutboxMail
 from ila_sme.tenancy import URL_OBJECTS
 from tests import factories
 
@@ -27,6 +28,8 @@ def _seed_one_of_each(employer, inviter):
     factories.funding_request(employee, inviter)
     factories.reconciliation_run(employer)
     factories.difference(employer)
+    db.session.add(OutboxMail(employer_id=employer.id, recipient=f"mail{employer.id}@example.be", subject="S",
+                              body="B", state=MailState.FAILED, attempts=8))
     factories.credential(employee)
     db.session.flush()
     return employee

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select, update
 
 from ila_sme.db_types import utcnow
@@ -46,12 +46,15 @@ class SendResult:
         return {"sent": len(self.sent), "retrying": len(self.retrying), "failed": len(self.failed)}
 
 
-def queue_mail(to: str, subject: str, body: str) -> OutboxMail | None:
-    """The one way to send mail: a row in the caller's transaction (the caller commits; a rollback drops it)."""
+def queue_mail(to: str, subject: str, body: str, employer_id: int | None = None) -> OutboxMail | None:
+    """The one way to send mail: a row in the caller's transaction (the caller commits; a rollback drops it).
+    ``employer_id``: whose change caused it (default: the request's current employer, if any)."""
     if db.session.info.get(SUPPRESSED):
         return None
-    mail = OutboxMail(recipient=to, subject=subject[:500], body=body, state=MailState.PENDING,
-                      attempts=0, next_attempt_at=utcnow())
+    if employer_id is None and has_request_context() and g.get("employer") is not None:
+        employer_id = g.employer.id
+    mail = OutboxMail(employer_id=employer_id, recipient=to, subject=subject[:500], body=body,
+                      state=MailState.PENDING, attempts=0, next_attempt_at=utcnow())
     db.session.add(mail)
     return mail
 
@@ -170,6 +173,8 @@ def state_counts() -> dict[str, int]:
     return {state.value: counts.get(state.value, 0) for state in MailState}
 
 
-def failed(limit: int = 20) -> list[OutboxMail]:
-    return list(db.session.scalars(select(OutboxMail).where(OutboxMail.state == MailState.FAILED)
+def failed(employer_id: int, limit: int = 20) -> list[OutboxMail]:
+    """The employer's failed mail, newest first (another employer's never shows)."""
+    return list(db.session.scalars(select(OutboxMail).where(OutboxMail.state == MailState.FAILED,
+                                                            OutboxMail.employer_id == employer_id)
                                    .order_by(OutboxMail.id.desc()).limit(limit)))

@@ -6,7 +6,7 @@ Job runs and the outbox are the platform's, not one employer's: an admin of any 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,7 @@ from ila_sme.mail.models import OutboxMail
 from ila_sme.scheduler import services
 from ila_sme.scheduler.forms import RetryMailForm, RunFilterForm
 from ila_sme.scheduler.models import JobRun
-from ila_sme.tenancy import current_employer
+from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.web import render
 
 bp = Blueprint("scheduler", __name__, url_prefix="/admin/jobs")
@@ -32,7 +32,8 @@ TRIGGER_LABELS = {"scheduler": _l("scheduled"), "cli": _l("command")}
 @bp.get("")
 @login_required
 def runs():
-    permissions.require(permissions.can_view_jobs(current_user, current_employer()))
+    employer = current_employer()
+    permissions.require(permissions.can_view_jobs(current_user, employer))
     form = RunFilterForm(request.args)
     job = form.chosen_job()
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
@@ -43,11 +44,12 @@ def runs():
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
                   start_command=services.START_COMMAND, due_at=services.due_at, moment=format_datetime,
-                  trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(), failed_mail=outbox.failed(),
+                  trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(),
+                  failed_mail=outbox.failed(employer.id),
                   retry_form=RetryMailForm())
 
 
-MAX_ID = 2**31 - 1  # the largest INTEGER key on PostgreSQL
+register_url_object("mail_id", OutboxMail)  # an admin retries only the mail of their own employer
 
 
 @bp.post("/mail/<int:mail_id>/retry")
@@ -56,9 +58,7 @@ def retry_mail(mail_id: int):
     """Send a failed message again: pending now, with its attempts counted afresh; audited."""
     employer = current_employer()
     permissions.require(permissions.can_view_jobs(current_user, employer))
-    if not 0 < mail_id <= MAX_ID:  # a 20-digit id is simply not there (the database would refuse it)
-        abort(404)
-    mail = db.get_or_404(OutboxMail, mail_id)
+    mail = get_or_404(OutboxMail, mail_id)
     if RetryMailForm().validate_on_submit():
         if mail.is_failed:
             attempts = mail.attempts

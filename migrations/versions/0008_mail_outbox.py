@@ -18,6 +18,7 @@ depends_on = None
 def upgrade():
     op.create_table('mail_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('employer_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=500), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
@@ -29,10 +30,12 @@ def upgrade():
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_mail_outbox_employer_id_employers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_outbox'))
     )
     with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_mail_outbox_state_next_attempt_at', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mail_outbox_employer_id'), ['employer_id'], unique=False)
 
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mail_id', sa.Integer(), nullable=True))
@@ -47,5 +50,6 @@ def downgrade():
 
     with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_mail_outbox_state_next_attempt_at')
+        batch_op.drop_index(batch_op.f('ix_mail_outbox_employer_id'))
 
     op.drop_table('mail_outbox')

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
-from ila_sme.mail import MailState, OutboxMail
+from ila_sme.mail import MailState, OutboxMail, queue_mail
 from ila_sme.scheduler import recorder
 from tests.scheduler_views.conftest import ROLES, text
 
@@ -28,9 +28,12 @@ def mail(state: str, **fields) -> OutboxMail:
 
 @pytest.fixture
 def mails(office):
-    rows = {"pending": mail(MailState.PENDING, attempts=0), "sent": mail(MailState.SENT),
-            "failed": mail(MailState.FAILED, attempts=8, last_error="SMTPRecipientsRefused: 550 [address] unknown"),
-            "sent2": mail(MailState.SENT)}
+    own = office.employer.id
+    rows = {"pending": mail(MailState.PENDING, attempts=0, employer_id=own),
+            "sent": mail(MailState.SENT, employer_id=own),
+            "failed": mail(MailState.FAILED, attempts=8, last_error="SMTPRecipientsRefused: 550 [address] unknown",
+                           employer_id=own),
+            "sent2": mail(MailState.SENT, employer_id=own)}
     db.session.commit()
     return rows
 
@@ -106,3 +109,20 @@ def test_the_job_records_a_run_only_when_mail_is_due(app, office):
 def test_retry_of_a_mail_that_does_not_exist_is_404(client, auth, office, mail_id):
     auth.login(office.users["admin"])
     assert auth.post(f"{URL}/mail/{mail_id}/retry").status_code == 404
+
+
+def test_another_employers_admin_neither_sees_nor_retries_the_failed_mail(client, auth, office, mails):
+    auth.login(office.other_admin)
+    assert f'id="mail-{mails["failed"].id}"' not in client.get(URL).get_data(as_text=True)
+    assert auth.post(f"{URL}/mail/{mails['failed'].id}/retry").status_code == 404
+    db.session.refresh(mails["failed"])
+    assert mails["failed"].state == MailState.FAILED
+
+
+def test_queued_mail_belongs_to_the_requests_employer(app, client, auth, office):
+    auth.login(office.users["admin"])
+    with client:  # the request's context stays open: its current employer is the admin's
+        client.get(URL)
+        queued = queue_mail("x@example.be", "Subject", "Body")
+        assert queued.employer_id == office.employer.id
+    db.session.rollback()
