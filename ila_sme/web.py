@@ -10,6 +10,7 @@ from jinja2_fragments.flask import render_block
 
 from ila_sme import permissions
 from ila_sme.employers.models import ROLE_LABELS, SIZE_BAND_LABELS
+from ila_sme.forms import IdConverter
 from ila_sme.identifiers import format_kbo
 from ila_sme.money import format_money
 from ila_sme.schemes.models import SCHEME_LABELS
@@ -68,6 +69,7 @@ def format_quantity(amount, unit) -> str:
 
 
 def init_app(app) -> None:
+    app.url_map.converters["int"] = IdConverter  # before the blueprints: every <int:…> holds an id, or 404
     app.jinja_env.filters["money"] = lambda amount, currency="EUR": format_money(amount, babel_locale(), currency)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["kbo"] = format_kbo

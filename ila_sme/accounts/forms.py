@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ila_sme.forms import FlaskForm, coerce_id
 
 PASSWORD_RULES = [DataRequired(), Length(min=10, max=200, message=_l("Use at least 10 characters."))]
 
@@ -36,7 +37,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class SwitchEmployerForm(FlaskForm):
-    employer_id = SelectField(_l("Employer"), coerce=int)
+    employer_id = SelectField(_l("Employer"), coerce=coerce_id)
 
 
 class LanguageForm(FlaskForm):

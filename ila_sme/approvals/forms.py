@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
+
+from ila_sme.forms import FlaskForm, coerce_id
 
 
 def _strip(value):
@@ -21,4 +22,4 @@ class RejectForm(FlaskForm):
 
 class BulkApproveForm(FlaskForm):
     # The rows' checkboxes; which of them the user may decide is the service's question, not the form's.
-    request_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    request_ids = SelectMultipleField(coerce=coerce_id, validate_choice=False)

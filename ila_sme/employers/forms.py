@@ -1,9 +1,10 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ila_sme.forms import FlaskForm, NumberField
 
 JOINT_COMMITTEE = re.compile(r"^\d{3}(\.\d{2}){0,2}$")
 
@@ -21,8 +22,8 @@ class EmployerForm(FlaskForm):
     region = SelectField(_l("Region of the establishment"), choices=REGION_CHOICES)
     country = StringField(_l("Country code"), validators=[DataRequired(), Length(min=2, max=2)],
                           description=_l("Two letters, e.g. BE, NL, FR."))
-    average_fte = DecimalField(_l("Average headcount in full-time equivalents"), places=2,
-                               validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    average_fte = NumberField(_l("Average headcount in full-time equivalents"), places=2, maximum=100000,
+                              validators=[InputRequired()])
     joint_committee = StringField(_l("Joint committee"), validators=[Optional(), Length(max=12)],
                                   description=_l("As 999, 999.99 or 999.99.99, e.g. 118.03."))
     default_language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)

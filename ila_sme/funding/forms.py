@@ -1,79 +1,23 @@
 """Forms of the co-funding screens. They check shape (amounts, choices); the services check the rules.
 
 Amounts are typed as people write them: "1250", "1250,50", "1.250,50", "€ 1 250.50". They become a
-Decimal with at most two decimals, never a float.
+Decimal with at most two decimals, never a float (``ila_sme.forms.MoneyField``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import TextInput
 
 from ila_sme.extensions import db
+from ila_sme.forms import FlaskForm, IdField, MoneyField, PercentField, coerce_id
 from ila_sme.funding import rules
 from ila_sme.funding.models import SOURCE_LABELS, Kind, Source
 from ila_sme.money import CENT
 from ila_sme.trainings.models import Training
-
-MAX_AMOUNT = Decimal("10000000")  # well inside integer cents of any database
-SPACES = (" ", "\u00a0", "\u202f", "€")
-
-
-def parse_amount(text: str, maximum: Decimal = MAX_AMOUNT) -> Decimal | None:
-    """'1.250,50' or '1,250.50' or '1250,5' -> Decimal('1250.50'); '' -> None. ValueError says what is wrong."""
-    for space in SPACES:
-        text = text.replace(space, "")
-    if not text:
-        return None
-    if "," in text and "." in text:  # the last one is the decimal mark, the other groups thousands
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "")
-    text = text.replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_l("Not an amount: type it like 1250,50.")) from None
-    if not amount.is_finite():
-        raise ValueError(_l("Not an amount: type it like 1250,50."))
-    if amount != amount.quantize(CENT):
-        raise ValueError(_l("At most two decimals."))
-    if amount < 0:
-        raise ValueError(_l("An amount cannot be negative."))
-    if amount > maximum:
-        from ila_sme.web import babel_locale
-
-        raise ValueError(_l("At most %(maximum)s.", maximum=format_decimal(maximum, locale=babel_locale())))
-    return amount.quantize(CENT)
-
-
-class AmountField(Field):
-    """A Decimal with at most two decimals, ≥ 0; a decimal comma is fine. Empty gives None."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, maximum: Decimal = MAX_AMOUNT, **kwargs):
-        render_kw = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-        self.maximum = maximum
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = parse_amount(valuelist[0] or "", self.maximum)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        from ila_sme.web import babel_locale
-
-        return format_decimal(self.data, format="0.00", locale=babel_locale())
 
 
 def _strip(value):
@@ -83,16 +27,16 @@ def _strip(value):
 class SplitFields:
     """The five sources of a training's cost. Mixed into the course-fee form and the leave request form."""
 
-    part_account = AmountField(SOURCE_LABELS[Source.ACCOUNT],
+    part_account = MoneyField(SOURCE_LABELS[Source.ACCOUNT],
                                description=_l("Your individual learning account, for registry trainings."))
-    part_employer = AmountField(SOURCE_LABELS[Source.EMPLOYER],
+    part_employer = MoneyField(SOURCE_LABELS[Source.EMPLOYER],
                                 description=_l("What you ask your employer to pay."))
-    part_vouchers = AmountField(SOURCE_LABELS[Source.VOUCHERS],
+    part_vouchers = MoneyField(SOURCE_LABELS[Source.VOUCHERS],
                                 description=_l("Flemish training vouchers: not when the employer pays, nor with "
                                                "the SME wallet."))
-    part_sme_wallet = AmountField(SOURCE_LABELS[Source.SME_WALLET],
+    part_sme_wallet = MoneyField(SOURCE_LABELS[Source.SME_WALLET],
                                   description=_l("A share of the cost, for small and medium-sized enterprises."))
-    part_other = AmountField(SOURCE_LABELS[Source.OTHER], description=_l("A sector fund or another funder."))
+    part_other = MoneyField(SOURCE_LABELS[Source.OTHER], description=_l("A sector fund or another funder."))
 
     def split_fields(self) -> list:
         return [self[f"part_{source.value}"] for source in Source]
@@ -132,15 +76,14 @@ class TrainingChoice:
 
 
 class PolicyForm(FlaskForm):
-    budget = AmountField(_l("Annual budget (€)"), validators=[InputRequired()],
+    budget = MoneyField(_l("Annual budget (€)"), validators=[InputRequired()],
                          description=_l("What the employer pays at most in co-funding this year."))
-    cap_per_employee = AmountField(_l("Cap per employee (€ a year)"), validators=[InputRequired()])
-    max_share_pct = AmountField(_l("Largest share of a training's cost (%)"), validators=[InputRequired()],
-                                maximum=Decimal("100"),
+    cap_per_employee = MoneyField(_l("Cap per employee (€ a year)"), validators=[InputRequired()])
+    max_share_pct = PercentField(_l("Largest share of a training's cost (%)"), validators=[InputRequired()],
                                 description=_l("For course fees: the employer never pays more of a training."))
     gives_top_up = BooleanField(_l("Gives top-ups of the learning account"))
     gives_course_fee = BooleanField(_l("Pays course fees"))
-    admin_approval_above = AmountField(
+    admin_approval_above = MoneyField(
         _l("An admin approves above (€)"), validators=[Optional()],
         description=_l("Above this employer part, an admin decides after the manager. Empty: the manager decides "
                        "alone."))
@@ -169,7 +112,8 @@ class CourseFeeForm(SplitFields, TrainingChoice, GetValidation, FlaskForm):
     """An employee asks the employer (and other sources) to pay a training of the catalogue."""
 
     kind = Kind.COURSE_FEE.value
-    training_id = IntegerField(_l("Training"), validators=[Optional()])
+    training_id = IdField(_l("Training"), validators=[Optional()],
+                          message=_l("Choose a training from the catalogue."))
     note = TextAreaField(_l("Note for the decision"), filters=[_strip], validators=[Optional(), Length(max=1000)])
 
     @classmethod
@@ -196,8 +140,8 @@ class TopUpForm(GetValidation, FlaskForm):
     """A manager or admin grants a top-up of an employee's learning account, paid by the employer alone."""
 
     kind = Kind.TOP_UP.value
-    employee_id = SelectField(_l("Employee"), coerce=int, validators=[InputRequired()])
-    amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
+    employee_id = SelectField(_l("Employee"), coerce=coerce_id, validators=[InputRequired()])
+    amount = MoneyField(_l("Amount (€)"), validators=[InputRequired()])
     note = TextAreaField(_l("Why"), filters=[_strip], validators=[Optional(), Length(max=1000)])
 
     @classmethod

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
+from ila_sme.forms import search_arg
 from ila_sme.funding import permissions as funding_permissions
 from ila_sme.funding import services
 from ila_sme.funding.forms import CancelForm, CourseFeeForm, EmptyForm, PolicyForm, RefuseForm, TopUpForm
@@ -142,7 +143,7 @@ def _catalogue(employer, search: str) -> list[Training]:
 def _new_page(form, me, block: str | None = None, **context):
     kinds = _kinds(current_employer())[1]
     if form.kind == Kind.COURSE_FEE:
-        search = request.values.get("q", "").strip()
+        search = search_arg()
         options = _catalogue(current_employer(), search)
         if form.training is not None and form.training not in options:
             options.insert(0, form.training)  # the choice stays on the page, even when the search hides it

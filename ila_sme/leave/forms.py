@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ila_sme.extensions import db
+from ila_sme.forms import FlaskForm, IdField, NumberField, WholeNumberField, coerce_id
 from ila_sme.funding.forms import SplitFields
 from ila_sme.leave.services import RequestInput
 from ila_sme.schemes import services as schemes
@@ -19,22 +21,23 @@ class RequestForm(SplitFields, FlaskForm):
     """A leave request, and optionally the co-funding of its training (the ``part_*`` fields of SplitFields).
     ``for_employer`` fills the choices and resolves the ids to objects."""
 
-    leave_type_id = SelectField(_l("Kind of leave"), coerce=int, validators=[InputRequired()])
-    training_id = IntegerField(_l("Training"), validators=[Optional()])
+    leave_type_id = SelectField(_l("Kind of leave"), coerce=coerce_id, validators=[InputRequired()])
+    training_id = IdField(_l("Training"), validators=[Optional()],
+                          message=_l("Choose a training from the catalogue."))
     start_date = DateField(_l("First day"), validators=[InputRequired()])
     end_date = DateField(_l("Last day"), validators=[InputRequired()])
     start_half = BooleanField(_l("First day: afternoon only"))
     end_half = BooleanField(_l("Last day: morning only"))
-    hours_per_day = DecimalField(
-        _l("Training hours per day"), places=2, validators=[Optional(), NumberRange(min=0.5, max=24)],
+    hours_per_day = NumberField(
+        _l("Training hours per day"), places=2, minimum=Decimal("0.5"), maximum=24, validators=[Optional()],
         description=_l("Flemish training leave counts hours: the contact hours of the training on each day."),
     )
-    exams = IntegerField(
-        _l("Exams"), default=0, validators=[Optional(), NumberRange(min=0, max=20)],
+    exams = WholeNumberField(
+        _l("Exams"), default=0, minimum=0, maximum=20, validators=[Optional()],
         description=_l("Flemish training leave counts 8 hours per exam."),
     )
-    evc_competences = IntegerField(
-        _l("Competences to be recognised (EVC)"), default=0, validators=[Optional(), NumberRange(min=0, max=50)],
+    evc_competences = WholeNumberField(
+        _l("Competences to be recognised (EVC)"), default=0, minimum=0, maximum=50, validators=[Optional()],
         description=_l("Only for validation of prior learning: 16 hours per competence."),
     )
     note = TextAreaField(_l("Note for your approver"), validators=[Optional(), Length(max=1000)])
@@ -104,8 +107,8 @@ class CorrectionForm(FlaskForm):
         _l("Period"), validators=[DataRequired(), Length(max=9)],
         description=_l("A calendar year (2026) for the training right, a school year (2025-26) for Flemish leave."),
     )
-    amount = DecimalField(
-        _l("Amount"), places=2, validators=[InputRequired(), NumberRange(min=-1000, max=1000)],
+    amount = NumberField(
+        _l("Amount"), places=2, minimum=-1000, maximum=1000, validators=[InputRequired()],
         description=_l("In the scheme's unit (days or hours); negative to take away."),
     )
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
+from ila_sme.forms import search_arg
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import Kind
 from ila_sme.funding.rules import ZERO
@@ -98,7 +99,7 @@ def _request_form(employer) -> RequestForm:
 
 
 def _request_page(form: RequestForm, employee: EmployeeRecord, block: str | None = None, **context):
-    search = request.values.get("q", "").strip()
+    search = search_arg()
     trainings = _catalogue(employee.employer, search, dates.today(), SEARCH_LIMIT if search else CATALOGUE_LIMIT)
     chosen = form.chosen_training()
     if chosen is not None and chosen not in trainings:

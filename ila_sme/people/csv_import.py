@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ila_sme.accounts.models import normalise_email
+from ila_sme.forms import CONTROL, csv_problem
 from ila_sme.identifiers import InvalidIdentifier, normalise_insz
 
 # (column, required, what it holds) -- shown on the import screen.
@@ -53,9 +54,12 @@ def _parse_date(value: str) -> date:
 
 def _parse_decimal(value: str) -> Decimal:
     try:
-        return Decimal(value.replace(" ", "").replace(",", "."))
+        number = Decimal(value.replace(" ", "").replace(",", "."))
     except InvalidOperation as error:
         raise ValueError from error
+    if not number.is_finite():
+        raise ValueError
+    return number
 
 
 def parse(content: bytes, approvers_by_email: dict[str, int]) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
@@ -66,29 +70,34 @@ def parse(content: bytes, approvers_by_email: dict[str, int]) -> tuple[list[tupl
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    headers = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    reader.fieldnames = headers
-    missing = [name for name in REQUIRED if name not in headers]
-    if missing:
-        raise CsvFileError(_("Missing columns: %(columns)s.", columns=", ".join(missing)))
     rows, errors = [], []
-    for row in reader:
-        line = reader.line_num
-        values = {key: (value or "").strip() for key, value in row.items() if key}
-        if not any(values.values()):
-            continue
-        data, problems = _row(values, approvers_by_email)
-        if problems:
-            errors.extend((line, problem) for problem in problems)
-        else:
-            rows.append((line, data))
+    try:
+        headers = [(name or "").strip().lower() for name in reader.fieldnames or []]
+        reader.fieldnames = headers
+        missing = [name for name in REQUIRED if name not in headers]
+        if missing:
+            raise CsvFileError(_("Missing columns: %(columns)s.", columns=", ".join(missing)))
+        for row in reader:
+            line = reader.line_num
+            values = {key: (value or "").strip() for key, value in row.items() if key}
+            if not any(values.values()):
+                continue
+            data, problems = _row(values, approvers_by_email)
+            if problems:
+                errors.extend((line, problem) for problem in problems)
+            else:
+                rows.append((line, data))
+    except csv.Error as error:  # the reader cannot go on: the file is refused as a whole
+        raise CsvFileError(_("Line %(line)s: %(problem)s.", line=reader.line_num + 1,
+                             problem=csv_problem(error))) from error
     if not rows and not errors:
         raise CsvFileError(_("The file has no employees."))
     return rows, errors
 
 
 def _row(values: dict, approvers_by_email: dict[str, int]) -> tuple[dict, list[str]]:
-    problems = []
+    problems = [_("%(column)s contains a line break or another control character", column=name)
+                for name, value in values.items() if CONTROL.search(value)]
     data = {"first_name": values.get("first_name"), "last_name": values.get("last_name")}
     for name in ("first_name", "last_name"):
         if not data[name]:

@@ -12,6 +12,7 @@ from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation
 from ila_sme.employers.models import ROLE_LABELS
 from ila_sme.extensions import db
+from ila_sme.forms import search_arg
 from ila_sme.identifiers import looks_like_insz, mask_typed_insz
 from ila_sme.people import csv_import, services
 from ila_sme.people.forms import EmployeeForm, EmptyForm, ImportForm, InviteForm
@@ -54,9 +55,9 @@ def index():
     """The list; the search form posts, so a national number typed in it never reaches a URL or a log."""
     employer = current_employer()
     if request.method == "POST":
-        search = request.form.get("q", "").strip()
+        search = search_arg(args=request.form)
     else:
-        search = request.args.get("q", "").strip()
+        search = search_arg(args=request.args)
         if looks_like_insz(search):  # a hand-made link: not searched, and the address loses it
             flash(_("Search for a national number with the search field; it is never put in the address."),
                   "info")

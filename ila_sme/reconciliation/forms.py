@@ -4,10 +4,10 @@ contribution id); the actions in ``actions.py`` check the rules."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ila_sme.forms import FlaskForm, IdField
 from ila_sme.reconciliation.engine import open_window
 
 
@@ -46,7 +46,7 @@ class ActionForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    contribution_id = IntegerField(_l("Contribution"), validators=[
+    contribution_id = IdField(_l("Contribution"), message=_l("Choose the contribution this entry is."), validators=[
         InputRequired(message=_l("Choose the contribution this entry is."))])
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
+from ila_sme.forms import page_arg, paginate
 from ila_sme.funding.models import Contribution
 from ila_sme.money import format_money, from_cents
 from ila_sme.reconciliation import actions, engine
@@ -97,13 +98,13 @@ def _current_run(employer) -> ReconciliationRun | None:
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    return page_arg()
 
 
 def _runs(employer, page: int):
     query = (select(ReconciliationRun).where(ReconciliationRun.employer_id == employer.id)
              .options(selectinload(ReconciliationRun.requested_by)).order_by(ReconciliationRun.id.desc()))
-    return db.paginate(query, page=page, per_page=RUNS_PER_PAGE, max_per_page=RUNS_PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=RUNS_PER_PAGE)
 
 
 def _filters() -> dict:
@@ -122,8 +123,7 @@ def _differences(employer, filters: dict, page: int):
     query = query.options(selectinload(Difference.employee), selectinload(Difference.resolved_by)).order_by(
         case((Difference.state == DifferenceState.OPEN, 0), else_=1), Difference.found_at.desc(),
         Difference.id.desc())
-    return db.paginate(query, page=page, per_page=DIFFERENCES_PER_PAGE, max_per_page=DIFFERENCES_PER_PAGE,
-                       error_out=False)
+    return paginate(query, page=page, per_page=DIFFERENCES_PER_PAGE)
 
 
 def _row_context(filters: dict) -> dict:
@@ -191,8 +191,7 @@ def _run_page(run: ReconciliationRun, block: str | None):
     query = select(ReconciliationItem).where(ReconciliationItem.run_id == run.id)
     if outcome:
         query = query.where(ReconciliationItem.outcome == outcome)
-    items = db.paginate(query.order_by(ReconciliationItem.id), page=_page_number(), per_page=ITEMS_PER_PAGE,
-                        max_per_page=ITEMS_PER_PAGE, error_out=False)
+    items = paginate(query.order_by(ReconciliationItem.id), page=_page_number(), per_page=ITEMS_PER_PAGE)
     return render("reconciliation/run.html", block, run=run, items=items, outcome=outcome,
                   outcomes=[(o.value, OUTCOME_LABELS[o]) for o in Outcome], **_common())
 

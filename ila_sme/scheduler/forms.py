@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional
 
+from ila_sme.forms import QueryForm
 from ila_sme.scheduler.jobs import JOBS
 
 
-class RunFilterForm(Form):
+class RunFilterForm(QueryForm):
     job = SelectField(_l("Job"), validators=[Optional()], choices=[("", _l("Every job"))] + [(n, n) for n in JOBS])
 
     def chosen_job(self) -> str | None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ila_sme import permissions
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
+from ila_sme.forms import paginate
 from ila_sme.mail import outbox
 from ila_sme.mail.models import OutboxMail
 from ila_sme.scheduler import services
@@ -39,8 +40,7 @@ def runs():
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
     if job:
         query = query.where(JobRun.job == job)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=RUNS_PER_PAGE,
-                       max_per_page=RUNS_PER_PAGE, error_out=False)
+    page = paginate(query, per_page=RUNS_PER_PAGE)
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
                   start_command=services.START_COMMAND, due_at=services.due_at, moment=format_datetime,

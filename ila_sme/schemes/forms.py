@@ -1,9 +1,10 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ila_sme.forms import FlaskForm, parse_number
 
 MAX_DAYS_PER_FTE = Decimal("365")
 
@@ -15,18 +16,21 @@ SECOND_STEP_CHOICES = [
 
 
 class DaysField(DecimalField):
-    """Days as a Decimal; accepts a decimal comma ("2,5") as people write it in Belgium."""
+    """Days as a Decimal; accepts a decimal comma ("2,5") as people write it in Belgium. A blank value is
+    not given; what is not a number of reasonable size (NaN, 1e308) is refused."""
 
     def process_formdata(self, valuelist):
-        if valuelist and valuelist[0]:
-            raw = valuelist[0].strip().replace(",", ".")
+        if valuelist and valuelist[0] and valuelist[0].strip():
             try:
-                self.data = Decimal(raw)
-            except (InvalidOperation, ValueError) as error:
+                days = parse_number(valuelist[0], places=2, minimum=None,
+                                    invalid=self.gettext("Not a valid decimal value."))
+                self.data = days.quantize(Decimal(1)) if days == days.to_integral() else days.normalize()  # 2.5
+            except ValueError:
                 self.data = None
-                raise ValueError(self.gettext("Not a valid decimal value.")) from error
+                raise
         else:
             self.data = None
+            self.raw_data = []
 
 
 def _days(form, field):

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
+
+from ila_sme.forms import FlaskForm, coerce_id
 
 
 def _strip(value):
@@ -32,7 +33,7 @@ class VovClaimsForm(FlaskForm):
 
 
 class TrainingAccountForm(FlaskForm):
-    employee_id = SelectField(_l("Employee"), coerce=int,
+    employee_id = SelectField(_l("Employee"), coerce=coerce_id,
                               validators=[InputRequired(message=_l("Choose an employee."))])
     year = IntegerField(_l("Year"), validators=[InputRequired(message=_l("Give a year.")),
                                                 NumberRange(min=1900, max=2999, message=_l("Give a year."))])

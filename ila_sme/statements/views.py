@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
+from ila_sme.forms import paginate
 from ila_sme.funding.models import SOURCE_LABELS
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.refunds import services as refunds
@@ -291,10 +292,9 @@ def close():
 def log():
     """Every export of this employer, newest first: who, when, parameters, lines, totals, sha256."""
     employer = _employer()
-    page = max(request.args.get("page", 1, type=int), 1)
     query = (select(StatementExport).where(StatementExport.employer_id == employer.id)
              .options(selectinload(StatementExport.created_by))
              .order_by(StatementExport.created_at.desc(), StatementExport.id.desc()))
-    entries = db.paginate(query, page=page, per_page=LOG_PER_PAGE, max_per_page=LOG_PER_PAGE, error_out=False)
+    entries = paginate(query, per_page=LOG_PER_PAGE)
     return render("statements/log.html", "log", employer=employer, entries=entries, moment=format_datetime,
                   export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS)

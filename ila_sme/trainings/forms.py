@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, Form, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ila_sme.forms import FlaskForm, MoneyField, QueryForm, SearchField
 
 LANGUAGE_LABELS = {"nl": _l("Dutch"), "fr": _l("French"), "de": _l("German"), "en": _l("English")}
 DELIVERY_LABELS = {"onsite": _l("On site"), "online": _l("Online"), "blended": _l("Blended")}
@@ -28,10 +29,10 @@ def _eqf_choices(empty_label):
     return [("", empty_label)] + [(str(level), str(level)) for level in EQF_LEVELS]
 
 
-class CatalogueFilterForm(Form):
-    """Read from the query string (GET, no CSRF): a bookmarkable search."""
+class CatalogueFilterForm(QueryForm):
+    """Read from the query string (GET, no CSRF): a bookmarkable search. The page is ``forms.paginate``'s."""
 
-    q = StringField(_l("Search by title or provider"), validators=[Optional(), Length(max=200)])
+    q = SearchField(_l("Search by title or provider"))
     language = SelectField(_l("Language"), validators=[Optional()],
                            choices=[("", _l("Any language"))] + list(LANGUAGE_LABELS.items()))
     delivery = SelectField(_l("Delivery"), validators=[Optional()],
@@ -42,7 +43,6 @@ class CatalogueFilterForm(Form):
     paid_leave = BooleanField(_l("Eligible for paid training leave"))
     microcredential = BooleanField(_l("Leads to a micro-credential"))
     withdrawn = BooleanField(_l("Include withdrawn trainings"))
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
     def value(self, name: str, default=None):
         """The field's value if it is valid, else ``default`` (a bad filter is ignored, not an error)."""
@@ -67,9 +67,8 @@ class TrainingForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=0, max=999)])
     eqf_level = SelectField(_l("EQF level"), coerce=_optional_int, validators=[Optional()],
                             choices=_eqf_choices(_l("Not given")))
-    cost = DecimalField(_l("Cost in euros"), places=2, default=0,
-                        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
-                        description=_l("The course fee per participant, e.g. 450.00."))
+    cost = MoneyField(_l("Cost in euros"), maximum=1_000_000, default=0, validators=[InputRequired()],
+                      description=_l("The course fee per participant, e.g. 450.00."))
     starts_on = DateField(_l("Course starts on"), validators=[Optional()])
     ends_on = DateField(_l("Course ends on"), validators=[Optional()])
     valid_from = DateField(_l("Offered from"), validators=[Optional()])

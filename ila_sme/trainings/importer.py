@@ -37,6 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
+from ila_sme.forms import csv_problem
 from ila_sme.trainings.sync import Counts, RegistrySyncRun, RowError, begin_run, fail_run, finish_run, parse_training
 from ila_sme.trainings.sync import upsert as upsert_training
 
@@ -162,7 +163,7 @@ def read_csv(content: bytes) -> tuple[list[tuple[int, dict]], list[Problem]]:
     except StopIteration:
         raise RegistryImportError([Problem(0, _("The file is empty."))]) from None
     except csv.Error as error:
-        raise RegistryImportError([Problem(1, str(error))]) from error
+        raise RegistryImportError([Problem(1, csv_problem(error))]) from error
     columns = [name.strip().lower() for name in header]
     _check_header(columns)
     rows, problems, line = [], [], reader.line_num
@@ -177,7 +178,7 @@ def read_csv(content: bytes) -> tuple[list[tuple[int, dict]], list[Problem]]:
                 continue
             rows.append((first, _api_shape(dict(zip(columns, values, strict=True)))))
     except csv.Error as error:
-        problems.append(Problem(line + 1, str(error)))
+        problems.append(Problem(line + 1, csv_problem(error)))
     return rows, problems
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ila_sme import permissions
 from ila_sme.extensions import db
+from ila_sme.forms import paginate
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.trainings import services
 from ila_sme.trainings.forms import DELIVERY_LABELS, LANGUAGE_LABELS, CatalogueFilterForm, TrainingForm
@@ -45,10 +46,9 @@ def index():
     employer = current_employer()
     form = CatalogueFilterForm(request.args)
     query = services.catalogue(employer, _wanted(form))
-    page = db.paginate(query, page=form.value("page", 1), per_page=services.PER_PAGE,
-                       max_per_page=services.PER_PAGE, error_out=False)
+    page = paginate(query, per_page=services.PER_PAGE)
     # The filters again, for the page links: the known ones but the page number, empty values left out.
-    args = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    args = {name: form.q.data if name == "q" else request.args[name] for name in FILTERS if request.args.get(name)}
     return render("trainings/index.html", "results", form=form, page=page, args=args, **LABELS)
 
 
@@ -83,7 +83,5 @@ SYNC_RUNS_PER_PAGE = 25
 def sync_runs():
     """Every sync with the register and every file import, newest first: when, counts, error."""
     permissions.require(permissions.can_manage_trainings(current_user, current_employer()))
-    page = db.paginate(db.select(RegistrySyncRun).order_by(RegistrySyncRun.id.desc()),
-                       page=request.args.get("page", 1, type=int), per_page=SYNC_RUNS_PER_PAGE,
-                       max_per_page=SYNC_RUNS_PER_PAGE, error_out=False)
+    page = paginate(db.select(RegistrySyncRun).order_by(RegistrySyncRun.id.desc()), per_page=SYNC_RUNS_PER_PAGE)
     return render("trainings/sync_runs.html", "runs", page=page, moment=format_datetime)
