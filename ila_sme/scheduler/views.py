@@ -1,7 +1,7 @@
 """The scheduler's page for admins: is it running, the jobs and their schedules, every job run, the outbox.
 
-Job runs and the outbox are the platform's, not one employer's: an admin of any employer sees them all
-(the outbox only as counts and the failed messages' scrubbed errors: never an address or a subject).
+Job runs and the outbox counts are the platform's, not one employer's: an admin of any employer sees them
+(the outbox as counts; failed messages only of their own employer, as scrubbed errors: never an address or a subject).
 """
 
 from __future__ import annotations
