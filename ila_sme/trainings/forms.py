@@ -17,7 +17,7 @@ REGISTRY_ID = re.compile(r"^[A-Z]{2,10}-[0-9A-Z]{1,28}$")
 
 
 def _optional_int(value):
-    if value in (None, ""):
+    if value is None or not str(value).strip():  # blank: no level (Optional() would pass " " on as it is)
         return None
     try:
         return int(value)

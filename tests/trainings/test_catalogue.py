@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import request
 
 from ila_sme.extensions import db
+from ila_sme.trainings.forms import CatalogueFilterForm
 from tests.trainings.conftest import ROLES, training
 
 
@@ -201,3 +203,11 @@ def test_a_registry_training_is_visible_to_every_employer(shop, auth, client):
     assert client.get(f"/trainings/{shop['own'].id}").status_code == 404  # but not the first one's own
     catalogue = _get(client).get_data(as_text=True)
     assert "Geheime cursus van Other" in catalogue and "Ovenveiligheid intern" not in catalogue
+
+
+@pytest.mark.parametrize("eqf", [" ", "99999999999999999999", "NaN"])
+def test_a_blank_or_bogus_level_filter_is_ignored(app, eqf):
+    with app.test_request_context(f"/trainings?eqf={eqf}"):
+        form = CatalogueFilterForm(request.args)
+        form.validate()
+        assert form.value("eqf") is None  # never compared with the integer column (PostgreSQL would refuse " ")
