@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ila_sme.accounts.models import Invitation
 from ila_sme.extensions import db
+from ila_sme.mail.models import MailState, OutboxMail
 from ila_sme.tenancy import URL_OBJECTS
 from tests import factories
 
@@ -34,6 +35,8 @@ def admin(app):
     factories.credential(employee)
     db.session.add(Invitation(employer_id=employer.id, email="x@example.be", name="X", role="employee",
                               invited_by_id=user.id))
+    db.session.add(OutboxMail(employer_id=employer.id, recipient="x@example.be", subject="S", body="B",
+                              state=MailState.FAILED, attempts=8))
     db.session.commit()
     return user
 
