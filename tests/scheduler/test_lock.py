@@ -136,7 +136,8 @@ def test_two_schedulers_started_at_once_run_the_job_once(app, schedulers, stop):
     active = next(p for p in both if p.holds())
     standby = next(p for p in both if p is not active)
     assert standby.said("standing by, waiting to take over") and standby.holds() is None
-    assert active.said(f"reminders at {slot}: done")
+    # the run row is committed before the process logs it: wait for the line rather than race it
+    wait_for(lambda: active.said(f"reminders at {slot}: done"), "the active one to report the run", both)
 
     run, = slot_runs(slot)
     assert run.holder == active.holds() == f"{active.holds().split(':')[0]}:{active.popen.pid}"
