@@ -1,5 +1,5 @@
 """WSGI entry point: ``flask --app app …`` and ``gunicorn app:app``."""
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 
 app = create_app()

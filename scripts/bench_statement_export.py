@@ -33,7 +33,7 @@ sys.path.insert(0, str(PROJECT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from ila_sme import create_app  # noqa: E402
+from ila_sme.factory import create_app  # noqa: E402
 from ila_sme.accounts.models import User  # noqa: E402
 from ila_sme.employers.models import Employer  # noqa: E402
 from ila_sme.extensions import db  # noqa: E402

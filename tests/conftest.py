@@ -10,7 +10,7 @@ import re
 import pytest
 from flask import g, request_started
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
 from tests import factories

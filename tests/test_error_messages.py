@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme.audit.models import AuditEvent
 from ila_sme.audit.services import record
 from ila_sme.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from flask import request
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.dates import today
 from ila_sme.extensions import db

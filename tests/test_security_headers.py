@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ila_sme import PROJECT_ROOT, create_app
+from ila_sme.factory import PROJECT_ROOT, create_app
 from ila_sme.config import TestConfig, ensure_secret_key
 from ila_sme.extensions import db
 from tests import factories
@@ -122,7 +122,7 @@ def test_session_cookie_after_sign_in_is_httponly_and_lax(app, client, auth):
 PRODUCTION_SCRIPT = textwrap.dedent(
     """
     import json
-    from ila_sme import create_app
+    from ila_sme.factory import create_app
     app = create_app()
     client = app.test_client()
     response = client.get("/login")

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme import sqlite as tuning
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db

@@ -10,7 +10,7 @@ import pytest
 import redis
 from sqlalchemy.exc import OperationalError
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme.accounts import services
 from ila_sme.extensions import db
 from tests import factories

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ila_sme import PROJECT_ROOT
+from ila_sme.factory import PROJECT_ROOT
 
 TRANSLATIONS = PROJECT_ROOT / "ila_sme" / "translations"
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"

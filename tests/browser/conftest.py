@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from ila_sme import create_app
+from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
 from ila_sme.mail import MailState, OutboxMail, outbox_messages
