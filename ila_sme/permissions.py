@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import abort
 
-from ila_sme.employers.models import Role
+from ila_sme.roles import Role
 
 
 def _roles(user, employer) -> frozenset[str]:
@@ -143,14 +143,6 @@ def can_view_jobs(user, employer) -> bool:
 
 def can_correct_balance(user, employer) -> bool:
     return Role.ADMIN in _roles(user, employer)
-
-
-def can_decide_leave(user, request, today) -> bool:
-    """Approver (or deputy in range) for the first step, the configured role for the second;
-    never on one's own request."""
-    from ila_sme.leave.services import may_decide
-
-    return getattr(user, "is_authenticated", False) and may_decide(user, request, today)
 
 
 PREDICATES = {

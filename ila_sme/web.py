@@ -9,11 +9,10 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from ila_sme import permissions
-from ila_sme.employers.models import ROLE_LABELS, SIZE_BAND_LABELS
 from ila_sme.forms import IdConverter
 from ila_sme.identifiers import format_kbo
 from ila_sme.money import format_money
-from ila_sme.schemes.models import SCHEME_LABELS
+from ila_sme.roles import ROLE_LABELS
 from ila_sme.tenancy import current_employer_or_none
 
 BABEL_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE"}
@@ -77,8 +76,6 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals["get_flashed_messages"] = get_flashed_messages
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
-    app.jinja_env.globals["size_band_label"] = lambda band: SIZE_BAND_LABELS.get(band, band)
-    app.jinja_env.globals["scheme_label"] = lambda scheme: SCHEME_LABELS.get(scheme, scheme)
 
     @app.context_processor
     def _web_context():

@@ -32,8 +32,8 @@ sys.path.insert(0, str(PROJECT))
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from ila_sme.factory import create_app  # noqa: E402
 from ila_sme.extensions import db  # noqa: E402
+from ila_sme.factory import create_app  # noqa: E402
 from ila_sme.schemes.services import install_defaults  # noqa: E402
 from tests.load.harness import Stack, build, run_mix, summary  # noqa: E402
 

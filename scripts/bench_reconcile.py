@@ -33,10 +33,10 @@ sys.path.insert(0, str(PROJECT))
 from sqlalchemy import insert  # noqa: E402
 
 from devregister.store import Store  # noqa: E402
-from ila_sme.factory import create_app  # noqa: E402
 from ila_sme.accounts.models import User  # noqa: E402
 from ila_sme.employers.models import Employer  # noqa: E402
 from ila_sme.extensions import db  # noqa: E402
+from ila_sme.factory import create_app  # noqa: E402
 from ila_sme.funding.models import Contribution, FundingRequest  # noqa: E402
 from ila_sme.identifiers import make_insz, make_kbo  # noqa: E402
 from ila_sme.people.models import EmployeeRecord  # noqa: E402

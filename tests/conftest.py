@@ -10,9 +10,9 @@ import re
 import pytest
 from flask import g, request_started
 
-from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from tests import factories
 from tests.support import database
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 
-from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from tests import factories
 
 MESSAGE = "Something went wrong on our side."

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ila_sme.factory import create_app
 from ila_sme.audit.models import AuditEvent
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from tests.conftest import settings
 
 NOTHING_SAVED = "Something went wrong on our side. Nothing was saved; please try again."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 
 
 def test_healthz_reports_ok_with_the_database(client):

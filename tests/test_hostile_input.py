@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from flask import request
 
-from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.dates import today
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from ila_sme.notifications.models import Notification
 from ila_sme.reconciliation import actions
 from tests.support import hostile

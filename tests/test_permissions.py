@@ -79,7 +79,7 @@ def test_a_role_elsewhere_gives_nothing_here(app, users):
     other = factories.employer("Elsewhere")
     outsider = factories.user(roles={other: "admin"})
     for name, predicate in permissions.PREDICATES.items():
-        if name in ("can_view_balances_of", "can_decide_leave", "can_manage_credentials_of"):
+        if name in ("can_view_balances_of", "can_manage_credentials_of"):
             continue  # about an employee or a request: tested with its feature
         if name == "invitable_roles":
             assert predicate(outsider, employer) == []

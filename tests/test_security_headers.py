@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from ila_sme.factory import PROJECT_ROOT, create_app
 from ila_sme.config import TestConfig, ensure_secret_key
 from ila_sme.extensions import db
+from ila_sme.factory import PROJECT_ROOT, create_app
 from tests import factories
 
 

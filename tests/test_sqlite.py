@@ -14,10 +14,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from ila_sme.factory import create_app
 from ila_sme import sqlite as tuning
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from ila_sme.readonly import writes_on_get
 
 WAIT = 20.0  # seconds: only a bound against hanging; nothing asserts on a duration

@@ -10,10 +10,11 @@ from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import AccountError, deactivate_user, find_user
 from ila_sme.audit.services import record
-from ila_sme.employers.models import Employer, Membership, Region, Role
+from ila_sme.employers.models import Employer, Membership, Region
 from ila_sme.employers.services import create_employer
 from ila_sme.extensions import db
 from ila_sme.identifiers import InvalidIdentifier, normalise_kbo
+from ila_sme.roles import Role
 
 users_cli = AppGroup("users", help="Manage users.")
 

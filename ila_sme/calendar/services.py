@@ -23,11 +23,12 @@ from ila_sme.accounts.models import User
 from ila_sme.audit.services import record
 from ila_sme.calendar.models import CalendarFeed
 from ila_sme.db_types import utcnow
-from ila_sme.employers.models import Employer, Role
+from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.leave import queries
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.roles import Role
 
 APPROVED = (RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

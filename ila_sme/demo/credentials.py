@@ -24,9 +24,10 @@ from ila_sme.accounts.models import User
 from ila_sme.credentials import issuing, services
 from ila_sme.credentials.elements import Elements, Learner
 from ila_sme.credentials.models import Credential
-from ila_sme.employers.models import Employer, Membership, Role
+from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.roles import Role
 from ila_sme.trainings.models import Training
 
 ID_NAMESPACE = uuid.UUID("5b0f7d52-8c1e-4a8e-9a57-3d0c1f7e6a11")  # the demo credentials' ids

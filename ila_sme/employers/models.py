@@ -13,21 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
 from ila_sme.identifiers import format_kbo
-
-
-class Role(StrEnum):
-    EMPLOYEE = "employee"
-    MANAGER = "manager"
-    ACCOUNTANT = "accountant"
-    ADMIN = "admin"
-
-
-ROLE_LABELS = {
-    Role.EMPLOYEE: _l("Employee"),
-    Role.MANAGER: _l("Manager"),
-    Role.ACCOUNTANT: _l("Accountant"),
-    Role.ADMIN: _l("Admin"),
-}
+from ila_sme.roles import Role
 
 
 class Region(StrEnum):

@@ -9,11 +9,18 @@ from flask_login import current_user, login_required
 from ila_sme import permissions
 from ila_sme.employers import services
 from ila_sme.employers.forms import EmployerForm
+from ila_sme.employers.models import SIZE_BAND_LABELS
 from ila_sme.extensions import db
 from ila_sme.tenancy import current_employer
 from ila_sme.web import render
 
 bp = Blueprint("employers", __name__, url_prefix="/employer")
+
+
+@bp.app_template_global()
+def size_band_label(band: str) -> str:
+    """A size band's name in the reader's language (employer settings, the platform's list)."""
+    return SIZE_BAND_LABELS.get(band, band)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ila_sme.employers.models import Role
 from ila_sme.funding.models import Contribution, FundingRequest, FundingStatus
+from ila_sme.roles import Role
 
 
 def is_involved(user, funding: FundingRequest) -> bool:

@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ila_sme import dates
-from ila_sme.employers.models import Role
 from ila_sme.extensions import db
 from ila_sme.leave import queries as leave
 from ila_sme.people import services as people
+from ila_sme.roles import Role
 from ila_sme.tenancy import current_employer_or_none, current_roles
 from ila_sme.web import render
 

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.audit.services import changes, record
-from ila_sme.employers.models import Membership, Role
+from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import InvalidIdentifier, looks_like_insz, normalise_insz
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.roles import Role
 
 EDITABLE = (
     "first_name", "last_name", "email", "national_number", "team", "employment_pct", "hours_per_week",

@@ -10,13 +10,13 @@ from flask_login import current_user, login_required
 from ila_sme import permissions
 from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation
-from ila_sme.employers.models import ROLE_LABELS
 from ila_sme.extensions import db
 from ila_sme.forms import search_arg
 from ila_sme.identifiers import looks_like_insz, mask_typed_insz
 from ila_sme.people import csv_import, services
 from ila_sme.people.forms import EmployeeForm, EmptyForm, ImportForm, InviteForm
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.roles import ROLE_LABELS
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object, scoped
 from ila_sme.web import render
 

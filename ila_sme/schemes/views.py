@@ -24,6 +24,12 @@ from ila_sme.web import babel_locale, format_quantity, render
 bp = Blueprint("schemes", __name__, url_prefix="/settings/leave")
 register_url_object("leave_type_id", LeaveType)
 
+
+@bp.app_template_global()
+def scheme_label(scheme: str) -> str:
+    """A scheme's name in the reader's language, on every screen that shows one."""
+    return SCHEME_LABELS.get(scheme, scheme)
+
 # The numbers of VOV are set by the Flemish government: an employer cannot have its own version.
 EMPLOYER_EDITABLE = (Scheme.TRAINING_RIGHT,)
 

@@ -10,9 +10,9 @@ import pytest
 import redis
 from sqlalchemy.exc import OperationalError
 
-from ila_sme.factory import create_app
 from ila_sme.accounts import services
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from tests import factories
 from tests.conftest import csrf_token, settings
 

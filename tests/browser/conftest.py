@@ -25,9 +25,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from ila_sme.factory import create_app
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from ila_sme.mail import MailState, OutboxMail, outbox_messages
 from ila_sme.schemes.services import install_defaults
 from tests import factories

@@ -16,10 +16,10 @@ import pytest
 from flask import g, request_started
 from sqlalchemy import func, select
 
-from ila_sme.factory import create_app
 from ila_sme.accounts.models import User
 from ila_sme.config import TestConfig
 from ila_sme.extensions import db
+from ila_sme.factory import create_app
 from ila_sme.funding import rules, services
 from ila_sme.funding.models import (
     BudgetEntry,
