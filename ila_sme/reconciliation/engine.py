@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 
-from ila_sme import dates
+from ila_sme import dates, locks
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
@@ -51,7 +51,6 @@ from ila_sme.reconciliation.models import (
     RunState,
 )
 from ila_sme.register.client import RegisterClient, RegisterError, scrub
-from ila_sme.scheduler import locks
 from ila_sme.statements.adjustments import reflect_reversal
 from ila_sme.statements.periods import is_closed
 

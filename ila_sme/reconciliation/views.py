@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
-from ila_sme import dates, permissions
+from ila_sme import dates, locks, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import page_arg, paginate
 from ila_sme.funding.models import Contribution
@@ -33,7 +33,6 @@ from ila_sme.reconciliation.models import (
     ReconciliationRun,
     RunState,
 )
-from ila_sme.scheduler import locks
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.web import babel_locale, render, wants_fragment
 

@@ -17,8 +17,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ila_sme import locks
 from ila_sme.db_types import utcnow
-from ila_sme.scheduler import locks, recorder
+from ila_sme.scheduler import recorder
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobState
 from ila_sme.scheduler.runner import LEASE, SchedulerProcess

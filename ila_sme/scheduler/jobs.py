@@ -159,8 +159,8 @@ def _queued():
 
 def queued_work() -> bool:
     """A queued reconciliation whose employer nobody is reconciling now (the others wait: no record)."""
+    from ila_sme import locks
     from ila_sme.reconciliation.engine import lock_name
-    from ila_sme.scheduler import locks
 
     return any(locks.current(lock_name(run.employer)) is None for run in db.session.scalars(_queued()))
 

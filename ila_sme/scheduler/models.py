@@ -1,4 +1,4 @@
-"""The scheduler's records: every job run, and the leases that keep one holder at a time."""
+"""The scheduler's record of every job run (the leases that keep one holder at a time are ``ila_sme.locks``)."""
 
 from __future__ import annotations
 
@@ -50,13 +50,3 @@ class JobRun(db.Model):
     def state_label(self):
         return JOB_STATE_LABELS.get(self.state, self.state)
 
-
-class Lease(db.Model):
-    """A named lock held until ``expires_at`` (renewed by its holder's heartbeat)."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(80), primary_key=True)
-    holder: Mapped[str | None] = mapped_column(String(120))
-    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

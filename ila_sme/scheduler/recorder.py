@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ila_sme import locks
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.register.client import scrub
-from ila_sme.scheduler import locks
 from ila_sme.scheduler.jobs import job_named
 from ila_sme.scheduler.models import JobRun, JobState
 

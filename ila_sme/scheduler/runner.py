@@ -37,10 +37,11 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from ila_sme import locks
 from ila_sme.extensions import db
-from ila_sme.scheduler import locks, recorder
+from ila_sme.locks import Lease
+from ila_sme.scheduler import recorder
 from ila_sme.scheduler.jobs import JOBS
-from ila_sme.scheduler.models import Lease
 
 LEASE = "scheduler"
 HEARTBEAT = "heartbeat"

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ila_sme import locks
 from ila_sme.extensions import db
-from ila_sme.scheduler import locks
 from ila_sme.scheduler.jobs import JOBS, Job
 from ila_sme.scheduler.models import JobRun
 from ila_sme.scheduler.runner import LEASE

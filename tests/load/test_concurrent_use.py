@@ -26,8 +26,8 @@ from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, FundingRequest, FundingStatus
 from ila_sme.leave.models import EntryKind, LeaveRequest, LedgerEntry, RequestStatus
+from ila_sme.locks import Lease
 from ila_sme.reconciliation.models import ReconciliationRun, RunState
-from ila_sme.scheduler.models import Lease
 from tests.load.harness import Stack, build, run_mix, summary
 
 TROUBLE = ("database is locked", "Traceback", "could not be renewed", "lease was lost")

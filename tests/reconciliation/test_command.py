@@ -9,15 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from ila_sme import dates
+from ila_sme import dates, locks
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding.submit import TO_SUBMIT
 from ila_sme.identifiers import format_kbo, make_kbo
+from ila_sme.locks import Lease
 from ila_sme.reconciliation.engine import lock_name, open_window
 from ila_sme.reconciliation.models import ReconciliationRun, RunState
-from ila_sme.scheduler import locks
-from ila_sme.scheduler.models import Lease
 from tests.reconciliation.support import closed_port
 from tests.submit.conftest import this_period
 from tests.support.register_world import build_world

@@ -27,9 +27,9 @@ from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.funding.models import BudgetEntry, Contribution
 from ila_sme.funding.submit import TO_SUBMIT
+from ila_sme.locks import Lease
 from ila_sme.reconciliation.engine import lock_name, reconcile
 from ila_sme.reconciliation.models import Difference, ReconciliationItem, ReconciliationRun, RunState
-from ila_sme.scheduler.models import Lease
 from tests import factories
 from tests.reconciliation.support import bookings_per_reference, entries_of, lose_entry, position
 from tests.submit.conftest import make_contribution, this_period

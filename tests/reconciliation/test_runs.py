@@ -14,10 +14,10 @@ from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding.models import Contribution
 from ila_sme.funding.submit import TO_SUBMIT
+from ila_sme.locks import Lease
 from ila_sme.reconciliation.engine import lock_name, reconcile
 from ila_sme.reconciliation.models import Outcome, Resolution, RunState
 from ila_sme.register.client import RegisterClient
-from ila_sme.scheduler.models import Lease
 from tests.devregister.conftest import start_register
 from tests.reconciliation.support import bookings_per_reference, differences, first_run
 from tests.support.register_world import build_world

@@ -10,10 +10,10 @@ import socket
 import pytest
 from sqlalchemy import select
 
+from ila_sme import locks
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.reconciliation.models import Difference, ReconciliationRun
-from ila_sme.scheduler import locks
 from tests import factories
 from tests.reconciliation_views.conftest import count, htmx, row, text, token
 

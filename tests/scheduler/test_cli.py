@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 
+from ila_sme import locks
 from ila_sme.leave.models import LedgerEntry
-from ila_sme.scheduler import locks
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobState
 from ila_sme.trainings.models import Training

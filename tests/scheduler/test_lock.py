@@ -24,10 +24,11 @@ from sqlalchemy import select
 
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.locks import Lease
 from ila_sme.mail import outbox_messages
 from ila_sme.notifications.models import Notification
 from ila_sme.scheduler import recorder
-from ila_sme.scheduler.models import JobRun, JobState, Lease
+from ila_sme.scheduler.models import JobRun, JobState
 from tests import factories
 from tests.devregister.conftest import FLASK, PROJECT
 from tests.scheduler.conftest import count, dead_holder

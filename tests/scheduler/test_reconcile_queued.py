@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from ila_sme import locks
 from ila_sme.extensions import db
 from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.reconciliation.engine import lock_name, queue_run
 from ila_sme.reconciliation.models import ReconciliationRun, RunState
-from ila_sme.scheduler import locks, recorder
+from ila_sme.scheduler import recorder
 from ila_sme.scheduler.models import JobState
 from tests import factories
 from tests.scheduler.conftest import count, job_runs

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ila_sme import locks
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz
 from ila_sme.leave.models import LedgerEntry
-from ila_sme.scheduler import locks, recorder
+from ila_sme.scheduler import recorder
 from ila_sme.scheduler.models import JobRun, JobState
 from tests.scheduler.conftest import count, dead_holder, job_runs
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ila_sme import locks
 from ila_sme.extensions import db
-from ila_sme.scheduler import locks
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobState
 from tests.scheduler_views.conftest import ROLES, job_run, run_ids, text

@@ -4,21 +4,32 @@ reconcile commands) never do the same work at once.
 A lease is held until it expires; its holder renews it while it works. A holder is ``host:pid``: a
 lease whose holder is a process of this host that no longer exists (killed with SIGKILL, say) is free
 at once, without waiting for it to expire. Taking a lease is one guarded UPDATE, atomic on SQLite and
-PostgreSQL alike.
+PostgreSQL alike. Infrastructure of the core: the scheduler and the reconciliation both hold leases.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
-from ila_sme.db_types import utcnow
+from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
-from ila_sme.scheduler.models import Lease
+
+
+class Lease(db.Model):
+    """A named lock held until ``expires_at`` (renewed by its holder's heartbeat)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def holder_id() -> str:
