@@ -1,5 +1,6 @@
 """Employer co-funding: the yearly policy, funding requests split by source, the budget ledger and
-the contributions that go to the national register. Money is integer cents, always."""
+the contributions that go to the national register, and the months closed to change. Money is integer
+cents, always."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -274,3 +286,20 @@ class Contribution(db.Model):
     def cancellable(self) -> bool:
         """Not sent to the register (or refused by it): cancelling cannot cross a booking there."""
         return self.status in UNSENT
+
+
+class ClosedPeriod(db.Model):
+    """One closed month of one employer (closing a quarter or a year closes each of its months). The
+    budget position at closing is kept, so that the period's statement shows it unchanged ever after."""
+
+    __tablename__ = "closed_periods"
+    __table_args__ = (UniqueConstraint("employer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    position: Mapped[dict | None] = mapped_column(JSON)  # {"budget": cents, "reserved": cents, "booked": cents}
+
+    closed_by = relationship("User")

@@ -31,6 +31,7 @@ from ila_sme.funding.models import (
     Kind,
     Source,
 )
+from ila_sme.funding.periods import PeriodClosed, ensure_open
 from ila_sme.funding.permissions import cancel_refusal, is_involved, may_decide
 from ila_sme.leave.ledger import LeaveError
 from ila_sme.money import from_cents, to_cents, to_decimal
@@ -340,8 +341,6 @@ def _cancel(actor, funding: FundingRequest, reason: str | None) -> FundingReques
 def mark_booked(contribution: Contribution, *, entry_id: str, booked_at) -> None:
     """The register booked it: the reservation becomes consumption (used by the next issue's client).
     Booking twice changes nothing more; a cancelled contribution is never booked, nor one of a closed period."""
-    from ila_sme.statements.periods import PeriodClosed, ensure_open
-
     if contribution.status != ContributionStatus.BOOKED:
         try:
             ensure_open(contribution.employer_id, contribution.period)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
+from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.funding import budget
 from ila_sme.funding import services as funding
@@ -34,6 +35,7 @@ from ila_sme.funding.models import (
     Kind,
     Source,
 )
+from ila_sme.funding.periods import PeriodClosed, ensure_open
 from ila_sme.funding.submit import payload
 from ila_sme.money import from_cents
 from ila_sme.reconciliation.models import Difference, DifferenceState, Outcome, Resolution
@@ -53,8 +55,6 @@ class ReconciliationError(Exception):
 
 def _ensure_open(employer_id: int, period: str | None) -> None:
     """A closed period's booked amounts never change: its correction is an adjustment in the next open one."""
-    from ila_sme.statements.periods import PeriodClosed, ensure_open
-
     try:
         ensure_open(employer_id, period)
     except PeriodClosed as error:
@@ -240,8 +240,6 @@ def ask_reversal(*, actor, difference: Difference, reason: str, client: Register
     """An entry booked by mistake: the register reverses it, once. The key is committed before asking (with
     what the caller has pending: nothing, from a view), so it outlives a lost answer and asking again reuses
     it; no transaction stays open while the register is asked."""
-    from ila_sme.employers.models import Employer
-
     _open(difference, Outcome.UNKNOWN_IN_REGISTER)
     reason = _reason(reason)
     if not difference.reversal_key:

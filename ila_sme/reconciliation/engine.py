@@ -37,8 +37,10 @@ from ila_sme.extensions import db
 from ila_sme.funding import budget
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import Contribution, ContributionStatus
+from ila_sme.funding.periods import is_closed
 from ila_sme.funding.submit import TO_SUBMIT, booked_at, submit_pending
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.reconciliation.adjustments import reflect_reversal
 from ila_sme.reconciliation.differences import DifferenceBook, clip
 from ila_sme.reconciliation.models import (
     Difference,
@@ -51,8 +53,6 @@ from ila_sme.reconciliation.models import (
     RunState,
 )
 from ila_sme.register.client import RegisterClient, RegisterError, scrub
-from ila_sme.statements.adjustments import reflect_reversal
-from ila_sme.statements.periods import is_closed
 
 OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.md, closed_period)
 LEASE = timedelta(minutes=5)

@@ -1,6 +1,6 @@
-"""Reconciliation with the national register: runs, what each run found, and the differences the
-accountant resolves. Money is integer cents; a national number is never stored here (an entry's person
-is kept as the local employee it belongs to, when there is one)."""
+"""Reconciliation with the national register: runs, what each run found, the differences the
+accountant resolves, and the adjustments that correct a closed month. Money is integer cents; a national
+number is never stored here (an entry's person is kept as the local employee it belongs to, when there is one)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -233,3 +233,37 @@ class Difference(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == DifferenceState.OPEN
+
+
+class AdjustmentKind(StrEnum):
+    CORRECTION = "correction"  # the accountant's correction of a closed period's booked amount
+    REVERSAL = "reversal"  # the register reversed an entry of a closed period
+
+
+class Adjustment(db.Model):
+    """A correction of a contribution of a closed period, booked in the next open period (signed cents)."""
+
+    __tablename__ = "statement_adjustments"
+    __table_args__ = (
+        CheckConstraint("amount_cents <> 0", name="adjustment_not_zero"),
+        Index("ix_statement_adjustments_employer_period", "employer_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    period: Mapped[str] = mapped_column(String(7))  # the open month it is booked in
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    corrects_period: Mapped[str] = mapped_column(String(7))  # the contribution's (closed) month
+    kind: Mapped[str] = mapped_column(String(20), default=AdjustmentKind.CORRECTION)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    difference_id: Mapped[int | None] = mapped_column(ForeignKey("reconciliation_differences.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contribution = relationship("Contribution")
+    created_by = relationship("User")
+
+    @property
+    def amount(self) -> Decimal:
+        return from_cents(self.amount_cents)

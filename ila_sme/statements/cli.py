@@ -19,7 +19,8 @@ from sqlalchemy import select
 from ila_sme import dates
 from ila_sme.employers.cli_options import employer_by_number
 from ila_sme.extensions import db
-from ila_sme.statements import exports, others, periods
+from ila_sme.funding import periods
+from ila_sme.statements import exports, others
 
 export_cli = click.Group("export", help="Export statements for accountants.")
 periods_cli = click.Group("periods", help="Close accounting periods.")

@@ -21,9 +21,11 @@ from sqlalchemy.orm import aliased
 
 from ila_sme.db_types import UTCDateTime
 from ila_sme.extensions import db
+from ila_sme.funding import periods
 from ila_sme.funding.models import (
     KIND_LABELS,
     SOURCE_LABELS,
+    ClosedPeriod,
     Contribution,
     ContributionStatus,
     FundingPart,
@@ -35,13 +37,13 @@ from ila_sme.money import from_cents
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.models import (
     OUTCOME_LABELS,
+    Adjustment,
+    AdjustmentKind,
     Difference,
     DifferenceState,
     ReconciliationItem,
     ReconciliationRun,
 )
-from ila_sme.statements import periods
-from ila_sme.statements.models import Adjustment, AdjustmentKind, ClosedPeriod
 from ila_sme.statements.report import DATE, MONEY, Column, Report, Section, SummaryRow
 
 BATCH = 1000

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.funding.periods import PeriodError
 from ila_sme.identifiers import format_kbo, mask_insz
 from ila_sme.leave import ledger
 from ila_sme.leave.models import ENTRY_KIND_LABELS, LeaveRequest
 from ila_sme.money import from_cents, to_cents
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes.models import Scheme
-from ila_sme.statements.periods import PeriodError
 from ila_sme.statements.report import DATE, DECIMAL, MONEY, TEXT, Column, Report, Section, SummaryRow
 
 BATCH = 1000

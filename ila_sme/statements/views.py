@@ -22,10 +22,11 @@ from sqlalchemy.orm import selectinload
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import paginate
+from ila_sme.funding import periods
 from ila_sme.funding.models import SOURCE_LABELS
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.refunds import services as refunds
-from ila_sme.statements import exports, others, periods, web_support
+from ila_sme.statements import exports, others, web_support
 from ila_sme.statements.forms import AuditLogForm, CloseForm, DownloadForm, TrainingAccountForm, VovClaimsForm
 from ila_sme.statements.models import StatementExport
 from ila_sme.tenancy import current_employer

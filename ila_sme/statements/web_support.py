@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ila_sme.extensions import db
-from ila_sme.funding.models import Source
+from ila_sme.funding import periods
+from ila_sme.funding.models import ClosedPeriod, Source
 from ila_sme.money import from_cents
-from ila_sme.statements import cofunding, periods
-from ila_sme.statements.models import Adjustment, ClosedPeriod
+from ila_sme.reconciliation.models import Adjustment
+from ila_sme.statements import cofunding
 
 KINDS = ("month", "quarter", "year")
 SHOWN = {"month": 24, "quarter": 12, "year": 6}  # how many periods each picker offers, newest first

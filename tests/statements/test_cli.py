@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from ila_sme.statements.models import ClosedPeriod, StatementExport
+from ila_sme.funding.models import ClosedPeriod
+from ila_sme.statements.models import StatementExport
 from tests.statements.helpers import csv_lines, csv_rows, pdf_text, workbook
 
 

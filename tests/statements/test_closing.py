@@ -9,12 +9,11 @@ from decimal import Decimal
 import pytest
 
 from ila_sme.extensions import db
+from ila_sme.funding import periods
 from ila_sme.funding import services as funding
-from ila_sme.funding.models import BudgetEntry, Contribution, ContributionStatus
-from ila_sme.reconciliation import actions
-from ila_sme.reconciliation.models import ReconciliationItem
-from ila_sme.statements import adjustments, periods
-from ila_sme.statements.models import Adjustment, ClosedPeriod
+from ila_sme.funding.models import BudgetEntry, ClosedPeriod, Contribution, ContributionStatus
+from ila_sme.reconciliation import actions, adjustments
+from ila_sme.reconciliation.models import Adjustment, ReconciliationItem
 from tests import factories
 from tests.statements.conftest import TODAY
 from tests.statements.helpers import csv_amount, csv_lines, csv_rows, export

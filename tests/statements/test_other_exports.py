@@ -10,12 +10,13 @@ import pytest
 
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
+from ila_sme.funding import periods
 from ila_sme.leave import ledger
 from ila_sme.leave.models import EntryKind
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme
-from ila_sme.statements import exports, others, periods
+from ila_sme.statements import exports, others
 from tests import factories
 from tests.statements.conftest import INJECTIONS
 from tests.statements.helpers import csv_amount, csv_rows, pdf_text, section

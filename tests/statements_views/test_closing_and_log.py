@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
-from ila_sme.statements import periods
-from ila_sme.statements.models import ClosedPeriod, StatementExport
+from ila_sme.funding import periods
+from ila_sme.funding.models import ClosedPeriod
+from ila_sme.statements.models import StatementExport
 from tests.statements_views.conftest import HTMX, text, token
 
 

@@ -85,8 +85,9 @@ def test_adjustments_show_what_they_correct(client, auth, books):
 
     from ila_sme import dates
     from ila_sme.extensions import db
+    from ila_sme.funding import periods
     from ila_sme.funding.models import Contribution
-    from ila_sme.statements import adjustments, periods
+    from ila_sme.reconciliation import adjustments
 
     july = db.session.scalar(select(Contribution).where(Contribution.employee_id == books.wim.id,
                                                         Contribution.period == "2026-07"))

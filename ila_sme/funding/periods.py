@@ -2,7 +2,7 @@
 
 Once a month is closed for an employer nothing booked in it changes: ``ensure_open`` is the guard every
 service that changes a booked amount calls first; a correction becomes an ``Adjustment`` in the next open
-month (``adjustments.py``)."""
+month (``reconciliation.adjustments``)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding import budget
-from ila_sme.funding.models import Contribution, ContributionStatus
+from ila_sme.funding.models import ClosedPeriod, Contribution, ContributionStatus
 from ila_sme.money import to_cents
-from ila_sme.statements.models import ClosedPeriod
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
-from ila_sme.funding import budget
+from ila_sme.funding import budget, periods
 from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.money import from_cents, to_cents
-from ila_sme.statements import periods
-from ila_sme.statements.models import Adjustment, AdjustmentKind
+from ila_sme.reconciliation.actions import _resolve
+from ila_sme.reconciliation.models import Adjustment, AdjustmentKind, Outcome, Resolution
 
 
 class AdjustmentError(periods.PeriodError):
@@ -68,9 +68,6 @@ def adjust(*, actor, contribution: Contribution, amount: Decimal, reason: str,
 
 
 def _accept(difference, contribution: Contribution, actor, reason: str) -> None:
-    from ila_sme.reconciliation.actions import _resolve
-    from ila_sme.reconciliation.models import Outcome, Resolution
-
     if not difference.is_open or difference.contribution_id != contribution.id \
             or difference.kind != Outcome.AMOUNT_MISMATCH:
         raise AdjustmentError(_("This difference cannot be settled by an adjustment."))
