@@ -16,7 +16,7 @@ from ila_sme.approvals.forms import BulkApproveForm, DecideForm, RejectForm
 from ila_sme.extensions import db
 from ila_sme.funding.models import FundingRequest
 from ila_sme.leave import ledger, queries, services
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.tenancy import current_employer, get_or_404
 from ila_sme.web import render, wants_fragment

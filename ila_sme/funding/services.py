@@ -33,7 +33,7 @@ from ila_sme.funding.models import (
 )
 from ila_sme.funding.periods import PeriodClosed, ensure_open
 from ila_sme.funding.permissions import cancel_refusal, is_involved, may_decide
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.money import from_cents, to_cents, to_decimal
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.defaults import FUNDING_SCHEME

@@ -12,15 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LedgerEntry
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import SCHEME_UNITS, Scheme
 
 ZERO = Decimal("0.00")
-
-
-class LeaveError(Exception):
-    """A leave rule refused the change; the message says which rule, and by how much."""
 
 
 @dataclass

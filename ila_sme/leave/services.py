@@ -18,7 +18,7 @@ from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.leave import ledger
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import HOLDING_STATUSES, EntryKind, LeaveRequest, RequestStatus
 from ila_sme.leave.notices import approvers_of, tell_approvers, tell_employee, tell_second_step
 from ila_sme.people.models import EmployeeRecord

@@ -18,8 +18,8 @@ from ila_sme.funding.models import Kind
 from ila_sme.funding.rules import ZERO
 from ila_sme.funding.services import FundingError
 from ila_sme.leave import ledger, queries, services
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.forms import CancellationForm, CorrectionForm, EmptyForm, RequestForm
-from ila_sme.leave.ledger import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest
 from ila_sme.people import services as people
 from ila_sme.people.models import EmployeeRecord

@@ -15,7 +15,7 @@ from ila_sme.extensions import db
 from ila_sme.funding import services
 from ila_sme.funding.models import BudgetEntry, BudgetMove, Contribution, ContributionStatus, FundingStatus
 from ila_sme.leave import services as leave_services
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import LeaveRequest, LedgerEntry, RequestStatus
 from ila_sme.notifications.models import Notification
 from tests.funding.conftest import COURSE_END, COURSE_START, TODAY, count, counts, eur

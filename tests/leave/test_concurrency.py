@@ -19,7 +19,7 @@ from ila_sme.accounts.models import User
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.leave import ledger, services
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest, LedgerEntry, RequestStatus
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes.models import LeaveType, Scheme

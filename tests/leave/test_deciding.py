@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.leave import queries, services
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest, RequestStatus
 from ila_sme.notifications.models import Notification
 from tests import factories

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.leave import jobs, ledger, queries, services
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LedgerEntry, RequestStatus
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.leave import ledger, services
-from ila_sme.leave.ledger import LeaveError
+from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest, RequestStatus
 from ila_sme.notifications.models import Notification
 from ila_sme.schemes.models import Scheme
