@@ -34,6 +34,7 @@ from ila_sme.funding.models import (
 from ila_sme.funding.periods import PeriodClosed, ensure_open
 from ila_sme.funding.permissions import cancel_refusal, is_involved, may_decide
 from ila_sme.leave.errors import LeaveError
+from ila_sme.leave.signals import leave_decided
 from ila_sme.money import from_cents, to_cents, to_decimal
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.defaults import FUNDING_SCHEME
@@ -367,8 +368,9 @@ def mark_booked(contribution: Contribution, *, entry_id: str, booked_at) -> None
 # A leave request's co-funding follows the leave decision ------------------------------------
 
 
+@leave_decided.connect
 def follow_leave(leave_request, *, actor, today: date, decision: str) -> None:
-    """Called by the leave services in the same transaction: 'approved', 'rejected', 'withdrawn', 'cancelled'.
+    """Leave's ``leave_decided``, in the decision's transaction: 'approved', 'rejected', 'withdrawn', 'cancelled'.
     A co-funding that cannot follow makes the leave decision fail (LeaveError): the caller rolls back."""
     funding = db.session.scalar(select(FundingRequest).where(FundingRequest.leave_request_id == leave_request.id))
     if funding is None:

@@ -16,11 +16,11 @@ from sqlalchemy import select, update
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
-from ila_sme.funding import services as funding
 from ila_sme.leave import ledger
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import HOLDING_STATUSES, EntryKind, LeaveRequest, RequestStatus
 from ila_sme.leave.notices import approvers_of, tell_approvers, tell_employee, tell_second_step
+from ila_sme.leave.signals import leave_decided
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme, Unit
@@ -275,7 +275,7 @@ def approve(*, actor, request: LeaveRequest, today: date) -> LeaveRequest:
                amount=-request.amount, request_id=request.id, actor=actor)
     record("leave.approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
-    funding.follow_leave(request, actor=actor, today=today, decision="approved")
+    leave_decided.send(request, actor=actor, today=today, decision="approved")
     tell_employee(request, approved=True)
     return request
 
@@ -293,7 +293,7 @@ def reject(*, actor, request: LeaveRequest, reason: str, today: date) -> LeaveRe
                amount=request.amount, request_id=request.id, actor=actor, reason="rejected")
     record("leave.rejected", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
-    funding.follow_leave(request, actor=actor, today=today, decision="rejected")
+    leave_decided.send(request, actor=actor, today=today, decision="rejected")
     tell_employee(request, approved=False)
     return request
 
@@ -310,7 +310,7 @@ def withdraw(*, actor, request: LeaveRequest, today: date | None = None) -> Leav
                amount=request.amount, request_id=request.id, actor=actor, reason="withdrawn")
     record("leave.withdrawn", actor=actor, employer_id=request.employer_id, obj=request, before=before,
            after=request.audit_view())
-    funding.follow_leave(request, actor=actor, today=today or date.today(), decision="withdrawn")
+    leave_decided.send(request, actor=actor, today=today or date.today(), decision="withdrawn")
     return request
 
 
@@ -341,7 +341,7 @@ def decide_cancellation(*, actor, request: LeaveRequest, accept: bool, today: da
                    amount=request.amount, request_id=request.id, actor=actor, reason="cancelled")
         record("leave.cancelled", actor=actor, employer_id=request.employer_id, obj=request, before=before,
                after=request.audit_view())
-        funding.follow_leave(request, actor=actor, today=today, decision="cancelled")
+        leave_decided.send(request, actor=actor, today=today, decision="cancelled")
     else:
         _move(request, RequestStatus.CANCELLATION_REQUESTED, status=RequestStatus.APPROVED,
               decision_reason=(reason or "").strip() or None)

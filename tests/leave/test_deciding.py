@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -16,11 +20,13 @@ from ila_sme.extensions import db
 from ila_sme.leave import queries, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest, RequestStatus
+from ila_sme.leave.signals import leave_decided
 from ila_sme.notifications.models import Notification
 from tests import factories
 from tests.leave.conftest import TODAY, bring_to, counts, rows_of
 
 DECISIONS = ["approve", "reject", "cancel"]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _decide(how: str, actor, request, today=TODAY):
@@ -318,3 +324,61 @@ def test_the_employee_is_told_of_the_decision(world, outbox):
     recipients = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["To"]
                   for path in outbox()]
     assert recipients == [world.manager.email, world.worker.email]
+
+
+# Features that follow a decision -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["approve", "reject"])
+def test_a_feature_that_cannot_follow_the_decision_refuses_it_and_nothing_stays(world, how):
+    """A receiver of ``leave_decided`` that raises LeaveError vetoes: the caller rolls the decision back."""
+    request = world.submit(world.days(date(2026, 3, 2), date(2026, 3, 3)))
+    db.session.commit()
+    before = counts()
+
+    def veto(sender, **_ignored):
+        raise LeaveError("The co-funding cannot follow.")
+
+    with leave_decided.connected_to(veto), pytest.raises(LeaveError, match="The co-funding cannot follow."):
+        _decide(how, world.manager, request)
+    db.session.rollback()
+    assert (request.status, counts()) == (RequestStatus.PENDING, before)
+
+
+# Run in a fresh interpreter that imports the factory and nothing of funding: the app alone connects it.
+DECIDED_WITH_CO_FUNDING = """
+import sys
+from datetime import date
+
+from ila_sme.config import TestConfig
+from ila_sme.extensions import db
+from ila_sme.factory import create_app
+
+settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context():
+    db.create_all()
+    from ila_sme.leave import services
+    from tests import factories
+
+    employer = factories.employer()
+    manager = factories.user(roles={employer: "manager"})
+    worker = factories.user(roles={employer: "employee"})
+    employee = factories.employee(employer, user_id=worker.id, approver_id=manager.id)
+    leave = factories.leave_request(employee, worker)
+    funding = factories.funding_request(employee, worker, kind="course-fee", leave_request_id=leave.id)
+    services.reject(actor=manager, request=leave, reason="Busy season", today=date(2026, 2, 2))
+    db.session.commit()
+    print(leave.status, funding.status)
+"""
+
+
+def test_the_app_makes_the_co_funding_follow_a_leave_decision(tmp_path):
+    """Building the app connects funding's receiver: rejecting the leave rejects its co-funding."""
+    result = subprocess.run(
+        [sys.executable, "-c", DECIDED_WITH_CO_FUNDING, f"sqlite:///{tmp_path / 'app.sqlite3'}"],
+        cwd=PROJECT_ROOT, env={**os.environ, "ILA_INSTANCE_PATH": str(tmp_path / "instance")}, capture_output=True,
+        text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["rejected", "rejected"]
