@@ -19,9 +19,9 @@ from ila_sme.employers.cli_options import employer_by_number
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.funding.models import Contribution
+from ila_sme.funding.register_lease import AlreadyRunning, employer_lock
 from ila_sme.funding.submit import TO_SUBMIT, submit_pending
 from ila_sme.identifiers import format_kbo
-from ila_sme.reconciliation.engine import AlreadyRunning, employer_lock
 
 contributions_cli = AppGroup("contributions", help="Employer contributions booked on the national register.")
 

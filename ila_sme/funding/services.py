@@ -19,7 +19,7 @@ from ila_sme.audit.services import changes, record
 from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Role
 from ila_sme.extensions import db
-from ila_sme.funding import budget, rules
+from ila_sme.funding import account_balance, budget, rules
 from ila_sme.funding.budget import Position  # noqa: F401 - read through this module by other features
 from ila_sme.funding.models import (
     CofundingPolicy,
@@ -38,6 +38,7 @@ from ila_sme.leave.signals import leave_decided
 from ila_sme.money import from_cents, to_cents, to_decimal
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.defaults import FUNDING_SCHEME
+from ila_sme.web import babel_locale
 
 HOLDING = (FundingStatus.PENDING, FundingStatus.SECOND_STEP, FundingStatus.APPROVED)
 POLICY_FIELDS = ("budget", "cap_per_employee", "max_share_pct", "gives_top_up", "gives_course_fee",
@@ -51,8 +52,6 @@ class FundingError(Exception):
 def _locale() -> str:
     """The locale of the messages themselves: the request's, or the app's default in jobs and the CLI."""
     if has_app_context():
-        from ila_sme.web import babel_locale
-
         return babel_locale()
     return "nl_BE"
 
@@ -144,8 +143,6 @@ def _school_year_bounds(day: date) -> tuple[date, date]:
 def _context(employee, kind: str, cost: Decimal, training, today: date, *, exclude_id: int | None = None,
              with_budget: bool = True, year: int | None = None) -> rules.Context:
     """``year``: the policy year drawn on (an approval in January of a December request: the request's)."""
-    from ila_sme.learning_accounts.models import AccountSnapshot
-
     employer = employee.employer
     year = year or today.year
     not_this = [FundingRequest.id != exclude_id] if exclude_id else []
@@ -154,7 +151,6 @@ def _context(employee, kind: str, cost: Decimal, training, today: date, *, exclu
         funding_values = schemes.values_on(FUNDING_SCHEME, employer, today)
     except schemes.SchemeError:
         funding_values = None
-    snapshot = db.session.scalar(select(AccountSnapshot).where(AccountSnapshot.employee_id == employee.id))
     return rules.Context(
         kind=kind, cost=rules.amount(cost), policy=policy_for(employer, year), size_band=employer.size_band,
         training=training, funding_values=funding_values,
@@ -165,7 +161,7 @@ def _context(employee, kind: str, cost: Decimal, training, today: date, *, exclu
             FundingRequest.asked_on >= start, FundingRequest.asked_on <= end, *not_this),
         sme_wallet_this_year=_sum_parts(FundingPart.source == Source.SME_WALLET, FundingRequest.year == year,
                                         FundingRequest.employer_id == employer.id, *not_this),
-        account_balance=from_cents(snapshot.balance_cents) if snapshot else None,
+        account_balance=account_balance.balance_of(employee),
         budget_left=budget_position(employer, year).remaining if with_budget else None,
     )
 

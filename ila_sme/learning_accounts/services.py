@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from ila_sme.audit.services import record
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
+from ila_sme.funding import account_balance
 from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.learning_accounts.models import AccountSnapshot
 from ila_sme.money import from_cents, to_cents
@@ -52,6 +53,15 @@ class AccountError(Exception):
 
 def snapshot_of(employee: EmployeeRecord) -> AccountSnapshot | None:
     return db.session.scalar(select(AccountSnapshot).where(AccountSnapshot.employee_id == employee.id))
+
+
+def balance_of(employee: EmployeeRecord) -> Decimal | None:
+    """The balance funding's rules check an account share against: as last reported, None if never asked."""
+    snapshot = snapshot_of(employee)
+    return from_cents(snapshot.balance_cents) if snapshot else None
+
+
+account_balance.provide(balance_of)
 
 
 def pending_contributions(employee: EmployeeRecord) -> list[Contribution]:

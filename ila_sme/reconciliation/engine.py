@@ -22,8 +22,6 @@ recorded), or when the register's amount changed since it was accepted or writte
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -38,6 +36,7 @@ from ila_sme.funding import budget
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.funding.periods import is_closed
+from ila_sme.funding.register_lease import LEASE, AlreadyRunning, employer_lock, lock_name
 from ila_sme.funding.submit import TO_SUBMIT, booked_at, submit_pending
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.adjustments import reflect_reversal
@@ -55,13 +54,8 @@ from ila_sme.reconciliation.models import (
 from ila_sme.register.client import RegisterClient, RegisterError, scrub
 
 OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.md, closed_period)
-LEASE = timedelta(minutes=5)
 BATCH = 500
 LOCAL = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.BOOKED, ContributionStatus.FAILED)
-
-
-class AlreadyRunning(Exception):
-    """Another process reconciles (or submits for) this employer right now."""
 
 
 class LeaseLost(AlreadyRunning):
@@ -76,23 +70,6 @@ def open_window(today: date) -> tuple[str, str]:
     """The first and last period the register still books: 13 months back to this month."""
     index = today.year * 12 + today.month - 1 - OPEN_MONTHS
     return f"{index // 12:04d}-{index % 12 + 1:02d}", period_of(today)
-
-
-def lock_name(employer) -> str:
-    return f"employer-register:{employer.id}"
-
-
-@contextmanager
-def employer_lock(employer, ttl: timedelta = LEASE) -> Iterator[None]:
-    """Hold the employer's register lease (reconcile and submit take it): AlreadyRunning if taken."""
-    name = lock_name(employer)
-    if not locks.acquire(name, ttl=ttl):
-        raise AlreadyRunning(employer.name)
-    try:
-        yield
-    finally:
-        db.session.rollback()
-        locks.release(name)
 
 
 def queue_run(employer, *, requested_by, period: str | None = None) -> ReconciliationRun:
