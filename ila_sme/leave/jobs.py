@@ -19,10 +19,12 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
+from ila_sme import dates
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.leave import ledger, queries
 from ila_sme.leave.models import LedgerEntry
+from ila_sme.outcomes import Outcome
 from ila_sme.people import services as people
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
@@ -157,3 +159,11 @@ def allocate_year(today: date, employer=None) -> JobResult:
 def close_periods(today: date, employer=None) -> JobResult:
     """For each scheme, close the period before today's: carry-over and expiry rows."""
     return _run(close_for, today, employer)
+
+
+def leave_allocation() -> Outcome:
+    """The scheduler's ``leave-allocation`` job: today's ``allocate_year``, its failures per employer."""
+    result = allocate_year(dates.today())
+    problem = "; ".join(f"{run.name}: {run.error}" for run in result.failures) or None
+    return Outcome({"employers": len(result.runs), "rows_added": result.total, "failed": len(result.failures)},
+                   problem)

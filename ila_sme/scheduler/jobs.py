@@ -1,16 +1,16 @@
 """The scheduler's jobs: name -> what it runs, when, and the command that does the same now.
 
-Each job is a plain function of the app context that returns an ``Outcome`` (its counts, and what
-failed if part of it did). The scheduler process (``runner``) fires them on their triggers, and
+Each job's body lives in its feature's ``jobs.py``, a plain function of the app context that returns an
+``Outcome`` (``ila_sme.outcomes``: its counts, and what failed if part of it did); this module only names
+them and says when they fire. The scheduler process (``runner``) fires them on their triggers, and
 ``flask --app app scheduler run-job NAME`` runs one now; both through ``recorder.run_job``, which keeps
 the record. Every job is idempotent: run twice, or again after a crash, it changes nothing more.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,21 +19,16 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ila_sme import dates
+from ila_sme.approvals.jobs import reminders
+from ila_sme.credentials.jobs import credentials_check
 from ila_sme.db_types import utcnow
-from ila_sme.extensions import db
-from ila_sme.mail import outbox
-from ila_sme.register.client import scrub
-
-log = logging.getLogger("ila_sme.scheduler")
-
-
-@dataclass
-class Outcome:
-    counts: dict = field(default_factory=dict)
-    problem: str | None = None  # part of the work failed: the run is recorded as failed, with this error
+from ila_sme.learning_accounts.jobs import accounts_refresh
+from ila_sme.leave.jobs import leave_allocation
+from ila_sme.mail.jobs import mail_due, mail_outbox
+from ila_sme.outcomes import Outcome
+from ila_sme.reconciliation.jobs import nightly_reconcile, queued_work, reconcile_queued
+from ila_sme.trainings.jobs import registry_sync
 
 
 @dataclass(frozen=True)
@@ -76,139 +71,6 @@ def daily(hour: int, minute: int, day_of_week: str | None = None) -> Callable[[M
     def trigger(config: Mapping) -> BaseTrigger:
         return WallClockTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=_zone(config))
     return trigger
-
-
-def _echo_to_log(message: str, err: bool = False) -> None:
-    log.log(logging.WARNING if err else logging.INFO, scrub(message))
-
-
-# The jobs ------------------------------------------------------------------------------------
-
-
-def nightly_reconcile() -> Outcome:
-    from ila_sme.reconciliation.cli import run_all
-
-    totals = run_all(trigger="scheduler", echo=_echo_to_log)
-    problem = None
-    if totals["failed"] or totals["incomplete"]:
-        problem = _("%(failed)s employer(s) failed and %(incomplete)s stayed incomplete: see their reconciliation "
-                    "runs.", failed=totals["failed"], incomplete=totals["incomplete"])
-    return Outcome(dict(totals), problem)
-
-
-def registry_sync() -> Outcome:
-    from ila_sme.register.client import RegisterClient
-    from ila_sme.trainings import sync
-
-    try:
-        with RegisterClient.for_registry() as client:
-            run = sync.sync_registry(client)
-    except sync.SyncError as error:  # the failed sync run is on the registry's sync-runs page too
-        return Outcome({}, str(error))
-    return Outcome({"inserted": run.inserted, "updated": run.updated, "withdrawn": run.withdrawn,
-                    "unchanged": run.unchanged})
-
-
-def accounts_refresh() -> Outcome:
-    from ila_sme.learning_accounts import services
-
-    counts = services.refresh_all(utcnow(), today=dates.today())
-    problem = None
-    if not counts.ok:
-        problem = _("%(num)s learning account(s) could not be refreshed: %(employers)s.", num=counts.failed,
-                    employers="; ".join(f"{run.name}: {run.failed}" + (f" ({run.error})" if run.error else "")
-                                        for run in counts.runs if run.failed))
-    return Outcome({"employers": len(counts.runs), "refreshed": counts.refreshed, "failed": counts.failed}, problem)
-
-
-def reminders() -> Outcome:
-    from ila_sme.approvals.reminders import send_reminders
-
-    done = send_reminders(dates.today())
-    problem = None
-    if done.failed:
-        problem = _("%(num)s reminder(s) could not be sent; the next run tries again.", num=done.failed)
-    return Outcome(done.counts(), problem)
-
-
-def leave_allocation() -> Outcome:
-    from ila_sme.leave import jobs as leave_jobs
-
-    result = leave_jobs.allocate_year(dates.today())
-    problem = "; ".join(f"{run.name}: {run.error}" for run in result.failures) or None
-    return Outcome({"employers": len(result.runs), "rows_added": result.total, "failed": len(result.failures)},
-                   problem)
-
-
-def credentials_check() -> Outcome:
-    from ila_sme.credentials import services
-
-    counts = services.nightly_check(dates.today())
-    problem = None
-    if counts["failed"]:
-        problem = _("%(num)s credential(s) could not be checked; the next run tries again.", num=counts["failed"])
-    return Outcome(counts, problem)
-
-
-def _queued():
-    from ila_sme.reconciliation.models import ReconciliationRun, RunState
-
-    return select(ReconciliationRun).where(ReconciliationRun.state == RunState.QUEUED).order_by(
-        ReconciliationRun.created_at, ReconciliationRun.id)
-
-
-def queued_work() -> bool:
-    """A queued reconciliation whose employer nobody is reconciling now (the others wait: no record)."""
-    from ila_sme import locks
-    from ila_sme.reconciliation.engine import lock_name
-
-    return any(locks.current(lock_name(run.employer)) is None for run in db.session.scalars(_queued()))
-
-
-def reconcile_queued() -> Outcome:
-    """Carry out the runs asked for on the reconciliation page, oldest first. An employer another process
-    is reconciling now is left queued for the next poll."""
-    from ila_sme.reconciliation.engine import AlreadyRunning, reconcile
-    from ila_sme.reconciliation.models import ReconciliationRun, RunState
-
-    counts = {"done": 0, "incomplete": 0, "failed": 0, "busy": 0}
-    tried: set[int] = set()
-    while True:
-        query = _queued().where(ReconciliationRun.id.not_in(tried)) if tried else _queued()
-        run = db.session.scalar(query.limit(1))
-        if run is None:
-            break
-        tried.add(run.id)
-        try:
-            run = reconcile(run.employer, run=run, trigger="web")
-        except AlreadyRunning:
-            db.session.rollback()
-            counts["busy"] += 1
-            continue
-        except Exception:  # noqa: BLE001 - the engine recorded the failure on the run; the others go on
-            db.session.rollback()
-            counts["failed"] += 1
-            continue
-        key = {RunState.DONE: "done", RunState.INCOMPLETE: "incomplete"}.get(run.state, "failed")
-        counts[key] += 1
-    problem = None
-    if counts["failed"]:
-        problem = _("%(num)s queued reconciliation(s) failed: see the reconciliation page.", num=counts["failed"])
-    return Outcome(counts, problem)
-
-
-def mail_outbox() -> Outcome:
-    """Send the outbox's due mail (one SMTP connection for the batch); what fails waits for its next attempt."""
-    result = outbox.send_outbox(limit=500)
-    problem = None
-    if result.failed:
-        problem = _("%(num)s mail(s) could not be sent and will not be tried again: see the outbox.",
-                    num=len(result.failed))
-    return Outcome(result.counts(), problem)
-
-
-def mail_due() -> bool:
-    return outbox.due_count() > 0
 
 
 JOBS: dict[str, Job] = {job.name: job for job in (

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ila_sme.extensions import db
-from ila_sme.scheduler.jobs import JOBS, Job, Outcome, daily
+from ila_sme.outcomes import Outcome
+from ila_sme.scheduler.jobs import JOBS, Job, daily
 from ila_sme.scheduler.models import JobRun
 from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training needs it mapped
 from tests import factories
