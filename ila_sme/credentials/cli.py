@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from ila_sme import dates
-from ila_sme.credentials import services
+from ila_sme.credentials import notices
 
 credentials_cli = AppGroup("credentials", help="Micro-credentials: the nightly re-check and expiry notices.")
 
@@ -22,7 +22,7 @@ credentials_cli = AppGroup("credentials", help="Micro-credentials: the nightly r
 def check(day):
     """Re-check every credential whose state can change with time; tell of those expiring soon."""
     today = day.date() if day else dates.today()
-    counts = services.nightly_check(today)
+    counts = notices.nightly_check(today)
     click.echo(f"Credentials checked on {today.isoformat()}: {counts['checked']} checked, {counts['changed']} "
                f"changed state ({counts['expired']} expired), {counts['notified']} expiring soon told "
                f"({counts['notifications']} notifications), {counts['failed']} failed.")

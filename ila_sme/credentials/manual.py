@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from ila_sme.credentials.errors import CredentialError
 from ila_sme.credentials.models import Credential
 from ila_sme.extensions import db
+from ila_sme.trainings.models import Training
 
 TEXT_FIELDS = (
     "learner_name", "title", "description", "issuer_region", "awarding_body", "awarding_body_id",
@@ -153,8 +154,6 @@ def _date(value, name: str, errors: dict) -> date | None:
 
 def _training(value, employee, errors: dict):
     """A catalogue training picked on the form: the national registry's or this employer's own."""
-    from ila_sme.trainings.models import Training
-
     if value is None or value == "":
         return None
     try:

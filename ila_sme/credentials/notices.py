@@ -16,13 +16,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
+from werkzeug.routing import BuildError
 
+from ila_sme.accounts.models import User
 from ila_sme.credentials import services
 from ila_sme.credentials.models import Credential, VerificationState
+from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
+from ila_sme.leave.notices import approvers_of
+from ila_sme.notifications.services import notify
+from ila_sme.permissions import can_view_skills
+from ila_sme.roles import Role
 
 EXPIRY_NOTICE_DAYS = 60
 NOT_TOLD = (VerificationState.INVALID, VerificationState.REVOKED, VerificationState.EXPIRED)
@@ -88,11 +95,6 @@ def _tell_expiring(counts: dict, credential_id: int, today: date) -> None:
 
 def recipients(credential: Credential, today: date) -> tuple[object | None, list]:
     """(the employee's user or None, the managers to tell: none unless the employer may see it)."""
-    from ila_sme.accounts.models import User
-    from ila_sme.employers.models import Membership, Role
-    from ila_sme.leave.notices import approvers_of
-    from ila_sme.permissions import can_view_skills
-
     employee = credential.employee
     owner = employee.user if employee.user is not None and employee.user.is_active else None
     if not services.visible_to_employer(credential):
@@ -114,8 +116,6 @@ def recipients(credential: Credential, today: date) -> tuple[object | None, list
 
 def tell_expiring(credential: Credential, today: date) -> int:
     """Notify (and mail after commit) whoever should hear that ``credential`` expires soon; how many."""
-    from ila_sme.notifications.services import notify
-
     owner, managers = recipients(credential, today)
     employee, employer = credential.employee, credential.employee.employer
     title, name = credential.title, employee.full_name
@@ -139,9 +139,6 @@ def tell_expiring(credential: Credential, today: date) -> int:
 
 def _link(credential: Credential) -> str | None:
     """The credential's page (outside a request, without SERVER_NAME: the path alone, as the leave notices)."""
-    from flask import has_request_context, url_for
-    from werkzeug.routing import BuildError
-
     try:
         if has_request_context() or current_app.config.get("SERVER_NAME"):
             return url_for(PAGE_ENDPOINT, credential_id=credential.id, _external=True)

@@ -1,8 +1,8 @@
 """Held credentials: import an upload or a paper entry, link it to what paid for it, share it, re-check it.
 
-Every function is a plain service: explicit arguments, no request, the caller commits (``nightly_check``
-excepted: a job, it commits one credential at a time). A bad upload or entry raises ``CredentialError`` with
-a message in the current locale, and nothing is added.
+Every function is a plain service: explicit arguments, no request, the caller commits (the nightly check,
+``notices.nightly_check``, is a job: it commits one credential at a time). A bad upload or entry raises
+``CredentialError`` with a message in the current locale, and nothing is added.
 
 Privacy: the employee owns their credentials. The employer sees one when it was earned through training the
 employer approved (leave) or paid (co-funding), or while the employee shares it (``visible_to_employer``).
@@ -29,7 +29,10 @@ from ila_sme.credentials.messages import TEXTS, Message
 from ila_sme.credentials.models import Credential, VerificationState
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
+from ila_sme.funding.models import FundingRequest, FundingStatus
+from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.permissions import can_manage_credentials_of, can_view_skills
+from ila_sme.trainings.models import Training
 
 MANUAL = "manual"
 # Messages of this module, stored like the core's (code + params) and shown in the reader's language.
@@ -201,9 +204,6 @@ def _require_manager_of(actor, employee) -> None:
 def _link(credential: Credential, training) -> None:
     """Link ``training`` and this employee's approved leave and co-funding for it. The training comes from
     a matching registry id (or the form's pick of a catalogue training): a title alone links nothing."""
-    from ila_sme.funding.models import FundingRequest, FundingStatus
-    from ila_sme.leave.models import LeaveRequest, RequestStatus
-
     credential.training = training
     if training is None:
         return
@@ -223,8 +223,6 @@ def _link(credential: Credential, training) -> None:
 
 def linkable_training(registry_id: str | None, employer_id: int):
     """The catalogue training (national registry, or this employer's own) with this registry id."""
-    from ila_sme.trainings.models import Training
-
     if not registry_id:
         return None
     return db.session.scalar(select(Training).where(
@@ -398,11 +396,3 @@ def recheck(credential: Credential, *, today: date) -> bool:
     record("credential.state_changed", actor=None, employer_id=credential.employer_id, obj=credential,
            before={"state": before}, after={"state": credential.state})
     return True
-
-
-def nightly_check(today: date) -> dict:
-    """Re-check every credential whose state can change with time, and tell of those expiring within
-    60 days (once per credential). Commits one credential at a time; see ``notices``."""
-    from ila_sme.credentials import notices
-
-    return notices.nightly_check(today)

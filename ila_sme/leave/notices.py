@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ila_sme.accounts.models import User
+from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.leave.models import LeaveRequest
+from ila_sme.notifications.services import notify
 
 
 def approvers_of(employee, today: date) -> set[int]:
@@ -20,8 +24,6 @@ def approvers_of(employee, today: date) -> set[int]:
 
 
 def _link(request: LeaveRequest, endpoint: str) -> str:
-    from flask import current_app, has_request_context, url_for
-
     if has_request_context() or current_app.config.get("SERVER_NAME"):
         return url_for(endpoint, _external=True)
     # Outside a request (a job, the CLI, the demo seed) url_for cannot build without SERVER_NAME:
@@ -30,9 +32,6 @@ def _link(request: LeaveRequest, endpoint: str) -> str:
 
 
 def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = False) -> None:
-    from ila_sme.accounts.models import User
-    from ila_sme.notifications.services import notify
-
     link = _link(request, "approvals.inbox")
     name = request.employee.full_name
     for user_id in approvers_of(request.employee, today):
@@ -50,10 +49,6 @@ def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = Fals
 
 
 def tell_second_step(request: LeaveRequest) -> None:
-    from ila_sme.accounts.models import User
-    from ila_sme.employers.models import Membership
-    from ila_sme.notifications.services import notify
-
     link = _link(request, "approvals.inbox")
     users = db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id).where(
@@ -69,8 +64,6 @@ def tell_second_step(request: LeaveRequest) -> None:
 
 
 def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = False) -> None:
-    from ila_sme.notifications.services import notify
-
     user = request.employee.user
     if user is None:
         return

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ila_sme.accounts.models import User
 from ila_sme.audit.models import AuditEvent
-from ila_sme.credentials import services
+from ila_sme.credentials import notices, services
 from ila_sme.credentials.models import Credential
 from ila_sme.extensions import db
 from ila_sme.notifications.models import Notification
@@ -52,9 +52,9 @@ def mails(outbox) -> list[tuple[str, str, str]]:
 def test_a_credential_expiring_in_30_days_is_told_once_to_the_employee_and_their_manager(world, issuer_key, outbox):
     credential = imported(world, issuer_key)
 
-    first = services.nightly_check(TODAY)
-    second = services.nightly_check(TODAY)
-    next_night = services.nightly_check(TODAY + timedelta(days=1))
+    first = notices.nightly_check(TODAY)
+    second = notices.nightly_check(TODAY)
+    next_night = notices.nightly_check(TODAY + timedelta(days=1))
 
     assert told() == [
         ("emma.peeters@example.be", "Your credential Digital bookkeeping with e-invoices expires on 2026-05-01"),
@@ -79,7 +79,7 @@ def test_a_credential_expiring_in_30_days_is_told_once_to_the_employee_and_their
 def test_a_credential_the_employer_may_not_see_is_told_to_the_employee_only(world, issuer_key):
     imported(world, issuer_key, share=False)
 
-    counts = services.nightly_check(TODAY)
+    counts = notices.nightly_check(TODAY)
 
     assert told() == [
         ("emma.peeters@example.be", "Your credential Digital bookkeeping with e-invoices expires on 2026-05-01")]
@@ -90,13 +90,13 @@ def test_only_credentials_expiring_within_60_days_are_told(world, issuer_key):
     for days, title in ((60, "Sixty"), (61, "Sixty-one"), (None, "Forever")):
         imported(world, issuer_key, days_left=days, title=title, credential_id=f"urn:uuid:{title}")
 
-    services.nightly_check(TODAY)
+    notices.nightly_check(TODAY)
 
     assert [message for _, message in told()] == [
         "Your credential Sixty expires on 2026-05-31",
         "The credential Sixty of Emma Peeters expires on 2026-05-31",
     ]
-    assert services.nightly_check(TODAY + timedelta(days=1))["notified"] == 1  # Sixty-one, a night later
+    assert notices.nightly_check(TODAY + timedelta(days=1))["notified"] == 1  # Sixty-one, a night later
 
 
 def test_an_expired_credential_becomes_expired_and_the_change_is_audited(world, issuer_key):
@@ -105,10 +105,10 @@ def test_an_expired_credential_becomes_expired_and_the_change_is_audited(world, 
                                 values={"title": "EHBO", "valid_until": TODAY + timedelta(days=5)})
     db.session.commit()
 
-    on_the_last_day = services.nightly_check(TODAY + timedelta(days=5))
+    on_the_last_day = notices.nightly_check(TODAY + timedelta(days=5))
     day_after = TODAY + timedelta(days=6)
-    counts = services.nightly_check(day_after)
-    again = services.nightly_check(day_after)
+    counts = notices.nightly_check(day_after)
+    again = notices.nightly_check(day_after)
 
     assert (on_the_last_day["changed"], counts["changed"], counts["expired"], again["changed"]) == (0, 2, 2, 0)
     for held in (credential, paper):
@@ -127,7 +127,7 @@ def test_an_expired_credential_becomes_expired_and_the_change_is_audited(world, 
 def test_an_expired_credential_is_not_told_as_expiring(world, issuer_key):
     imported(world, issuer_key, days_left=-3)
 
-    counts = services.nightly_check(TODAY)
+    counts = notices.nightly_check(TODAY)
 
     assert told() == [] and counts["notified"] == 0
 
@@ -137,7 +137,7 @@ def test_without_an_approver_the_managers_and_admins_hear_of_a_shared_credential
     db.session.commit()
     imported(world, issuer_key)
 
-    services.nightly_check(TODAY)
+    notices.nightly_check(TODAY)
 
     assert sorted(address for address, _ in told()) == [
         "admin@example.be", "emma.peeters@example.be", "manager@example.be", "other@example.be"]
@@ -149,7 +149,7 @@ def test_the_deputy_hears_while_their_range_runs(world, issuer_key):
     db.session.commit()
     imported(world, issuer_key)
 
-    services.nightly_check(TODAY)
+    notices.nightly_check(TODAY)
 
     assert sorted(address for address, _ in told()) == [
         "emma.peeters@example.be", "manager@example.be", "other@example.be"]
@@ -161,7 +161,7 @@ def test_a_credential_that_cannot_be_checked_fails_alone_and_is_tried_again(app,
     db.session.commit()
     fine = imported(world, issuer_key, credential_id="urn:uuid:fine")
 
-    counts = services.nightly_check(TODAY)
+    counts = notices.nightly_check(TODAY)
 
     assert (counts["checked"], counts["failed"], counts["notified"]) == (1, 1, 1)
     db.session.refresh(fine)
