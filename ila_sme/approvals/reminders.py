@@ -33,6 +33,7 @@ from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.leave.notices import approvers_of
 from ila_sme.money import format_money
 from ila_sme.notifications.services import notify
+from ila_sme.web import babel_locale
 
 LEAVE_WAITING = (RequestStatus.PENDING, RequestStatus.SECOND_STEP, RequestStatus.CANCELLATION_REQUESTED)
 FUNDING_WAITING = (FundingStatus.PENDING, FundingStatus.SECOND_STEP)
@@ -180,8 +181,6 @@ def _tell_leave(user: User, request: LeaveRequest) -> None:
 
 
 def _tell_funding(user: User, funding: FundingRequest) -> None:
-    from ila_sme.web import babel_locale
-
     link, name = _link("funding.requests"), funding.employee.full_name
     notify(user, funding.employee.employer, link=link,
            subject=lambda: _("Reminder: the co-funding of %(name)s waits for your decision", name=name),
