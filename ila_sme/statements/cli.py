@@ -17,10 +17,13 @@ import click
 from sqlalchemy import select
 
 from ila_sme import dates
+from ila_sme.accounts.services import find_user
 from ila_sme.employers.cli_options import employer_by_number
 from ila_sme.extensions import db
 from ila_sme.funding import periods
-from ila_sme.statements import exports, others
+from ila_sme.people.models import EmployeeRecord
+from ila_sme.permissions import can_reconcile
+from ila_sme.statements import exports, vov_account_audit
 
 export_cli = click.Group("export", help="Export statements for accountants.")
 periods_cli = click.Group("periods", help="Close accounting periods.")
@@ -44,8 +47,6 @@ def common(function):
 def _actor(email: str | None):
     if not email:
         return None
-    from ila_sme.accounts.services import find_user
-
     user = find_user(email)
     if user is None:
         raise click.UsageError(f"no user with e-mail {email}")
@@ -90,7 +91,7 @@ def vov_claims_command(enterprise_number, output, language, separator, by_email,
     """The Flemish training-leave refund claims of a school year, as CSV for bulk upload."""
     employer, actor = employer_by_number(enterprise_number), _actor(by_email)
     _write(output, lambda out: exports.export_report(
-        others.vov_claims(employer, school_year, language=language), out, actor=actor, employer=employer,
+        vov_account_audit.vov_claims(employer, school_year, language=language), out, actor=actor, employer=employer,
         fmt="csv", separator=separator, language=language, parameters={"school_year": school_year}))
 
 
@@ -101,16 +102,14 @@ def vov_claims_command(enterprise_number, output, language, separator, by_email,
 @click.option("--format", "fmt", default="pdf", type=click.Choice(("csv", "pdf")), show_default=True)
 def training_account_command(enterprise_number, output, language, separator, by_email, employee_id, year, fmt):
     """An employee's individual training account of a year."""
-    from ila_sme.people.models import EmployeeRecord
-
     employer, actor = employer_by_number(enterprise_number), _actor(by_email)
     employee = db.session.scalar(select(EmployeeRecord).where(EmployeeRecord.id == employee_id,
                                                               EmployeeRecord.employer_id == employer.id))
     if employee is None:
         raise click.UsageError(f"no employee {employee_id} at this employer")
     _write(output, lambda out: exports.export_report(
-        others.training_account(employee, year, language=language), out, actor=actor, employer=employer, fmt=fmt,
-        separator=separator, language=language, parameters={"employee_id": employee.id, "year": year}))
+        vov_account_audit.training_account(employee, year, language=language), out, actor=actor, employer=employer,
+        fmt=fmt, separator=separator, language=language, parameters={"employee_id": employee.id, "year": year}))
 
 
 @export_cli.command("audit-log")
@@ -122,8 +121,8 @@ def audit_log_command(enterprise_number, output, language, separator, by_email, 
     employer, actor = employer_by_number(enterprise_number), _actor(by_email)
     first, last = start.date(), end.date()
     _write(output, lambda out: exports.export_report(
-        others.audit_log(employer, start=first, end=last, language=language), out, actor=actor, employer=employer,
-        fmt="csv", separator=separator, language=language,
+        vov_account_audit.audit_log(employer, start=first, end=last, language=language), out, actor=actor,
+        employer=employer, fmt="csv", separator=separator, language=language,
         parameters={"from": first.isoformat(), "to": last.isoformat()}))
 
 
@@ -133,8 +132,6 @@ def audit_log_command(enterprise_number, output, language, separator, by_email, 
 @click.option("--by", "by_email", required=True, help="E-mail of the accountant who closes it.")
 def close_command(enterprise_number, period, by_email):
     """Close a period: nothing booked in it changes any more."""
-    from ila_sme.permissions import can_reconcile
-
     employer, actor = employer_by_number(enterprise_number), _actor(by_email)
     if not can_reconcile(actor, employer):
         raise click.UsageError(f"{by_email} is not an accountant or admin of this employer")

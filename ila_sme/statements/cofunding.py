@@ -45,6 +45,7 @@ from ila_sme.reconciliation.models import (
     ReconciliationRun,
 )
 from ila_sme.statements.report import DATE, MONEY, Column, Report, Section, SummaryRow
+from ila_sme.trainings.models import Training
 
 BATCH = 1000
 SHOWN = (ContributionStatus.BOOKED, ContributionStatus.REVERSED)
@@ -91,8 +92,6 @@ def _part_lines(employer_id: int, months, source: str | None):
                          closed.id.is_(None))
                   .order_by(Difference.id).limit(1).correlate(Contribution, closed).scalar_subquery())
     stamp = type_coerce(func.coalesce(Contribution.booked_at, Contribution.created_at), UTCDateTime)
-    from ila_sme.trainings.models import Training
-
     query = (select(stamp, Contribution.reference, FundingPart.source, FundingPart.amount_cents,
                     Contribution.amount_cents, Contribution.status, Contribution.kind, Contribution.entry_id,
                     Contribution.registry_id, EmployeeRecord.id, EmployeeRecord.first_name, EmployeeRecord.last_name,
@@ -113,8 +112,6 @@ def _part_lines(employer_id: int, months, source: str | None):
 
 
 def _adjustment_lines(employer_id: int, months, source: str | None):
-    from ila_sme.trainings.models import Training
-
     if source and source != Source.EMPLOYER:
         return iter(())
     query = (select(Adjustment.created_at, Contribution.reference, Adjustment.amount_cents, Adjustment.kind,

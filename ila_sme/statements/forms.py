@@ -1,5 +1,5 @@
 """Forms of the statements page. They carry the CSRF token and check shape; the services in
-``periods``, ``cofunding``, ``exports`` and ``others`` check the rules and say what is wrong."""
+``periods``, ``cofunding``, ``exports`` and ``vov_account_audit`` check the rules and say what is wrong."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from ila_sme.funding import periods
 from ila_sme.funding.models import SOURCE_LABELS
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.refunds import services as refunds
-from ila_sme.statements import exports, others, web_support
+from ila_sme.statements import exports, page_data, vov_account_audit
 from ila_sme.statements.forms import AuditLogForm, CloseForm, DownloadForm, TrainingAccountForm, VovClaimsForm
 from ila_sme.statements.models import StatementExport
 from ila_sme.tenancy import current_employer
@@ -87,10 +87,10 @@ def _chosen(values) -> Chosen:
         parsed = periods.parse(period) if period else None
     except periods.PeriodError:
         parsed = None
-    if kind not in web_support.KINDS:
-        kind = web_support.kind_of(parsed) if parsed else "quarter"
-    if not period or (parsed and web_support.kind_of(parsed) != kind):
-        period = web_support.latest_over(kind, today)
+    if kind not in page_data.KINDS:
+        kind = page_data.kind_of(parsed) if parsed else "quarter"
+    if not period or (parsed and page_data.kind_of(parsed) != kind):
+        period = page_data.latest_over(kind, today)
     return Chosen(kind=kind, period=period, source=(values.get("source") or "").strip()[:20],
                   fmt=(values.get("format") or "csv").strip()[:10],
                   separator=values.get("separator") or exports.default_separator(language))
@@ -100,7 +100,7 @@ def _checked(chosen: Chosen) -> periods.Period | None:
     """The period when every parameter is right; otherwise ``chosen.error`` says what is wrong."""
     try:
         period = periods.parse(chosen.period)
-        web_support.ensure_started(period, dates.today())
+        page_data.ensure_started(period, dates.today())
         exports.check(chosen.fmt, _language(), chosen.separator)
     except (periods.PeriodError, exports.ExportError) as error:
         chosen.error = str(error)
@@ -112,7 +112,7 @@ def _preview(employer, chosen: Chosen):
     if _checked(chosen) is None:
         return None
     try:
-        return web_support.preview(employer, chosen.period, source=chosen.source or None, language=_language())
+        return page_data.preview(employer, chosen.period, source=chosen.source or None, language=_language())
     except periods.PeriodError as error:
         chosen.error = str(error)
         return None
@@ -139,10 +139,10 @@ def _page(block: str | None = None, *, chosen: Chosen | None = None, **forms):
     forms.setdefault("audit_form", AuditLogForm(formdata=None, start=today.replace(day=1),
                                                 end=today))
     return render("statements/index.html", block, employer=employer, chosen=chosen, preview=found,
-                  kinds=KIND_LABELS, period_choices=web_support.choices(chosen.kind, today),
+                  kinds=KIND_LABELS, period_choices=page_data.choices(chosen.kind, today),
                   sources=SOURCE_LABELS, formats=FORMAT_LABELS, separators=exports.csvout.SEPARATORS,
                   download_form=DownloadForm(formdata=None), close_form=CloseForm(formdata=None),
-                  closed=web_support.closed_months(employer.id), moment=format_datetime, **forms)
+                  closed=page_data.closed_months(employer.id), moment=format_datetime, **forms)
 
 
 @bp.get("")
@@ -204,7 +204,7 @@ def vov_claims():
         school_year, language = form.school_year.data, _language()
         try:
             return _send(employer, lambda out: exports.export_report(
-                others.vov_claims(employer, school_year, language=language), out, actor=current_user,
+                vov_account_audit.vov_claims(employer, school_year, language=language), out, actor=current_user,
                 employer=employer, fmt="csv", language=language, parameters={"school_year": school_year}),
                 kind="vov_claims", label=school_year, fmt="csv")
         except (periods.PeriodError, exports.ExportError) as error:
@@ -222,7 +222,7 @@ def training_account():
         year, fmt, language = form.year.data, form.format.data, _language()
         try:
             return _send(employer, lambda out: exports.export_report(
-                others.training_account(employee, year, language=language), out, actor=current_user,
+                vov_account_audit.training_account(employee, year, language=language), out, actor=current_user,
                 employer=employer, fmt=fmt, language=language,
                 parameters={"employee_id": employee.id, "year": year}),
                 kind="training_account", label=f"{employee.id}-{year}", fmt=fmt)
@@ -239,8 +239,8 @@ def audit_log():
         first, last, language = form.start.data, form.end.data, _language()
         try:
             return _send(employer, lambda out: exports.export_report(
-                others.audit_log(employer, start=first, end=last, language=language), out, actor=current_user,
-                employer=employer, fmt="csv", language=language,
+                vov_account_audit.audit_log(employer, start=first, end=last, language=language), out,
+                actor=current_user, employer=employer, fmt="csv", language=language,
                 parameters={"from": first.isoformat(), "to": last.isoformat()}),
                 kind="audit", label=f"{first.isoformat()}_{last.isoformat()}", fmt="csv")
         except (periods.PeriodError, exports.ExportError) as error:

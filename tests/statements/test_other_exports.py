@@ -16,7 +16,7 @@ from ila_sme.leave.models import EntryKind
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme
-from ila_sme.statements import exports, others
+from ila_sme.statements import exports, vov_account_audit
 from tests import factories
 from tests.statements.conftest import INJECTIONS
 from tests.statements.helpers import csv_amount, csv_rows, pdf_text, section
@@ -47,7 +47,8 @@ def test_vov_claims_match_the_refund_sheet(books):
     _vov_leave(books, books.wim, date(2026, 3, 2), date(2026, 3, 3), "16")
     _vov_leave(books, books.evil, date(2026, 4, 13), date(2026, 4, 13), "7.5")
     db.session.commit()
-    data, entry = _export(books, others.vov_claims(books.employer, "2025-26", language="en"), school_year="2025-26")
+    data, entry = _export(books, vov_account_audit.vov_claims(books.employer, "2025-26", language="en"),
+                          school_year="2025-26")
     lines, rest = _lines(csv_rows(data), "Employee")
     sheet = refunds.refund_sheet(books.employer, refunds.parse_school_year("2025-26"))
     assert [(line[0], line[3], line[4], line[5], Decimal(line[6])) for line in lines] == [
@@ -63,7 +64,7 @@ def test_vov_claims_match_the_refund_sheet(books):
 
 def test_vov_claims_need_a_school_year(books):
     with pytest.raises(periods.PeriodError, match="Not a school year"):
-        others.vov_claims(books.employer, "2025", language="en")
+        vov_account_audit.vov_claims(books.employer, "2025", language="en")
 
 
 def test_training_account_as_csv_and_pdf(books):
@@ -77,7 +78,8 @@ def test_training_account_as_csv_and_pdf(books):
     ledger.add(employee, scheme=Scheme.TRAINING_RIGHT, period="2026", kind=EntryKind.CONSUMPTION,
                amount=Decimal("-2"), request_id=request.id)
     db.session.commit()
-    data, entry = _export(books, others.training_account(employee, 2026, language="en"), employee_id=employee.id)
+    data, entry = _export(books, vov_account_audit.training_account(employee, 2026, language="en"),
+                          employee_id=employee.id)
     rows = csv_rows(data)
     facts = {row[0]: row[1] for row in rows if len(row) == 2}
     assert facts["Employee"] == "Wim Worker" and facts["National number"] == employee.national_number_masked
@@ -87,7 +89,7 @@ def test_training_account_as_csv_and_pdf(books):
     lines, _ = _lines(rows, "Date")
     assert [line[4] for line in lines] == ["5.00", "2.00", "-2.00"] and lines[2][2] == "'" + INJECTIONS[3]
     assert entry.totals == {"entitlement": "5.00", "used": "2.00", "carried_over": "2.00", "remaining": "5.00"}
-    pdf, _ = _export(books, others.training_account(employee, 2026, language="en"), fmt="pdf")
+    pdf, _ = _export(books, vov_account_audit.training_account(employee, 2026, language="en"), fmt="pdf")
     text, pages = pdf_text(pdf)
     assert "Individual training account" in text and "Remaining: 5.00 days" in text and f"Page 1 of {pages}" in text
 
@@ -96,10 +98,10 @@ def test_audit_log_between_two_days(books):
     record("test.event", actor=books.admin, employer_id=books.employer.id, after={"name": INJECTIONS[2]})
     db.session.commit()
     today = date.today()
-    data, entry = _export(books, others.audit_log(books.employer, start=today, end=today, language="en"))
+    data, entry = _export(books, vov_account_audit.audit_log(books.employer, start=today, end=today, language="en"))
     lines, _ = _lines(csv_rows(data), "Time (UTC)")
     assert entry.line_count == len(lines) > 0
     event = [line for line in lines if line[2] == "test.event"][0]
     assert event[1] == "admin@example.be" and event[5] == '{"name": "-2+3"}'
     with pytest.raises(periods.PeriodError, match="The end comes before the start"):
-        others.audit_log(books.employer, start=today, end=date(2000, 1, 1), language="en")
+        vov_account_audit.audit_log(books.employer, start=today, end=date(2000, 1, 1), language="en")

@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ila_sme.accounts.models import User
 from ila_sme.audit.models import AuditEvent
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
@@ -150,8 +151,6 @@ def audit_log(employer, *, start: date, end: date, language: str = "nl",
         system = _("the system")
 
         def rows():
-            from ila_sme.accounts.models import User
-
             count["lines"] = 0
             query = (select(AuditEvent.occurred_at, User.email, AuditEvent.action, AuditEvent.object_type,
                             AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
