@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blinker import Namespace
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -16,6 +17,10 @@ from ila_sme.extensions import db
 from ila_sme.mail import queue_mail
 
 _DUMMY_HASH: dict[str, str] = {}
+
+# Features above this one act on an accepted invitation in the same transaction (people gives the new user
+# the employee record the invitation was sent for): ``receiver(invitation, user=...)`` adds and flushes.
+invitation_accepted = Namespace().signal("invitation-accepted")
 
 
 class AccountError(Exception):
@@ -131,12 +136,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str | None
         record("user.created", actor=user, employer_id=invitation.employer_id, obj=user,
                after={"email": user.email})
     db.session.add(Membership(user_id=user.id, employer_id=invitation.employer_id, role=invitation.role))
-    if invitation.employee_record_id:
-        from ila_sme.people.models import EmployeeRecord
-
-        employee = db.session.get(EmployeeRecord, invitation.employee_record_id)
-        if employee is not None and employee.user_id is None:
-            employee.user_id = user.id
+    invitation_accepted.send(invitation, user=user)
     invitation.accepted_at = utcnow()
     record("invitation.accepted", actor=user, employer_id=invitation.employer_id, obj=invitation,
            after={"role": invitation.role})

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ila_sme import dates
+from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import User
 from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership
@@ -158,6 +159,16 @@ def import_employees(*, actor, employer, rows: list[tuple[int, dict]], today: da
                       for _line, data in rows]
     record("employees.imported", actor=actor, employer_id=employer.id, after={"count": len(result.created)})
     return result
+
+
+@accounts.invitation_accepted.connect
+def _give_the_invited_record(invitation, *, user, **_ignored) -> None:
+    """An invitation sent for an employee record makes the new user that employee, unless someone is already."""
+    if invitation.employee_record_id is None:
+        return
+    employee = db.session.get(EmployeeRecord, invitation.employee_record_id)
+    if employee is not None and employee.user_id is None:
+        employee.user_id = user.id
 
 
 def employee_for_user(employer, user) -> EmployeeRecord | None:

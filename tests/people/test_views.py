@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
@@ -470,6 +471,22 @@ def test_invite_button_sends_a_mail_with_a_link(staff, auth, client, outbox):
     page = client.get("/people").get_data(as_text=True)
     assert "An invitation was sent to zoe@example.be." in page
     assert "Open invitations" in page and "zoe@example.be" in page
+
+
+@pytest.mark.parametrize("taken", [False, True])
+def test_accepting_an_employees_invitation_makes_the_new_user_that_employee(app, staff, taken):
+    """Unless the record already has its user: then the new user only joins the employer."""
+    peeters = staff["peeters"]
+    if taken:
+        peeters.user_id = staff["worker"].id
+    with app.test_request_context(method="POST"):
+        invitation = accounts.invite(actor=staff["manager"], employer=staff["employer"], email="zoe@example.be",
+                                     name="Zoë Peeters", role="employee", employee_record=peeters)
+    user = accounts.accept_invitation(invitation, name="Zoë Peeters", password="correct horse battery staple")
+    db.session.commit()
+    db.session.expire_all()
+    assert peeters.user_id == (staff["worker"].id if taken else user.id)
+    assert "employee" in user.roles_in(staff["employer"].id)
 
 
 def test_inviting_twice_sends_one_mail(staff, auth, client, outbox):
