@@ -39,7 +39,7 @@ FEATURES = (
     ("notifications", "audit", "register"),
     ("mail",),
 )
-CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locks", "money",
+CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locks", "money", "outcomes",
         "permissions", "readonly", "roles", "security", "sqlite", "tenancy", "urls", "web")
 
 
