@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blinker import Namespace
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -15,6 +15,7 @@ from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Membership, Role
 from ila_sme.extensions import db
 from ila_sme.mail import queue_mail
+from ila_sme.urls import absolute_url
 
 _DUMMY_HASH: dict[str, str] = {}
 
@@ -86,7 +87,7 @@ def invite(*, actor, employer, email: str, name: str, role: str, employee_record
 
 
 def _send_invitation(invitation: Invitation, employer, actor) -> None:
-    link = url_for("accounts.accept_invitation", token=invitation_token(invitation), _external=True)
+    link = absolute_url("accounts.accept_invitation", token=invitation_token(invitation))
     with force_locale(employer.default_language):
         subject = _("Invitation to %(employer)s on ILA-SME", employer=employer.name)
         body = _(
@@ -159,7 +160,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     token = _serializer("password-reset").dumps({"u": user.id, "h": (user.password_hash or "")[-16:]})
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = absolute_url("accounts.reset_password", token=token)
     with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("Reset your ILA-SME password")
         body = _(

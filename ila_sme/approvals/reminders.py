@@ -33,6 +33,7 @@ from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.leave.notices import approvers_of
 from ila_sme.money import format_money
 from ila_sme.notifications.services import notify
+from ila_sme.urls import absolute_url
 from ila_sme.web import babel_locale
 
 LEAVE_WAITING = (RequestStatus.PENDING, RequestStatus.SECOND_STEP, RequestStatus.CANCELLATION_REQUESTED)
@@ -157,16 +158,8 @@ def _claim_values(model, today: date) -> dict:
     return {"reminded_on": today}
 
 
-def _link(endpoint: str) -> str:
-    from flask import has_request_context, url_for
-
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True)
-    return current_app.url_map.bind("localhost").build(endpoint)  # a job: the path alone
-
-
 def _tell_leave(user: User, request: LeaveRequest) -> None:
-    link, name = _link("approvals.inbox"), request.employee.full_name
+    link, name = absolute_url("approvals.inbox"), request.employee.full_name
     first, last = request.start_date.isoformat(), request.end_date.isoformat()
 
     def subject():
@@ -181,7 +174,7 @@ def _tell_leave(user: User, request: LeaveRequest) -> None:
 
 
 def _tell_funding(user: User, funding: FundingRequest) -> None:
-    link, name = _link("funding.requests"), funding.employee.full_name
+    link, name = absolute_url("funding.requests"), funding.employee.full_name
     notify(user, funding.employee.employer, link=link,
            subject=lambda: _("Reminder: the co-funding of %(name)s waits for your decision", name=name),
            body=lambda: _("%(name)s asked on %(asked)s for co-funding of %(amount)s from the employer.\n\n"

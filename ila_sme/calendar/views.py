@@ -12,6 +12,7 @@ from ila_sme.extensions import db
 from ila_sme.people.forms import EmptyForm
 from ila_sme.readonly import writes_on_get
 from ila_sme.tenancy import current_employer
+from ila_sme.urls import absolute_url
 from ila_sme.web import render
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -52,7 +53,7 @@ def create_feed():
     db.session.commit()
     # Shown this once: only the token's hash is kept, so the page is not cached anywhere either.
     response = make_response(render("calendar/feeds.html", feed=feed, action_form=EmptyForm(),
-                                    feed_url=url_for("calendar.feed", token=token, _external=True)))
+                                    feed_url=absolute_url("calendar.feed", token=token)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["HX-Push-Url"] = url_for("calendar.feeds")  # a reload must not post again
     return response

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from werkzeug.routing import BuildError
@@ -30,6 +30,7 @@ from ila_sme.leave.notices import approvers_of
 from ila_sme.notifications.services import notify
 from ila_sme.permissions import can_view_skills
 from ila_sme.roles import Role
+from ila_sme.urls import absolute_url
 
 EXPIRY_NOTICE_DAYS = 60
 NOT_TOLD = (VerificationState.INVALID, VerificationState.REVOKED, VerificationState.EXPIRED)
@@ -138,10 +139,8 @@ def tell_expiring(credential: Credential, today: date) -> int:
 
 
 def _link(credential: Credential) -> str | None:
-    """The credential's page (outside a request, without SERVER_NAME: the path alone, as the leave notices)."""
+    """The credential's page (``absolute_url``: outside a request, without SERVER_NAME, the path alone)."""
     try:
-        if has_request_context() or current_app.config.get("SERVER_NAME"):
-            return url_for(PAGE_ENDPOINT, credential_id=credential.id, _external=True)
-        return current_app.url_map.bind("localhost").build(PAGE_ENDPOINT, {"credential_id": credential.id})
+        return absolute_url(PAGE_ENDPOINT, credential_id=credential.id)
     except BuildError:  # an app without the credential screens: the notice goes without a link
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.leave.models import LeaveRequest
 from ila_sme.notifications.services import notify
+from ila_sme.urls import absolute_url
 
 
 def approvers_of(employee, today: date) -> set[int]:
@@ -23,16 +23,8 @@ def approvers_of(employee, today: date) -> set[int]:
     return ids
 
 
-def _link(request: LeaveRequest, endpoint: str) -> str:
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True)
-    # Outside a request (a job, the CLI, the demo seed) url_for cannot build without SERVER_NAME:
-    # the path alone still works inside the app.
-    return current_app.url_map.bind("localhost").build(endpoint)
-
-
 def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = False) -> None:
-    link = _link(request, "approvals.inbox")
+    link = absolute_url("approvals.inbox")
     name = request.employee.full_name
     for user_id in approvers_of(request.employee, today):
         approver = db.session.get(User, user_id)
@@ -49,7 +41,7 @@ def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = Fals
 
 
 def tell_second_step(request: LeaveRequest) -> None:
-    link = _link(request, "approvals.inbox")
+    link = absolute_url("approvals.inbox")
     users = db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.employer_id == request.employer_id, Membership.role == request.leave_type.second_step_role)
@@ -67,7 +59,7 @@ def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = Fa
     user = request.employee.user
     if user is None:
         return
-    link = _link(request, "leave.my_requests")
+    link = absolute_url("leave.my_requests")
     first, last = request.start_date.isoformat(), request.end_date.isoformat()
     if cancellation:
         def subject():
