@@ -28,6 +28,7 @@ from ila_sme.credentials.views import bp as credentials_bp
 from ila_sme.demo.cli import demo_cli
 from ila_sme.employers import models as _employers_models  # noqa: F401
 from ila_sme.employers.views import bp as employers_bp
+from ila_sme.funding import leave_request_part as _funding_leave_part  # noqa: F401 - on the leave request page
 from ila_sme.funding import models as _funding_models  # noqa: F401
 from ila_sme.funding.cli import contributions_cli
 from ila_sme.funding.views import bp as funding_bp

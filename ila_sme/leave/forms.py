@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -10,16 +11,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ila_sme.extensions import db
 from ila_sme.forms import FlaskForm, IdField, NumberField, WholeNumberField, coerce_id
-from ila_sme.funding.forms import SplitFields
+from ila_sme.leave import request_parts
 from ila_sme.leave.services import RequestInput
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import SCHEME_LABELS
 from ila_sme.trainings.models import Training
 
 
-class RequestForm(SplitFields, FlaskForm):
-    """A leave request, and optionally the co-funding of its training (the ``part_*`` fields of SplitFields).
-    ``for_employer`` fills the choices and resolves the ids to objects."""
+class RequestForm(FlaskForm):
+    """A leave request, with the fields of the parts other features add to it (``request_parts``).
+    ``for_employer`` builds it with those fields, fills the choices and resolves the ids to objects."""
 
     leave_type_id = SelectField(_l("Kind of leave"), coerce=coerce_id, validators=[InputRequired()])
     training_id = IdField(_l("Training"), validators=[Optional()],
@@ -44,7 +45,7 @@ class RequestForm(SplitFields, FlaskForm):
 
     @classmethod
     def for_employer(cls, employer, **kwargs) -> RequestForm:
-        form = cls(**kwargs)
+        form = _with_fields_of(cls, tuple(part.fields for part in request_parts.parts()))(**kwargs)
         form.employer = employer
         form.training = None
         form.leave_types = {leave_type.id: leave_type for leave_type in schemes.leave_types(employer)}
@@ -91,6 +92,12 @@ class RequestForm(SplitFields, FlaskForm):
             evc_competences=self.evc_competences.data or 0,
             note=self.note.data,
         )
+
+
+@cache
+def _with_fields_of(form_class: type, mixins: tuple[type, ...]) -> type:
+    """``form_class`` with the parts' fields mixed in; one class per set of parts."""
+    return type(form_class.__name__, (*mixins, form_class), {}) if mixins else form_class
 
 
 class CancellationForm(FlaskForm):

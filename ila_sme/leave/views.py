@@ -13,11 +13,7 @@ from sqlalchemy import or_, select
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import search_arg
-from ila_sme.funding import services as funding
-from ila_sme.funding.models import Kind
-from ila_sme.funding.rules import ZERO
-from ila_sme.funding.services import FundingError
-from ila_sme.leave import ledger, queries, services
+from ila_sme.leave import ledger, queries, request_parts, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.forms import CancellationForm, CorrectionForm, EmptyForm, RequestForm
 from ila_sme.leave.models import EntryKind, LeaveRequest
@@ -104,32 +100,20 @@ def _request_page(form: RequestForm, employee: EmployeeRecord, block: str | None
     chosen = form.chosen_training()
     if chosen is not None and chosen not in trainings:
         trainings.insert(0, chosen)  # the choice stays on the page, even when the search hides it
-    cofunding_training = chosen if chosen is not None and chosen.cost_cents > 0 else None
+    parts = request_parts.parts()
+    for part in parts:
+        context.update(part.context(form, employee))
     return render("leave/new_request.html", block, form=form, employee=employee, trainings=trainings,
-                  search=search, cofunding_training=cofunding_training,
-                  cofunding=_cofunding_preview(form, employee, cofunding_training), **context)
+                  search=search, parts=parts, **context)
 
 
-def _cofunding_preview(form: RequestForm, employee: EmployeeRecord, training: Training | None) -> dict | None:
-    """What the co-funding part asks: the cost, the sources together, what is left, the rules it breaks."""
-    if training is None or not form.asks_cofunding() or not form.split_valid():
-        return None
-    split = form.split()
-    problems = funding.preview(employee, kind=Kind.COURSE_FEE, cost=training.cost, split=split, training=training,
-                               today=dates.today())
-    return {"cost": training.cost, "total": split.total, "left": max(training.cost - split.total, ZERO),
-            "problems": problems}
-
-
-def _submit(employee: EmployeeRecord, form: RequestForm) -> None:
-    """The leave request and, when asked for, the co-funding of its training: both or neither."""
+def _submit(employee: EmployeeRecord, form: RequestForm) -> str:
+    """The leave request and what its parts ask with it: all or nothing. Returns what to tell the employee."""
     today = dates.today()
     leave_request = services.submit(actor=current_user, employee=employee, data=form.request_input(), today=today)
-    if form.asks_cofunding():
-        training = form.training
-        funding.ask(actor=current_user, employee=employee, kind=Kind.COURSE_FEE,
-                    cost=training.cost if training else ZERO, split=form.split(), training=training,
-                    leave_request=leave_request, today=today)
+    asked = [part for part in request_parts.parts()
+             if part.submit(form, actor=current_user, employee=employee, leave_request=leave_request, today=today)]
+    return asked[0].sent_message() if asked else _("Your request was sent to your approver.")
 
 
 def _row(leave_request: LeaveRequest, error: str | None = None):
@@ -184,14 +168,13 @@ def new_request():
     form = _request_form(me.employer)
     if form.validate_on_submit():
         try:
-            _submit(me, form)
-        except (LeaveError, FundingError) as error:
+            sent = _submit(me, form)
+        except (LeaveError, *request_parts.refusals()) as error:
             db.session.rollback()  # nothing of a refused request stays, not even the period's allocation
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Your request and its co-funding were sent to your approver.") if form.asks_cofunding()
-                  else _("Your request was sent to your approver."), "success")
+            flash(sent, "success")
             response = redirect(url_for("leave.my_requests"))
             if request.htmx:
                 response.headers["HX-Trigger"] = "leaveRequested"
@@ -213,12 +196,12 @@ def preview():
 
 @bp.get("/new/cofunding")
 def cofunding_fields():
-    """The co-funding fieldset for the training now chosen (none for a training without a cost)."""
+    """The parts' fieldsets for the training now chosen (co-funding's: none for a training without a cost)."""
     me = _me()
     if me is None:
         return _no_record()
     form = _request_form(me.employer)
-    return _request_page(form, me, "cofunding")
+    return _request_page(form, me, "part_fields")
 
 
 @bp.get("/trainings")

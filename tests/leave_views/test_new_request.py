@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
-from ila_sme.leave import ledger, services
+from ila_sme.leave import ledger, request_parts, services
 from ila_sme.leave.models import LeaveRequest
 from ila_sme.notifications.models import Notification
 from ila_sme.schemes import services as schemes
@@ -209,6 +209,20 @@ def test_preview_without_javascript_is_the_whole_form_with_the_figures(world, au
 
 
 # Submitting ----------------------------------------------------------------------------------
+
+
+def test_without_parts_the_request_is_leave_alone(world, auth, client, monkeypatch):
+    """Leave's page stands on its own: the parts other features register (co-funding) only add to it."""
+    monkeypatch.setattr(request_parts, "_parts", [])
+    auth.login(world.worker)
+    html = client.get(f"/leave/new?training_id={world.course.id}").get_data(as_text=True)
+    assert '<div id="request-parts">' in html and "part_employer" not in html and "cofunding" not in html.replace(
+        "/leave/new/cofunding", "")
+    response = auth.post("/leave/new", request_form(world, part_employer="100"))
+    assert response.status_code == 302
+    assert db.session.scalars(select(LeaveRequest)).one().training_id == world.course.id
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your request was sent to your approver." in page
 
 
 def test_submit_saves_the_request_its_reservation_an_event_and_tells_the_approver(world, auth, client, outbox):
