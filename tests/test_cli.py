@@ -19,7 +19,7 @@ from ila_sme.extensions import db
 from ila_sme.funding import reports
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import BudgetEntry, CofundingPolicy, Contribution, FundingPart, FundingRequest
-from ila_sme.leave import queries
+from ila_sme.leave import request_lists
 from ila_sme.leave.models import LeaveRequest, LedgerEntry
 from ila_sme.notifications.models import Notification
 from ila_sme.people.models import EmployeeRecord
@@ -120,7 +120,7 @@ def test_demo_seed_builds_trainings_and_a_year_of_leave_history(app, outbox):
     assert all(r.employee.employment_pct >= 80 and r.training.eligible_paid_leave for r in vov if r.training)
     tom = db.session.scalar(select(User).where(User.email == "tom@bakkerij-vandamme.be"))
     bakery = db.session.scalar(select(Employer).where(Employer.name.like("Bakkerij%")))
-    assert len(queries.decidable_requests(tom, bakery, date(2026, 11, 27))) >= 3, "the manager's inbox has work"
+    assert len(request_lists.decidable_requests(tom, bakery, date(2026, 11, 27))) >= 3, "the manager's inbox has work"
     assert outbox() == [], "the history's mails are not sent"
 
     registry = db.session.scalars(select(Training).where(Training.employer_id.is_(None))).all()

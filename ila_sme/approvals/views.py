@@ -15,7 +15,7 @@ from ila_sme import dates, permissions
 from ila_sme.approvals.forms import BulkApproveForm, DecideForm, RejectForm
 from ila_sme.extensions import db
 from ila_sme.funding.models import FundingRequest
-from ila_sme.leave import ledger, queries, services
+from ila_sme.leave import ledger, request_lists, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.tenancy import current_employer, get_or_404
@@ -60,7 +60,7 @@ def _rows(employer, requests: list[LeaveRequest], reject_forms: dict | None = No
     for scheme, period in {(r.scheme, r.period) for r in requests}:
         ids = sorted({r.employee_id for r in requests if (r.scheme, r.period) == (scheme, period)})
         balances[scheme, period] = ledger.balances_of_employees(ids, scheme, period)
-    away = queries.holding_between(employer, min(r.start_date for r in requests),
+    away = request_lists.holding_between(employer, min(r.start_date for r in requests),
                                    max(r.end_date for r in requests)) if requests else []
     forms = reject_forms or {}
     fundings = _fundings(requests)
@@ -90,7 +90,7 @@ def _recently_decided(employer) -> list[LeaveRequest]:
 def _inbox(reject_forms: dict | None = None) -> dict:
     employer = current_employer()
     return {
-        "rows": _rows(employer, queries.decidable_requests(current_user, employer, dates.today()), reject_forms),
+        "rows": _rows(employer, request_lists.decidable_requests(current_user, employer, dates.today()), reject_forms),
         "recent": _recently_decided(employer),
         "decide_form": DecideForm(formdata=None),
         "bulk_form": BulkApproveForm(formdata=None),

@@ -25,7 +25,7 @@ from ila_sme.calendar.models import CalendarFeed
 from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
-from ila_sme.leave import queries
+from ila_sme.leave import request_lists
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import Role
@@ -108,7 +108,7 @@ def month_grid(employer, first: date, today: date) -> MonthGrid:
     first = first.replace(day=1)
     last = first.replace(day=monthrange(first.year, first.month)[1])
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    holding = queries.holding_between(employer, first, last)
+    holding = request_lists.holding_between(employer, first, last)
     by_day: dict[tuple[int, date], LeaveRequest] = {}
     for request in holding:
         for day in days:

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from ila_sme import dates
 from ila_sme.extensions import db
-from ila_sme.leave import queries as leave
+from ila_sme.leave import request_lists
+from ila_sme.leave.balances import current_balances
 from ila_sme.people import services as people
 from ila_sme.roles import Role
 from ila_sme.tenancy import current_employer_or_none, current_roles
@@ -30,10 +31,10 @@ def index():
     if Role.EMPLOYEE in roles:
         me = context["me"] = people.employee_for_user(employer, current_user)
         if me is not None:
-            context["balances"] = leave.my_balances(me, employer, today)
-            context["my_requests"] = leave.requests_of(me)[:5]
+            context["balances"] = current_balances(me, employer, today)
+            context["my_requests"] = request_lists.requests_of(me)[:5]
     if roles & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT}:
-        context["to_decide"] = leave.decidable_requests(current_user, employer, today)
+        context["to_decide"] = request_lists.decidable_requests(current_user, employer, today)
     if roles & {Role.MANAGER, Role.ADMIN}:
         context["team"] = people.team_of(employer, current_user)
         context["staff_count"] = len(people.employees(employer))

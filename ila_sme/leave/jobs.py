@@ -22,7 +22,8 @@ from sqlalchemy import or_, select
 from ila_sme import dates
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
-from ila_sme.leave import ledger, queries
+from ila_sme.leave import ledger
+from ila_sme.leave.balances import schemes_in_use
 from ila_sme.leave.models import LedgerEntry
 from ila_sme.outcomes import Outcome
 from ila_sme.people import services as people
@@ -90,7 +91,7 @@ def allocate_for(employer, today: date) -> Counter:
 def allocate_employee(employee, employer, today: date) -> Counter:
     """The current period's allocation rows of one employee, for every scheme in use (idempotent)."""
     added: Counter = Counter()
-    for scheme in queries.schemes_in_use(employer):
+    for scheme in schemes_in_use(employer):
         period = schemes.period_of(scheme, today)
         if not schemes.applies_to(scheme, employer, period.start):
             continue  # no parameters of this scheme for this employer in this period

@@ -13,7 +13,8 @@ from sqlalchemy import or_, select
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import search_arg
-from ila_sme.leave import ledger, queries, request_parts, services
+from ila_sme.leave import ledger, request_lists, request_parts, services
+from ila_sme.leave.balances import current_balances, schemes_in_use
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.forms import CancellationForm, CorrectionForm, EmptyForm, RequestForm
 from ila_sme.leave.models import EntryKind, LeaveRequest
@@ -142,7 +143,7 @@ def _periods(scheme: str, employee: EmployeeRecord, today: date) -> list[str]:
 
 def _balances_page(employee: EmployeeRecord, page_url: str, correction: CorrectionForm | None = None):
     today = dates.today()
-    balances = queries.my_balances(employee, employee.employer, today)
+    balances = current_balances(employee, employee.employer, today)
     periods = {balance.scheme: _periods(balance.scheme, employee, today) for balance in balances}
     wanted_scheme, wanted_period = request.args.get("scheme"), request.args.get("period")
     balances = [
@@ -221,7 +222,7 @@ def my_requests():
     me = _me()
     if me is None:
         return _no_record()
-    return render("leave/my_requests.html", "requests", employee=me, requests=queries.requests_of(me),
+    return render("leave/my_requests.html", "requests", employee=me, requests=request_lists.requests_of(me),
                   withdraw_form=EmptyForm(), cancel_form=CancellationForm())
 
 
@@ -269,7 +270,7 @@ def my_balances():
 def _correction_form(employee: EmployeeRecord) -> CorrectionForm | None:
     if not permissions.can_correct_balance(current_user, employee.employer):
         return None
-    in_use = queries.schemes_in_use(employee.employer)
+    in_use = schemes_in_use(employee.employer)
     first = in_use[0] if in_use else None
     period = schemes.period_of(first, dates.today()).label if first else ""
     return CorrectionForm.for_schemes(in_use, formdata=None, scheme=first, period=period)
@@ -286,7 +287,7 @@ def employee_balances(employee_id: int):
 def correct_balance(employee_id: int):
     employee = get_or_404(EmployeeRecord, employee_id)
     permissions.require(permissions.can_correct_balance(current_user, employee.employer))
-    form = CorrectionForm.for_schemes(queries.schemes_in_use(employee.employer))
+    form = CorrectionForm.for_schemes(schemes_in_use(employee.employer))
     if form.validate_on_submit():
         try:
             ledger.correct(actor=current_user, employee=employee, scheme=form.scheme.data, period=form.period.data,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ila_sme.leave import queries
+from ila_sme.leave import request_lists
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme
 
@@ -18,7 +18,7 @@ _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 @dataclass
 class RefundSheet:
     period: schemes.Period
-    lines: list[queries.RefundLine] = field(default_factory=list)
+    lines: list[request_lists.RefundLine] = field(default_factory=list)
     wage_ceiling: Decimal | None = None
     applies: bool = True  # False: no VOV parameters for this employer (not in Flanders)
 
@@ -47,7 +47,7 @@ def school_year(value: str | None, today: date) -> schemes.Period:
 def refund_sheet(employer, period: schemes.Period) -> RefundSheet:
     try:
         values = schemes.values_on(Scheme.VOV, employer, period.start)
-        return RefundSheet(period, queries.vov_refund_lines(employer, period.label),
+        return RefundSheet(period, request_lists.vov_refund_lines(employer, period.label),
                            Decimal(str(values["wage_ceiling_monthly"])) if values.get("wage_ceiling_monthly") else None)
     except schemes.SchemeError:
         return RefundSheet(period, applies=False)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
-from ila_sme.leave import queries, services
+from ila_sme.leave import request_lists, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest, RequestStatus
 from ila_sme.leave.signals import leave_decided
@@ -65,7 +65,7 @@ def test_nobody_approves_or_rejects_their_own_request(world, role):
     user, _, request = _own_request(world, role)
 
     assert services.may_decide(user, request, TODAY) is False
-    assert request not in queries.decidable_requests(user, world.employer, TODAY)
+    assert request not in request_lists.decidable_requests(user, world.employer, TODAY)
     for how in ("approve", "reject"):
         _refused(user, request, how, "Nobody decides on their own request.")
     assert request.status == RequestStatus.PENDING
@@ -100,7 +100,7 @@ def test_nobody_takes_the_second_step_on_their_own_request(world, role):
 
     assert role in user.roles_in(world.employer.id)
     assert services.may_decide(user, request, TODAY) is False
-    assert request not in queries.decidable_requests(user, world.employer, TODAY)
+    assert request not in request_lists.decidable_requests(user, world.employer, TODAY)
     for how in ("approve", "reject"):
         _refused(user, request, how, "Nobody decides on their own request.")
 
@@ -144,7 +144,7 @@ def test_the_deputy_decides_only_inside_the_range(world, today, allowed):
     db.session.commit()
 
     assert services.may_decide(world.deputy, request, today) is allowed
-    assert (request in queries.decidable_requests(world.deputy, world.employer, today)) is allowed
+    assert (request in request_lists.decidable_requests(world.deputy, world.employer, today)) is allowed
     assert services.approvers_of(world.employee, today) == (
         {world.manager.id, world.deputy.id} if allowed else {world.manager.id})
     # The approver keeps deciding during the deputy's range.
@@ -180,8 +180,8 @@ def test_a_second_step_after_the_approver(world, role):
     assert rows_of(request) == [(EntryKind.RESERVATION, Decimal("-2.00"))]  # still only reserved
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "leave.first_approved")) is not None
     second = getattr(world, role)
-    assert request in queries.decidable_requests(second, world.employer, TODAY)
-    assert request not in queries.decidable_requests(world.manager, world.employer, TODAY)
+    assert request in request_lists.decidable_requests(second, world.employer, TODAY)
+    assert request not in request_lists.decidable_requests(world.manager, world.employer, TODAY)
     assert second.id in {n.user_id for n in db.session.scalars(select(Notification))}
     # The approver cannot take the second step too.
     assert services.may_decide(world.manager, request, TODAY) is False
@@ -205,7 +205,7 @@ def test_the_same_person_cannot_take_both_steps(world):
     assert request.status == RequestStatus.SECOND_STEP
 
     assert services.may_decide(world.admin, request, TODAY) is False
-    assert request not in queries.decidable_requests(world.admin, world.employer, TODAY)
+    assert request not in request_lists.decidable_requests(world.admin, world.employer, TODAY)
     _refused(world.admin, request, "approve", "You are not the approver of this request.")
     assert rows_of(request) == [(EntryKind.RESERVATION, Decimal("-2.00"))]
 
@@ -239,7 +239,7 @@ def test_a_rejection_or_withdrawal_at_the_second_step_releases(world):
 def test_the_approver_accepts_a_cancellation(world, how):
     request = bring_to(world, world.submit(world.days(date(2026, 3, 2), date(2026, 3, 3))), "cancellation_requested")
     db.session.commit()
-    assert request in queries.decidable_requests(world.manager, world.employer, TODAY)
+    assert request in request_lists.decidable_requests(world.manager, world.employer, TODAY)
 
     if how == "approve":
         services.approve(actor=world.manager, request=request, today=TODAY)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
-from ila_sme.leave import jobs, ledger, queries, services
+from ila_sme.leave import balances, jobs, ledger, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LedgerEntry, RequestStatus
 from ila_sme.schemes import services as schemes
@@ -322,12 +322,12 @@ def test_balances_of_employees_agrees_with_balance_for_each(world):
     assert ledger.balances_of_employees([], TR, "2026") == {}
     # "My balances" shows the same figures; a period not allocated yet says what the allocation will add.
     before = counts()
-    mine = {b.scheme: b for b in queries.my_balances(world.employee, world.employer, TODAY)}
+    mine = {b.scheme: b for b in balances.current_balances(world.employee, world.employer, TODAY)}
     db.session.flush()
     assert mine[TR].remaining == together[world.employee.id].remaining == Decimal("3.00")
     assert mine[TR].unallocated == Decimal("0")
     assert (mine[VOV].remaining, mine[VOV].unallocated) == (Decimal("0.00"), Decimal("125.00"))
     assert counts() == before  # reading wrote nothing
     jobs.allocate_employee(world.employee, world.employer, TODAY)
-    mine = {b.scheme: b for b in queries.my_balances(world.employee, world.employer, TODAY)}
+    mine = {b.scheme: b for b in balances.current_balances(world.employee, world.employer, TODAY)}
     assert (mine[VOV].remaining, mine[VOV].unallocated) == (Decimal("125.00"), Decimal("0"))

@@ -1,4 +1,4 @@
-"""The read-only questions several screens ask: refunds, who is away, my requests."""
+"""Lists of leave requests that several screens show: refunds, who is away, my requests, those to decide."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from ila_sme.extensions import db
-from ila_sme.leave import queries, services
+from ila_sme.leave import request_lists, services
 from tests import factories
 from tests.leave.conftest import TODAY, bring_to, training
 
@@ -26,15 +26,15 @@ def test_vov_refund_lines_use_the_rate_in_force_and_only_approved_leave(world):
     world.submit(world.days(date(2026, 3, 11), date(2026, 3, 11)))  # the federal right: no refund
     db.session.commit()
 
-    lines = queries.vov_refund_lines(world.employer, "2025-26")
+    lines = request_lists.vov_refund_lines(world.employer, "2025-26")
     assert [(line.request.id, line.hours, line.rate, line.expected_refund) for line in lines] == [
         (approved.id, Decimal("16.00"), Decimal("14.91"), Decimal("238.56")),
         (asking.id, Decimal("4.00"), Decimal("14.91"), Decimal("59.64")),
     ]
     assert [(line.hours, line.rate, line.expected_refund) for line in
-            queries.vov_refund_lines(world.employer, "2024-25")] == [
+            request_lists.vov_refund_lines(world.employer, "2024-25")] == [
         (Decimal("16.00"), Decimal("21.30"), Decimal("340.80"))]
-    assert queries.vov_refund_lines(factories.employer(), "2025-26") == []
+    assert request_lists.vov_refund_lines(factories.employer(), "2025-26") == []
 
 
 def test_who_holds_which_dates(world):
@@ -48,15 +48,15 @@ def test_who_holds_which_dates(world):
     elsewhere = factories.employer()
     db.session.commit()
 
-    between = queries.holding_between(world.employer, date(2026, 3, 1), date(2026, 3, 31))
+    between = request_lists.holding_between(world.employer, date(2026, 3, 1), date(2026, 3, 31))
     assert [r.id for r in between] == [mine.id, theirs.id]
-    assert [r.id for r in queries.holding_between(world.employer, date(2026, 3, 1), date(2026, 3, 31),
+    assert [r.id for r in request_lists.holding_between(world.employer, date(2026, 3, 1), date(2026, 3, 31),
                                                   approved_only=True)] == [theirs.id]
-    assert queries.holding_between(world.employer, date(2026, 3, 7), date(2026, 3, 31)) == []
-    assert [r.id for r in queries.others_away(mine)] == [theirs.id]
-    assert [r.id for r in queries.others_away(theirs)] == [mine.id]
-    assert queries.holding_between(elsewhere, date(2026, 3, 1), date(2026, 3, 31)) == []
-    assert [r.id for r in queries.requests_of(colleague)] == [theirs.id, gone.id]
+    assert request_lists.holding_between(world.employer, date(2026, 3, 7), date(2026, 3, 31)) == []
+    assert [r.id for r in request_lists.others_away(mine)] == [theirs.id]
+    assert [r.id for r in request_lists.others_away(theirs)] == [mine.id]
+    assert request_lists.holding_between(elsewhere, date(2026, 3, 1), date(2026, 3, 31)) == []
+    assert [r.id for r in request_lists.requests_of(colleague)] == [theirs.id, gone.id]
 
 
 def test_the_inbox_holds_what_the_user_may_decide(world):
@@ -66,11 +66,11 @@ def test_the_inbox_holds_what_the_user_may_decide(world):
                           "cancellation_requested")
     db.session.commit()
 
-    assert [r.id for r in queries.decidable_requests(world.manager, world.employer, TODAY)] == [
+    assert [r.id for r in request_lists.decidable_requests(world.manager, world.employer, TODAY)] == [
         waiting.id, cancelling.id]
-    assert decided.id not in [r.id for r in queries.decidable_requests(world.manager, world.employer, TODAY)]
-    assert queries.decidable_requests(world.deputy, world.employer, TODAY) == []  # not in the range yet
-    assert [r.id for r in queries.decidable_requests(world.deputy, world.employer, date(2026, 2, 12))] == [
+    assert decided.id not in [r.id for r in request_lists.decidable_requests(world.manager, world.employer, TODAY)]
+    assert request_lists.decidable_requests(world.deputy, world.employer, TODAY) == []  # not in the range yet
+    assert [r.id for r in request_lists.decidable_requests(world.deputy, world.employer, date(2026, 2, 12))] == [
         waiting.id, cancelling.id]
-    assert queries.decidable_requests(world.admin, world.employer, TODAY) == []
-    assert queries.decidable_requests(world.worker, world.employer, TODAY) == []
+    assert request_lists.decidable_requests(world.admin, world.employer, TODAY) == []
+    assert request_lists.decidable_requests(world.worker, world.employer, TODAY) == []

@@ -1,4 +1,5 @@
-"""Read-only questions about leave that several screens ask (home, inbox, calendar, refunds)."""
+"""Lists of leave requests that several screens show: one's own, those to decide, who is away, the VOV
+leave to be refunded. Read-only."""
 
 from __future__ import annotations
 
@@ -10,36 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ila_sme.extensions import db
-from ila_sme.leave import ledger
 from ila_sme.leave.models import HOLDING_STATUSES, LeaveRequest, RequestStatus
 from ila_sme.leave.services import may_decide
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme
-
-
-def schemes_in_use(employer) -> list[str]:
-    """The schemes the employer's active leave types draw from, in a stable order."""
-    used = {leave_type.scheme for leave_type in schemes.leave_types(employer)}
-    return [scheme.value for scheme in Scheme if scheme.value in used]
-
-
-def my_balances(employee: EmployeeRecord, employer, today: date) -> list[ledger.Balance]:
-    """The current period's balance of every scheme in use, as the ledger holds it (nothing written).
-
-    A period the allocation job has not reached yet shows what it will add as ``unallocated``.
-    """
-    result = []
-    for scheme in schemes_in_use(employer):
-        period = schemes.period_of(scheme, today)
-        try:
-            missing = ledger.missing_allocations(employee, employer, scheme, period)
-        except schemes.SchemeError:
-            continue  # the scheme has no parameters for this employer on this date
-        found = ledger.balance(employee.id, scheme, period.label)
-        found.unallocated = sum((allocation.amount for allocation in missing), ledger.ZERO)
-        result.append(found)
-    return result
 
 
 def requests_of(employee: EmployeeRecord) -> list[LeaveRequest]:
