@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from ila_sme.accounts.models import Invitation, User, normalise_email
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
-from ila_sme.employers.models import Membership, Role
+from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.mail import queue_mail
+from ila_sme.roles import Role
 from ila_sme.urls import absolute_url
 
 _DUMMY_HASH: dict[str, str] = {}

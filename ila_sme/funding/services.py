@@ -17,7 +17,6 @@ from sqlalchemy import func, select, update
 
 from ila_sme.audit.services import changes, record
 from ila_sme.db_types import utcnow
-from ila_sme.employers.models import Role
 from ila_sme.extensions import db
 from ila_sme.funding import account_balance, budget, rules
 from ila_sme.funding.budget import Position  # noqa: F401 - read through this module by other features
@@ -36,6 +35,7 @@ from ila_sme.funding.permissions import cancel_refusal, is_involved, may_decide
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.signals import leave_decided
 from ila_sme.money import from_cents, to_cents, to_decimal
+from ila_sme.roles import Role
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.defaults import FUNDING_SCHEME
 from ila_sme.web import babel_locale
