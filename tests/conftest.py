@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 
+import flask_babel
 import pytest
 from flask import g, request_started
 
@@ -77,6 +78,23 @@ def app(tmp_path, request):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def english_requests(client):
+    """Every request of the test client asks for English; outside a request the default locale stays."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def english(app, english_requests):
+    """Assertions read the English texts: requests ask for English, and so do the services run outside a
+    request (they speak the default locale, Dutch unless told). A folder whose tests all read English
+    requests it from an autouse fixture of its conftest."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    flask_babel.refresh()
+    return english_requests
 
 
 def csrf_token(client) -> str:

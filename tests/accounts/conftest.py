@@ -2,7 +2,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def english(client):
-    """Assertions read the English texts: every request of the test client asks for English."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def requests_in_english(english_requests):
+    """Every request asks for English; outside a request the default locale (Dutch) stays, as the CLI's
+    messages asserted here show."""

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import flask_babel
 import pytest
 
 from ila_sme.extensions import db
@@ -21,13 +20,14 @@ TODAY = date(2026, 3, 2)  # a Monday; every leave of this folder is in March 202
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    """Services run outside a request (default locale) and requests ask for English: both read English."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
     app.config["TODAY"] = TODAY
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return TODAY
 
 
 @dataclass

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -25,11 +24,8 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import flask_babel
 import pytest
 
 from ila_sme.extensions import db
@@ -18,18 +17,19 @@ from ila_sme.funding.rules import Split
 from ila_sme.schemes import services as schemes
 from tests import factories
 
-ROLES = ["employee", "manager", "accountant", "admin"]
 TODAY = date(2026, 6, 15)
 EUR = "\xa0€"
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
     app.config["TODAY"] = TODAY
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return TODAY
 
 
 def at(day: date) -> datetime:

@@ -14,7 +14,8 @@ from ila_sme.extensions import db
 from ila_sme.funding import reports, services
 from ila_sme.funding.models import BudgetEntry, FundingRequest
 from tests import factories
-from tests.funding_budget.conftest import EUR, ROLES, fund
+from tests.funding_budget.conftest import EUR, fund
+from tests.support.world import ROLES
 
 
 @pytest.fixture

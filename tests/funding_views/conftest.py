@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -28,6 +27,7 @@ from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
 from ila_sme.trainings.models import Training
 from tests import factories
+from tests.support.world import Staff, staff
 
 TODAY = date(2026, 3, 2)  # a Monday in school year 2025-26 and calendar year 2026
 COURSE_START = date(2026, 3, 16)  # a Monday
@@ -36,11 +36,8 @@ _registry_numbers = itertools.count(800001)
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)
@@ -65,16 +62,9 @@ def training(**fields) -> Training:
 
 
 @dataclass
-class World:
-    employer: object
-    manager: object  # Wim's approver
-    other_manager: object
-    admin: object
-    accountant: object
-    worker: object  # Wim's user
-    employee: object  # Wim's EmployeeRecord; the register last reported €500 on his learning account
-    colleague_user: object
-    colleague: object  # Cora's EmployeeRecord; her learning account was never fetched
+class World(Staff):
+    """The staff; the register last reported €500 on Wim's learning account, Cora's was never fetched."""
+
     vov: object  # leave type "training" (Flemish training leave, hours)
     course: object  # a registry training, €1,000, 16–18 March 2026
 
@@ -103,24 +93,13 @@ class World:
 @pytest.fixture
 def world(app) -> World:
     employer = factories.employer("Drukkerij Test", average_fte=Decimal("25"))
-    manager = factories.user("manager@example.be", roles={employer: "manager"}, name="Mia Manager")
-    other_manager = factories.user("other@example.be", roles={employer: "manager"}, name="Olga Other")
-    admin = factories.user("admin@example.be", roles={employer: ["admin", "manager"]}, name="Ada Admin")
-    accountant = factories.user("accountant@example.be", roles={employer: "accountant"}, name="Alex Accountant")
-    worker = factories.user("worker@example.be", roles={employer: "employee"}, name="Wim Worker")
-    employee = factories.employee(employer, first_name="Wim", last_name="Worker", user_id=worker.id,
-                                  email=worker.email, approver_id=manager.id)
-    colleague_user = factories.user("cora@example.be", roles={employer: "employee"}, name="Cora Colleague")
-    colleague = factories.employee(employer, first_name="Cora", last_name="Colleague", user_id=colleague_user.id,
-                                   approver_id=other_manager.id)
+    people = staff(employer, admin_roles=("admin", "manager"))
     types = {leave_type.kind: leave_type for leave_type in schemes.leave_types(employer)}
     course = training(title="Boekhouden voor KMO's", provider_name="Syntra West")
-    db.session.add(AccountSnapshot(employer_id=employer.id, employee_id=employee.id, balance_cents=50000,
+    db.session.add(AccountSnapshot(employer_id=employer.id, employee_id=people.employee.id, balance_cents=50000,
                                    public_credit_cents=50000, employer_contributions_cents=0, spent_cents=0))
     db.session.commit()
-    world = World(employer=employer, manager=manager, other_manager=other_manager, admin=admin,
-                  accountant=accountant, worker=worker, employee=employee, colleague_user=colleague_user,
-                  colleague=colleague, vov=types[LeaveKind.TRAINING], course=course)
+    world = World(**vars(people), vov=types[LeaveKind.TRAINING], course=course)
     world.policy()
     return world
 

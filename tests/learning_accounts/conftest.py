@@ -14,6 +14,7 @@ from ila_sme.extensions import db
 from ila_sme.funding.models import Contribution, FundingRequest, FundingStatus
 from tests import factories
 from tests.support.register_process import register  # noqa: F401
+from tests.support.world import Staff, staff
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
@@ -22,17 +23,8 @@ _keys = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def english(client):
-    """Assertions read the English texts: every request of the test client asks for English."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-@pytest.fixture(autouse=True)
-def english_outside_requests(app):
-    """Service calls outside a request speak the default language (Dutch): these tests read English."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    yield
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)
@@ -55,37 +47,17 @@ def account(balance="150.10", public_credit="100.00", employer_contributions="75
 
 
 @dataclass
-class World:
-    employer: object
-    manager: object  # Wim's approver
-    other_manager: object
-    admin: object
-    accountant: object
-    worker: object  # Wim's user
-    employee: object  # Wim's EmployeeRecord
-    colleague_user: object
-    colleague: object
+class World(Staff):
     course: object
 
 
 @pytest.fixture
 def world(app, ledger) -> World:
     employer = factories.employer("Drukkerij Rekening", register_token=ledger.token)
-    manager = factories.user("manager@example.be", roles={employer: "manager"}, name="Mia Manager")
-    other_manager = factories.user("other@example.be", roles={employer: "manager"}, name="Olga Other")
-    admin = factories.user("admin@example.be", roles={employer: "admin"}, name="Ada Admin")
-    accountant = factories.user("accountant@example.be", roles={employer: "accountant"}, name="Alex Accountant")
-    worker = factories.user("worker@example.be", roles={employer: "employee"}, name="Wim Worker")
-    employee = factories.employee(employer, first_name="Wim", last_name="Worker", user_id=worker.id,
-                                  approver_id=manager.id)
-    colleague_user = factories.user("cora@example.be", roles={employer: "employee"}, name="Cora Colleague")
-    colleague = factories.employee(employer, first_name="Cora", last_name="Colleague", user_id=colleague_user.id,
-                                   approver_id=other_manager.id)
+    people = staff(employer)
     course = factories.training(title="Boekhouden voor KMO's", registry_id="ODB-123456", cost_cents=45000)
     db.session.commit()
-    return World(employer=employer, manager=manager, other_manager=other_manager, admin=admin,
-                 accountant=accountant, worker=worker, employee=employee, colleague_user=colleague_user,
-                 colleague=colleague, course=course)
+    return World(**vars(people), course=course)
 
 
 def contribution(employee, requested_by, *, amount_cents=5000, status="pending", reference=None, training=None,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -28,12 +27,8 @@ _registry_numbers = itertools.count(200001)
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    """Services run outside a request (default locale) and requests ask for English: both read English."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 def training(**fields) -> Training:

@@ -21,6 +21,7 @@ from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
 from ila_sme.trainings.models import Training
 from tests import factories
+from tests.support.world import Staff, staff
 
 TODAY = date(2026, 3, 2)  # a Monday in school year 2025-26 and calendar year 2026
 COURSE_START = date(2026, 3, 16)  # a Monday
@@ -29,10 +30,8 @@ _registry_numbers = itertools.count(700001)
 
 
 @pytest.fixture(autouse=True)
-def english(client):
-    """Assertions read the English texts: every request of the test client asks for English."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)
@@ -57,17 +56,8 @@ def training(**fields) -> Training:
 
 
 @dataclass
-class World:
-    employer: object
-    manager: object  # Wim's approver
-    deputy: object
-    other_manager: object  # a manager, but not Wim's approver
-    admin: object
-    accountant: object
-    worker: object  # Wim's user
-    employee: object  # Wim's EmployeeRecord
-    colleague_user: object
-    colleague: object  # Cora's EmployeeRecord, approver: other_manager
+class World(Staff):
+    deputy: object  # Wim's deputy approver in July 2026
     vov: object  # leave type "training", drawing VOV hours
     guidance: object  # leave type "career guidance", drawing training-right days
     evc: object  # leave type "EVC", drawing VOV hours
@@ -77,27 +67,16 @@ class World:
 @pytest.fixture
 def world(app) -> World:
     employer = factories.employer("Drukkerij Test", average_fte=Decimal("25"))
-    manager = factories.user("manager@example.be", roles={employer: "manager"}, name="Mia Manager")
     deputy = factories.user("deputy@example.be", roles={employer: "manager"}, name="Dirk Deputy")
-    other_manager = factories.user("other@example.be", roles={employer: "manager"}, name="Olga Other")
-    admin = factories.user("admin@example.be", roles={employer: ["admin", "manager"]}, name="Ada Admin")
-    accountant = factories.user("accountant@example.be", roles={employer: "accountant"}, name="Alex Accountant")
-    worker = factories.user("worker@example.be", roles={employer: "employee"}, name="Wim Worker")
-    employee = factories.employee(employer, first_name="Wim", last_name="Worker", user_id=worker.id,
-                                  email=worker.email, approver_id=manager.id, deputy_id=deputy.id,
-                                  deputy_from=date(2026, 7, 1), deputy_until=date(2026, 7, 31))
-    colleague_user = factories.user("cora@example.be", roles={employer: "employee"}, name="Cora Colleague")
-    colleague = factories.employee(employer, first_name="Cora", last_name="Colleague", user_id=colleague_user.id,
-                                   approver_id=other_manager.id)
+    people = staff(employer, admin_roles=("admin", "manager"), deputy_id=deputy.id, deputy_from=date(2026, 7, 1),
+                   deputy_until=date(2026, 7, 31))
     types = {leave_type.kind: leave_type for leave_type in schemes.leave_types(employer)}
-    for record in (employee, colleague):  # set up as the people form does: this period allocated
+    for record in (people.employee, people.colleague):  # set up as the people form does: this period allocated
         factories.allocate(record, TODAY)
     course = training(title="Boekhouden voor KMO's", provider_name="Syntra West")
     db.session.commit()
-    return World(employer=employer, manager=manager, deputy=deputy, other_manager=other_manager, admin=admin,
-                 accountant=accountant, worker=worker, employee=employee, colleague_user=colleague_user,
-                 colleague=colleague, vov=types[LeaveKind.TRAINING], guidance=types[LeaveKind.CAREER_GUIDANCE],
-                 evc=types[LeaveKind.EVC], course=course)
+    return World(**vars(people), deputy=deputy, vov=types[LeaveKind.TRAINING],
+                 guidance=types[LeaveKind.CAREER_GUIDANCE], evc=types[LeaveKind.EVC], course=course)
 
 
 def request_form(world: World, **overrides) -> dict:

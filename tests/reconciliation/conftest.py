@@ -11,8 +11,8 @@ from tests.support.register_world import build_world
 
 
 @pytest.fixture(autouse=True)
-def english(app):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture

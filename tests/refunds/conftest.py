@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import flask_babel
 import pytest
 
 from ila_sme.extensions import db
@@ -15,18 +14,20 @@ from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
 from ila_sme.trainings.models import Training
 from tests import factories
+from tests.support.world import one_user_per_role
 
-ROLES = ["employee", "manager", "accountant", "admin"]
 TODAY = date(2026, 3, 2)  # school year 2025-26
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
     app.config["TODAY"] = TODAY
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return TODAY
 
 
 def registry_training(registry_id: str, title: str, start: date, end: date) -> Training:
@@ -63,8 +64,7 @@ def _employee(employer, first: str, last: str, approver):
 @pytest.fixture
 def books(app):
     employer = factories.employer("Drukkerij Terugbetaling", average_fte=Decimal("25"), region="flanders")
-    users = {role: factories.user(f"{role}@example.be", roles={employer: role}, name=f"{role.title()} User")
-             for role in ROLES}
+    users = one_user_per_role(employer)
     wim = _employee(employer, "Wim", "Worker", users["manager"])
     cleo = _employee(employer, "Cleo", "Colleague", users["manager"])
     this_year = registry_training("ODB-400001", "Boekhouden voor KMO's", date(2026, 3, 3), date(2026, 3, 13))

@@ -11,7 +11,7 @@ import pytest
 from ila_sme.extensions import db
 from ila_sme.leave import request_lists
 from tests import factories
-from tests.refunds.conftest import ROLES
+from tests.support.world import ROLES
 
 EUR = "\xa0€"  # en_BE puts the sign after the amount: 357,84 €
 

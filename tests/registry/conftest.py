@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -17,16 +16,12 @@ from ila_sme.trainings.models import Training
 from ila_sme.trainings.sync_models import RegistrySyncRun
 from tests import factories
 from tests.support.register_process import register  # noqa: F401
-
-ROLES = ["employee", "manager", "accountant", "admin"]
+from tests.support.world import one_user_per_role
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture
@@ -96,7 +91,6 @@ class Shop:
 @pytest.fixture
 def shop(app) -> Shop:
     employer = factories.employer("Bakkerij Register")
-    users = {role: factories.user(f"{role}@example.be", roles={employer: role}, name=f"{role.title()} User")
-             for role in ROLES}
+    users = one_user_per_role(employer)
     db.session.commit()
     return Shop(employer, users)

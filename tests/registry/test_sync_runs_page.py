@@ -10,8 +10,8 @@ import pytest
 from ila_sme.extensions import db
 from ila_sme.trainings import importer
 from ila_sme.trainings.sync_models import RegistrySyncRun
-from tests.registry.conftest import ROLES
 from tests.registry.test_import import GOOD_CSV
+from tests.support.world import ROLES
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -25,9 +24,8 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)
-def english(app):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)

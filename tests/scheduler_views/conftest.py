@@ -7,23 +7,19 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import flask_babel
 import pytest
 
 from ila_sme.extensions import db
 from ila_sme.scheduler.models import JobRun, JobState
 from tests import factories
+from tests.support.world import one_user_per_role
 
-ROLES = ["employee", "manager", "accountant", "admin"]
 START = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @dataclass
@@ -36,8 +32,7 @@ class Office:
 @pytest.fixture
 def office(app) -> Office:
     employer = factories.employer("Bakkerij Planning")
-    users = {role: factories.user(f"{role}@example.be", roles={employer: role}, name=f"{role.title()} User")
-             for role in ROLES}
+    users = one_user_per_role(employer)
     other = factories.employer("Elders BV")
     other_admin = factories.user("elders@example.be", roles={other: "admin"}, name="Elsa Elders")
     db.session.commit()

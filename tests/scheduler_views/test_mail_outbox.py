@@ -12,7 +12,8 @@ from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.mail import MailState, OutboxMail, queue_mail
 from ila_sme.scheduler import recorder
-from tests.scheduler_views.conftest import ROLES, text
+from tests.scheduler_views.conftest import text
+from tests.support.world import ROLES
 
 URL = "/admin/jobs"
 

@@ -8,7 +8,8 @@ from ila_sme import locks
 from ila_sme.extensions import db
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobState
-from tests.scheduler_views.conftest import ROLES, job_run, run_ids, text
+from tests.scheduler_views.conftest import job_run, run_ids, text
+from tests.support.world import ROLES
 
 URL = "/admin/jobs"
 HTMX = {"HX-Request": "true"}

@@ -12,24 +12,26 @@ from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme
 from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training needs it mapped
 from tests import factories
+from tests.support.world import one_user_per_role
 
 TODAY = date(2026, 3, 2)
-ROLES = ["employee", "manager", "accountant", "admin"]
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    """Every request of the test client asks for English; the date is pinned."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(app):
     app.config["TODAY"] = TODAY
-    return client
+    return TODAY
 
 
 @pytest.fixture
 def setup(app):
     employer = factories.employer("Bakkerij Settings")
-    users = {role: factories.user(f"{role}@example.be", roles={employer: role}, name=f"{role.title()} User")
-             for role in ROLES}
+    users = one_user_per_role(employer)
     other = factories.employer("Concurrent NV")
     other_admin = factories.user("admin@concurrent.be", roles={other: "admin"})
     schemes.add_employer_version(actor=other_admin, employer=other, scheme=Scheme.TRAINING_RIGHT,

@@ -13,7 +13,8 @@ from ila_sme.money import format_money
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveType
 from tests import factories
-from tests.schemes.conftest import ROLES, TODAY
+from tests.schemes.conftest import TODAY
+from tests.support.world import ROLES
 
 
 def _types(employer) -> dict[str, LeaveType]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import flask_babel
 import pytest
 
 from ila_sme.extensions import db
@@ -36,11 +35,8 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def english(app, client):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    flask_babel.refresh()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)

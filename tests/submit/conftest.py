@@ -31,8 +31,8 @@ def this_period(months_ago: int = 0) -> str:
 
 
 @pytest.fixture(autouse=True)
-def english(app):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 def make_contribution(employee, requester, *, amount_cents: int = 15000, period: str | None = None,

@@ -12,15 +12,14 @@ import pytest
 from ila_sme.extensions import db
 from ila_sme.trainings.models import Training
 from tests import factories
+from tests.support.world import one_user_per_role
 
-ROLES = ["employee", "manager", "accountant", "admin"]
 _registry_numbers = itertools.count(300001)
 
 
 @pytest.fixture(autouse=True)
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def in_english(english):
+    """Every test of this folder reads English (``english``: tests/conftest.py)."""
 
 
 def training(employer=None, **fields) -> Training:
@@ -42,8 +41,7 @@ def training(employer=None, **fields) -> Training:
 def shop(app):
     employer = factories.employer("Bakkerij Catalogus")
     other = factories.employer("Other BV")
-    users = {role: factories.user(f"{role}@example.be", roles={employer: role}, name=f"{role.title()} User")
-             for role in ROLES}
+    users = one_user_per_role(employer)
     factories.user("other-admin@example.be", roles={other: "admin"})
     items = {
         "excel": training(title="Excel voor gevorderden", provider_name="Syntra West", language="nl",

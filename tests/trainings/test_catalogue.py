@@ -9,7 +9,8 @@ from flask import request
 
 from ila_sme.extensions import db
 from ila_sme.trainings.forms import CatalogueFilterForm
-from tests.trainings.conftest import ROLES, training
+from tests.support.world import ROLES
+from tests.trainings.conftest import training
 
 
 def _titles(html: str) -> list[str]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.trainings.models import Training
-from tests.trainings.conftest import ROLES
+from tests.support.world import ROLES
 
 
 def _form(**overrides) -> dict:
