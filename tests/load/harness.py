@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -38,6 +36,7 @@ from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
 from tests import factories
 from tests.support.credentials import dumps, sample_elements, signed_ob3
+from tests.support.processes import Process
 from tests.support.register_world import World, build_world
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -135,46 +134,6 @@ def _weekdays(start: date):
 # The processes ------------------------------------------------------------------------------------------
 
 
-class Process:
-    """A child process whose output (stdout and stderr) is kept line by line."""
-
-    def __init__(self, args: list[str], env: dict):
-        self.popen = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True, start_new_session=True)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.popen.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_for(self, pattern: re.Pattern, timeout: float = 60.0) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = pattern.search(self.output)
-            if match:
-                return match
-            if self.popen.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"{self.popen.args[:3]} did not say {pattern.pattern!r}:\n{self.output[-3000:]}")
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        self.reader.join(timeout=5)
-
-
 @dataclass
 class Stack:
     """The app served by gunicorn (2 workers x 8 threads) and the scheduler, on the given database."""
@@ -197,11 +156,13 @@ class Stack:
 
     def start(self) -> Stack:
         env = self.env()
-        scheduler = Process([str(BIN / "flask"), "--app", "app", "scheduler", "run"], env)
+        scheduler = Process([str(BIN / "flask"), "--app", "app", "scheduler", "run"], env, cwd=PROJECT,
+                            new_session=True)
         self.processes.append(scheduler)
         scheduler.wait_for(HOLDS)
         server = Process([str(BIN / "gunicorn"), "--bind", "127.0.0.1:0", "--workers", "2", "--threads", "8",
-                          "--worker-class", "gthread", "--timeout", "120", "--log-level", "info", "app:app"], env)
+                          "--worker-class", "gthread", "--timeout", "120", "--log-level", "info", "app:app"], env,
+                         cwd=PROJECT, new_session=True)
         self.processes.append(server)
         self.url = server.wait_for(LISTENING).group(1)
         deadline = time.monotonic() + 120

@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +30,7 @@ from ila_sme.scheduler.models import JobRun, JobState
 from tests import factories
 from tests.devregister.conftest import FLASK, PROJECT
 from tests.scheduler.conftest import count, dead_holder
+from tests.support.processes import Process
 
 pytestmark = pytest.mark.slow  # minute-long: CI runs it, `make test-fast` does not
 
@@ -39,44 +38,19 @@ TIMEOUT = 90.0
 HOLDS = re.compile(r"^Scheduler (\S+) holds the lease: running the jobs", re.MULTILINE)
 
 
-class Process:
-    """A scheduler process whose output (stdout and stderr) is read line by line as it comes."""
+class Scheduler(Process):
+    """A ``flask --app app scheduler run`` process of this project."""
 
     def __init__(self, args: list[str], env: dict):
-        self.popen = subprocess.Popen([FLASK, "--app", "app", "scheduler", "run", *args], cwd=PROJECT, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.popen.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in self.lines)
+        super().__init__([FLASK, "--app", "app", "scheduler", "run", *args], env, cwd=PROJECT)
 
     def holds(self) -> str | None:
         """The holder id this process announced when it took the lease, if it did."""
         match = HOLDS.search(self.output)
         return match.group(1) if match else None
 
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        self.reader.join(timeout=5)
 
-
-def wait_for(condition, what: str, processes: list[Process]) -> None:
+def wait_for(condition, what: str, processes: list[Scheduler]) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not condition():
         if time.monotonic() > deadline:
@@ -88,7 +62,7 @@ def wait_for(condition, what: str, processes: list[Process]) -> None:
 @pytest.fixture
 def schedulers(app, tmp_path):
     """start(*args) -> a running scheduler process on the test's database; all stopped after the test."""
-    started: list[Process] = []
+    started: list[Scheduler] = []
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):  # a busy machine's disk may hold a writer longer than SQLite's 5 s default
         url += "?timeout=30"
@@ -98,8 +72,8 @@ def schedulers(app, tmp_path):
            "SCHEDULER_POLL_SECONDS": "0.5", "MAIL_OUTBOX_POLL_SECONDS": "0.5", "LEDGER_URL": "http://127.0.0.1:9"}
     env.pop("MAIL_SERVER", None)  # the mail goes to the test's outbox
 
-    def start(*args: str) -> Process:
-        started.append(Process(list(args), env))
+    def start(*args: str) -> Scheduler:
+        started.append(Scheduler(list(args), env))
         return started[-1]
 
     yield start
