@@ -28,10 +28,12 @@ from ila_sme.credentials.views import bp as credentials_bp
 from ila_sme.demo.cli import demo_cli
 from ila_sme.employers import models as _employers_models  # noqa: F401
 from ila_sme.employers.views import bp as employers_bp
+from ila_sme.funding import budget_views as _funding_budget_views  # noqa: F401 - routes on funding's blueprint
 from ila_sme.funding import leave_request_part as _funding_leave_part  # noqa: F401 - on the leave request page
 from ila_sme.funding import models as _funding_models  # noqa: F401
+from ila_sme.funding import views as _funding_views  # noqa: F401 - routes on funding's blueprint
+from ila_sme.funding.blueprint import bp as funding_bp
 from ila_sme.funding.cli import contributions_cli
-from ila_sme.funding.views import bp as funding_bp
 from ila_sme.home.views import bp as home_bp
 from ila_sme.learning_accounts import models as _learning_accounts_models  # noqa: F401
 from ila_sme.learning_accounts.cli import learning_accounts_cli

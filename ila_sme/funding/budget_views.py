@@ -1,7 +1,7 @@
 """The manager's budget view: the co-funding budget of a year (granted, reserved, booked, remaining; per
 employee; a server-rendered chart by month) and the participation in training against the EU target.
 
-Its routes live on the funding blueprint: ``funding.views`` imports this module at its end."""
+Its routes live on the funding blueprint (``funding.blueprint``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from ila_sme import dates, permissions
 from ila_sme.funding import reports
-from ila_sme.funding.views import bp
+from ila_sme.funding.blueprint import bp
 from ila_sme.tenancy import current_employer
 from ila_sme.web import babel_locale, render
 

@@ -1,8 +1,8 @@
-"""Co-funding screens: the policy, asking and granting, deciding, and the budget view."""
+"""Co-funding screens: the policy, asking and granting, deciding (the budget view is ``budget_views``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,6 +14,7 @@ from ila_sme.extensions import db
 from ila_sme.forms import search_arg
 from ila_sme.funding import permissions as funding_permissions
 from ila_sme.funding import services
+from ila_sme.funding.blueprint import bp
 from ila_sme.funding.forms import CancelForm, CourseFeeForm, EmptyForm, PolicyForm, RefuseForm, TopUpForm
 from ila_sme.funding.models import (
     KIND_LABELS,
@@ -33,7 +34,6 @@ from ila_sme.trainings import services as trainings
 from ila_sme.trainings.models import Training
 from ila_sme.web import render, wants_fragment
 
-bp = Blueprint("funding", __name__, url_prefix="/funding")
 register_url_object("funding_id", FundingRequest)
 
 DECIDED = {"HX-Trigger": "fundingDecided"}
@@ -355,5 +355,3 @@ def cancel(funding_id: int):
         return _refused(funding, str(error))
     return _done(funding, _("The co-funding was cancelled; what it held is free again."))
 
-
-from ila_sme.funding import budget_views  # noqa: F401, E402 - its routes are on this blueprint

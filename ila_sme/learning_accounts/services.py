@@ -37,7 +37,7 @@ FIGURES = ("balance_cents", "public_credit_cents", "employer_contributions_cents
 _DIGIT_RUNS = re.compile(r"\d{9,}")  # anything long enough to be a national number
 
 
-class AccountError(Exception):
+class LearningAccountError(Exception):
     """A refresh that failed, with a message fit for the employee. ``whole_employer``: the failure is not
     about this person (the register is down or refuses the employer's token), so asking again for the
     employer's other employees is pointless. ``note``: the plain note kept on the snapshot."""
@@ -133,7 +133,7 @@ def refresh(employee: EmployeeRecord, now: datetime, *, actor=None, client: Regi
     begins) is never held while waiting on the network.
 
     On failure the previous figures stay, the failure is noted on them (``last_error``, plain, without
-    the person id) and ``AccountError`` says what happened in the reader's language."""
+    the person id) and ``LearningAccountError`` says what happened in the reader's language."""
     person = employee.national_number
     own_client = RegisterClient.for_employer(employee.employer) if client is None else None
     db.session.commit()
@@ -151,7 +151,7 @@ def refresh(employee: EmployeeRecord, now: datetime, *, actor=None, client: Regi
             snapshot.last_error = stored
             snapshot.last_error_at = now
             db.session.flush()
-        raise AccountError(_user_message(error, snapshot), note=stored,
+        raise LearningAccountError(_user_message(error, snapshot), note=stored,
                            whole_employer=_unavailable(error) or error.status == 401) from None
 
     snapshot = snapshot_of(employee)
@@ -275,7 +275,7 @@ def refresh_all(now: datetime, employer: Employer | None = None, *, today: date 
                 for position, employee in enumerate(employees):
                     try:
                         refresh(employee, now, client=client)
-                    except AccountError as error:
+                    except LearningAccountError as error:
                         run.failed += 1
                         if error.whole_employer:
                             run.failed += len(employees) - position - 1

@@ -45,7 +45,7 @@ def _refresh(employee: EmployeeRecord) -> str | None:
     """Ask the register once and commit what it answered, or the failure noted on the old figures."""
     try:
         services.refresh(employee, utcnow(), actor=current_user)
-    except services.AccountError as error:
+    except services.LearningAccountError as error:
         db.session.commit()  # the old figures stay; the failure is kept beside them
         return str(error)
     db.session.commit()

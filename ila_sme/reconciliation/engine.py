@@ -62,14 +62,15 @@ class LeaseLost(AlreadyRunning):
     """This run's lease expired and another process took the employer over: this run stops at once."""
 
 
-def period_of(day: date) -> str:
+def register_month(day: date) -> str:
+    """The register's period of a day, "YYYY-MM"."""
     return f"{day.year:04d}-{day.month:02d}"
 
 
 def open_window(today: date) -> tuple[str, str]:
     """The first and last period the register still books: 13 months back to this month."""
     index = today.year * 12 + today.month - 1 - OPEN_MONTHS
-    return f"{index // 12:04d}-{index % 12 + 1:02d}", period_of(today)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}", register_month(today)
 
 
 def queue_run(employer, *, requested_by, period: str | None = None) -> ReconciliationRun:

@@ -79,7 +79,7 @@ def test_register_down_keeps_the_old_figures_and_notes_the_failure_without_the_p
     ledger.write(accounts={insz: account(balance="999.99")}, fail_with=503)
     caplog.set_level(logging.DEBUG, logger="ila_sme")
 
-    with pytest.raises(services.AccountError) as caught:
+    with pytest.raises(services.LearningAccountError) as caught:
         services.refresh(world.employee, LATER)
     db.session.commit()
 
@@ -102,7 +102,7 @@ def test_a_working_refresh_clears_the_noted_failure(world, ledger):
     ledger.write(accounts={insz: account()})
     services.refresh(world.employee, NOW)
     ledger.write(accounts={insz: account()}, fail_with=429)
-    with pytest.raises(services.AccountError, match="could not be reached"):
+    with pytest.raises(services.LearningAccountError, match="could not be reached"):
         services.refresh(world.employee, LATER)
     assert services.snapshot_of(world.employee).last_error == "the register answered 429 (rate_limited)"
 
@@ -115,7 +115,7 @@ def test_a_working_refresh_clears_the_noted_failure(world, ledger):
 
 def test_register_down_before_any_snapshot_stores_nothing(world, ledger):
     ledger.write(fail_with=503)
-    with pytest.raises(services.AccountError) as caught:
+    with pytest.raises(services.LearningAccountError) as caught:
         services.refresh(world.employee, NOW)
     assert str(caught.value) == "The register could not be reached, so there are no figures yet. Try again later."
     assert _snapshots() == 0
@@ -123,7 +123,7 @@ def test_register_down_before_any_snapshot_stores_nothing(world, ledger):
 
 def test_unreachable_register_is_reported_in_plain_words(world, ledger, app):
     app.config["LEDGER_URL"] = "http://127.0.0.1:9"  # discard port: nothing listens
-    with pytest.raises(services.AccountError, match="could not be reached") as caught:
+    with pytest.raises(services.LearningAccountError, match="could not be reached") as caught:
         services.refresh(world.employee, NOW)
     assert caught.value.note.startswith("the register cannot be reached")
     assert world.employee.national_number not in caught.value.note
@@ -136,7 +136,7 @@ def test_a_person_the_register_does_not_know_gets_a_clear_message(world, ledger,
     ledger.write(accounts={})  # the stub answers 403: not employed by the calling employer
     caplog.set_level(logging.DEBUG, logger="ila_sme")
 
-    with pytest.raises(services.AccountError) as caught:
+    with pytest.raises(services.LearningAccountError) as caught:
         services.refresh(world.employee, LATER)
 
     assert str(caught.value) == (
@@ -151,7 +151,7 @@ def test_a_person_the_register_does_not_know_gets_a_clear_message(world, ledger,
 def test_a_wrong_employer_token_is_the_employers_problem(world, ledger):
     world.employer.register_token = "not-the-token"
     ledger.write(accounts={world.employee.national_number: account()})
-    with pytest.raises(services.AccountError, match="refused this employer's access") as caught:
+    with pytest.raises(services.LearningAccountError, match="refused this employer's access") as caught:
         services.refresh(world.employee, NOW)
     assert caught.value.whole_employer is True
     assert caught.value.note == "the register answered 401 (unauthorized)"
