@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ila_sme.audit.services import changes, record
+from ila_sme.employers.models import Membership
 from ila_sme.employers.services import employer_set_up
 from ila_sme.extensions import db
 from ila_sme.schemes.defaults import DEFAULTS
@@ -55,18 +56,34 @@ def next_period(period: Period, scheme: str) -> Period:
 # Parameters ----------------------------------------------------------------------------------
 
 
-def _rows(scheme: str, employer, day: date) -> list[SchemeParameter]:
-    query = (
+def _versions_query(scheme: str, employer):
+    """National, this region's and this employer's versions; never another employer's."""
+    return (
         select(SchemeParameter)
         .where(SchemeParameter.scheme == scheme, SchemeParameter.country == (employer.country or "BE"))
-        .where(SchemeParameter.valid_from <= day)
-        .where(or_(SchemeParameter.valid_until.is_(None), SchemeParameter.valid_until >= day))
         .where(or_(SchemeParameter.employer_id.is_(None), SchemeParameter.employer_id == employer.id))
         .where(or_(SchemeParameter.region.is_(None), SchemeParameter.region == employer.region))
     )
-    rows = list(db.session.scalars(query))
+
+
+def _by_level(rows) -> list[SchemeParameter]:
+    """National first, then regional, then the employer's own: the order in which they overlay."""
     level = {"national": 0, "region": 1, "employer": 2}
     return sorted(rows, key=lambda row: (level[row.level], row.valid_from, row.id))
+
+
+def _rows(scheme: str, employer, day: date) -> list[SchemeParameter]:
+    query = (
+        _versions_query(scheme, employer)
+        .where(SchemeParameter.valid_from <= day)
+        .where(or_(SchemeParameter.valid_until.is_(None), SchemeParameter.valid_until >= day))
+    )
+    return _by_level(db.session.scalars(query))
+
+
+def versions(scheme: str, employer) -> list[SchemeParameter]:
+    """Every version of the scheme that applies to the employer, in force or not, in the order they overlay."""
+    return _by_level(db.session.scalars(_versions_query(scheme, employer)))
 
 
 def values_on(scheme: str, employer, day: date) -> dict:
@@ -88,6 +105,11 @@ def applies_to(scheme: str, employer, day: date) -> bool:
     except SchemeError:
         return False
     return True
+
+
+def applicable(employer, day: date) -> list[Scheme]:
+    """The schemes with parameters for this employer's country and region on the day."""
+    return [scheme for scheme in Scheme if applies_to(scheme, employer, day)]
 
 
 def decimal_value(values: dict, key: str) -> Decimal:
@@ -201,6 +223,26 @@ def update_leave_type(*, actor, leave_type: LeaveType, data: dict) -> LeaveType:
     return leave_type
 
 
+def leave_type_problems(employer, leave_type: LeaveType, data: dict) -> dict[str, str]:
+    """The rules a form cannot see, by the key of ``data`` they concern (empty: none). VOV training leave
+    needs a registry training; a second step needs somebody with that role, else requests wait for ever.
+    (Which schemes may be chosen is the form's: only those that apply.)"""
+    problems = {}
+    if data["scheme"] == Scheme.VOV and leave_type.kind == LeaveKind.TRAINING and not data["needs_training"]:
+        problems["needs_training"] = _(
+            "Flemish training leave is only for trainings in the Flemish training database.")
+    role = data["second_step_role"]
+    if role and not _has_member_with_role(employer, role):
+        problems["second_step_role"] = _(
+            "Nobody has this role here yet: requests would wait for ever. Invite someone first.")
+    return problems
+
+
+def _has_member_with_role(employer, role: str) -> bool:
+    return db.session.scalar(select(Membership.id).where(
+        Membership.employer_id == employer.id, Membership.role == role).limit(1)) is not None
+
+
 def _leave_type_view(leave_type: LeaveType) -> dict:
     return {"kind": leave_type.kind, "scheme": leave_type.scheme, "needs_training": leave_type.needs_training,
             "second_step_role": leave_type.second_step_role, "active": leave_type.active}
@@ -216,6 +258,14 @@ def months_employed(employee, period: Period) -> int:
     if end < start:
         return 0
     return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def bands_of(values: dict) -> list[tuple[Decimal, Decimal | None, Decimal]]:
+    """The headcount bands of ``days_by_headcount``: (lowest headcount, next band's lowest or None, days per
+    FTE), highest band first."""
+    bands = [(Decimal(str(lowest)), Decimal(str(days))) for lowest, days in values.get("days_by_headcount", [])]
+    bands.sort(key=lambda band: band[0], reverse=True)
+    return [(lowest, bands[i - 1][0] if i else None, days) for i, (lowest, days) in enumerate(bands)]
 
 
 def days_per_fte(values: dict, average_fte: Decimal) -> Decimal:
