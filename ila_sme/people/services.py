@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import BinaryIO
 
 from blinker import Namespace
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +18,7 @@ from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import InvalidIdentifier, looks_like_insz, normalise_insz
+from ila_sme.people import csv_import
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import Role
 
@@ -159,6 +162,22 @@ def import_employees(*, actor, employer, rows: list[tuple[int, dict]], today: da
                       for _line, data in rows]
     record("employees.imported", actor=actor, employer_id=employer.id, after={"count": len(result.created)})
     return result
+
+
+def import_file(*, actor, employer, upload: BinaryIO) -> ImportResult:
+    """The import screen's upload: every row, or none and every error of the file at once (the shape of
+    each row and the rules over those that parsed), by line. Reads at most the size limit and a byte, so
+    a larger file never sits in memory. CsvFileError when the file as a whole cannot be read.
+    """
+    limit = current_app.config["CSV_IMPORT_MAX_BYTES"]
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise csv_import.CsvFileError(_("The file is larger than 2 MB."))
+    rows, errors = csv_import.parse(content, {user.email: user.id for user in approvers(employer)})
+    errors = sorted(errors + check_import(employer, rows), key=lambda error: error[0])
+    if errors:
+        return ImportResult(errors=errors)
+    return import_employees(actor=actor, employer=employer, rows=rows)
 
 
 @accounts.invitation_accepted.connect

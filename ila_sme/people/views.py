@@ -193,26 +193,17 @@ def import_csv():
     form = ImportForm()
     errors: list[tuple[int, str]] = []
     if form.validate_on_submit():
-        content = form.file.data.read(current_app.config["CSV_IMPORT_MAX_BYTES"] + 1)
-        approvers = {user.email: user.id for user in services.approvers(employer)}
         try:
-            if len(content) > current_app.config["CSV_IMPORT_MAX_BYTES"]:
-                raise csv_import.CsvFileError(_("The file is larger than 2 MB."))
-            rows, errors = csv_import.parse(content, approvers)
+            result = services.import_file(actor=current_user, employer=employer, upload=form.file.data)
         except csv_import.CsvFileError as error:
             form.file.errors.append(str(error))
         else:
-            # The rules too, over the rows that parsed: every error of the file is shown at once.
-            errors = sorted(errors + services.check_import(employer, rows), key=lambda error: error[0])
-            if not errors:
-                result = services.import_employees(actor=current_user, employer=employer, rows=rows)
-                errors = result.errors
-                if result.ok:
-                    db.session.commit()
-                    count = len(result.created)
-                    flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.", count),
-                          "success")
-                    return redirect(url_for("people.index"))
+            if result.ok:
+                db.session.commit()
+                flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.",
+                               len(result.created)), "success")
+                return redirect(url_for("people.index"))
+            errors = result.errors
             db.session.rollback()
     return render("people/import.html", form=form, errors=errors, columns=csv_import.COLUMNS)
 

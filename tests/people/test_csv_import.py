@@ -191,8 +191,26 @@ SENSITIVE = [
 
 def _all_errors(setup, content):
     """What the import screen reports: shape errors, then the rules over the remaining rows."""
-    rows, errors = _import(setup, content)
-    return sorted(errors + services.check_import(setup["employer"], rows), key=lambda error: error[0])
+    result = services.import_file(actor=setup["admin"], employer=setup["employer"], upload=io.BytesIO(content))
+    assert not result.ok and result.created == []
+    return result.errors
+
+
+def test_a_whole_good_upload_is_imported(setup, ctx):
+    before = _employee_count()
+    result = services.import_file(actor=setup["admin"], employer=setup["employer"],
+                                  upload=io.BytesIO(GOOD_SEMICOLON))
+    db.session.commit()
+    assert result.ok and len(result.created) == 3
+    assert _employee_count() == before + 3
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(app, setup, ctx):
+    limit = app.config["CSV_IMPORT_MAX_BYTES"]
+    upload = io.BytesIO(GOOD_SEMICOLON + b" " * limit)
+    with pytest.raises(csv_import.CsvFileError, match="larger than 2 MB"):
+        services.import_file(actor=setup["admin"], employer=setup["employer"], upload=upload)
+    assert upload.tell() == limit + 1
 
 
 def test_bad_file_reports_every_error_with_its_line(setup, ctx):
