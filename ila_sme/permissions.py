@@ -73,8 +73,27 @@ def can_view_approvals(user, employer) -> bool:
     return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT})
 
 
+def can_approve_for_a_team(user, employer) -> bool:
+    """Managers and admins: an employee's approver is one of them, so their home shows their team."""
+    return bool(_roles(user, employer) & {Role.MANAGER, Role.ADMIN})
+
+
+def is_accountant(user, employer) -> bool:
+    return Role.ACCOUNTANT in _roles(user, employer)
+
+
 def can_view_calendar(user, employer) -> bool:
     return is_member(user, employer)
+
+
+def can_subscribe_to_approvees_leave(user, employer) -> bool:
+    """A manager's calendar feed also has the approved leave of the people they approve, also as a deputy."""
+    return Role.MANAGER in _roles(user, employer)
+
+
+def can_subscribe_to_everyones_leave(user, employer) -> bool:
+    """An admin's calendar feed has the approved leave of everyone at the employer."""
+    return Role.ADMIN in _roles(user, employer)
 
 
 def can_view_trainings(user, employer) -> bool:

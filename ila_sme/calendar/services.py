@@ -19,6 +19,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from ila_sme import permissions
 from ila_sme.accounts.models import User
 from ila_sme.audit.services import record
 from ila_sme.calendar.models import CalendarFeed
@@ -28,7 +29,6 @@ from ila_sme.extensions import db
 from ila_sme.leave import request_lists
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.people.models import EmployeeRecord
-from ila_sme.roles import Role
 
 APPROVED = (RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -56,9 +56,9 @@ class Cell:
     day: date
     weekend: bool
     today: bool
-    state: str | None = None  # "approved" | "pending" | None
     half: bool = False
-    request: LeaveRequest | None = None
+    request: LeaveRequest | None = None  # the leave that holds the day, if any
+    approved: bool = False  # that leave is approved; else it waits for approval
 
 
 @dataclass
@@ -92,11 +92,12 @@ class MonthGrid:
 
     @property
     def has_leave(self) -> bool:
-        return any(cell.state for row in self.rows for cell in row.cells)
+        return any(cell.request for row in self.rows for cell in row.cells)
 
 
-def _state(request: LeaveRequest) -> str:
-    return "approved" if request.status in APPROVED else "pending"
+def _approved(request: LeaveRequest) -> bool:
+    """Approved leave, also while a cancellation is asked: it holds the day until it is cancelled."""
+    return request.status in APPROVED
 
 
 def _half_on(request: LeaveRequest, day: date) -> bool:
@@ -114,7 +115,7 @@ def month_grid(employer, first: date, today: date) -> MonthGrid:
         for day in days:
             if request.start_date <= day <= request.end_date and day.weekday() < 5:
                 current = by_day.get((request.employee_id, day))
-                if current is None or (_state(request) == "approved" and _state(current) != "approved"):
+                if current is None or (_approved(request) and not _approved(current)):
                     by_day[(request.employee_id, day)] = request
     staff = db.session.scalars(
         select(EmployeeRecord)
@@ -132,8 +133,8 @@ def month_grid(employer, first: date, today: date) -> MonthGrid:
         for day in days:
             request = by_day.get((employee.id, day))
             cells.append(Cell(day=day, weekend=day.weekday() >= 5, today=day == today,
-                              state=_state(request) if request else None,
-                              half=bool(request) and _half_on(request, day), request=request))
+                              half=bool(request) and _half_on(request, day), request=request,
+                              approved=bool(request) and _approved(request)))
         rows.append(Row(employee, cells))
     return MonthGrid(first=first, days=days, rows=rows, today=today)
 
@@ -207,8 +208,7 @@ def feed_for_token(token: str) -> LiveFeed | None:
 def feed_requests(user, employer) -> list[LeaveRequest]:
     """Approved leave the user may see: their own; a manager's approvees (approver or deputy) too;
     an admin everyone of the employer."""
-    roles = user.roles_in(employer.id)
-    if not roles:
+    if not permissions.is_member(user, employer):
         return []
     query = (
         select(LeaveRequest)
@@ -218,9 +218,9 @@ def feed_requests(user, employer) -> list[LeaveRequest]:
                  selectinload(LeaveRequest.training))
         .order_by(LeaveRequest.start_date, LeaveRequest.id)
     )
-    if Role.ADMIN not in roles:
+    if not permissions.can_subscribe_to_everyones_leave(user, employer):
         visible = [EmployeeRecord.user_id == user.id]
-        if Role.MANAGER in roles:
+        if permissions.can_subscribe_to_approvees_leave(user, employer):
             visible += [EmployeeRecord.approver_id == user.id, EmployeeRecord.deputy_id == user.id]
         query = query.where(or_(*visible))
     return list(db.session.scalars(query))

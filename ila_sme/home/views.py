@@ -6,13 +6,12 @@ from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from ila_sme import dates
+from ila_sme import dates, permissions
 from ila_sme.extensions import db
 from ila_sme.leave import request_lists
 from ila_sme.leave.balances import current_balances
 from ila_sme.people import services as people
-from ila_sme.roles import Role
-from ila_sme.tenancy import current_employer_or_none, current_roles
+from ila_sme.tenancy import current_employer_or_none
 from ila_sme.web import render
 
 bp = Blueprint("home", __name__)
@@ -25,17 +24,16 @@ def index():
     employer = current_employer_or_none()
     if employer is None:
         return render("home/no_employer.html")
-    roles = current_roles()
-    context = {"roles": roles}
+    context = {}
     today = dates.today()
-    if Role.EMPLOYEE in roles:
+    if permissions.can_request_leave(current_user, employer):
         me = context["me"] = people.employee_for_user(employer, current_user)
         if me is not None:
             context["balances"] = current_balances(me, employer, today)
             context["my_requests"] = request_lists.requests_of(me)[:5]
-    if roles & {Role.MANAGER, Role.ADMIN, Role.ACCOUNTANT}:
+    if permissions.can_view_approvals(current_user, employer):
         context["to_decide"] = request_lists.decidable_requests(current_user, employer, today)
-    if roles & {Role.MANAGER, Role.ADMIN}:
+    if permissions.can_approve_for_a_team(current_user, employer):
         context["team"] = people.team_of(employer, current_user)
         context["staff_count"] = len(people.employees(employer))
     return render("home/index.html", **context)

@@ -135,6 +135,24 @@ class LeaveRequest(db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_second_step(self) -> bool:
+        """The approver agreed; it waits for the second step (admin or finance)."""
+        return self.status == RequestStatus.SECOND_STEP
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == RequestStatus.APPROVED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == RequestStatus.REJECTED
+
+    @property
+    def is_cancellation_requested(self) -> bool:
+        """Approved, and the employee asks to cancel it: the approver decides again."""
+        return self.status == RequestStatus.CANCELLATION_REQUESTED
+
     def overlaps(self, start: date, end: date) -> bool:
         return self.start_date <= end and start <= self.end_date
 

@@ -262,6 +262,22 @@ def test_every_member_can_have_a_feed(team, auth, client, role):
     assert [feed.revoked_at for feed in _feeds_of(user)] == [None]
 
 
+APPROVEES_LINE = "The approved training leave of the people you approve, also as a deputy."
+EVERYONE_LINE = "As an admin: the approved training leave of everyone at Drukkerij Kalender."
+
+
+@pytest.mark.parametrize(("login", "approvees", "everyone"), [
+    ("wim@example.be", False, False), ("accountant@example.be", False, False),
+    ("manager@example.be", True, False), ("admin@example.be", True, True),  # the admin is a manager too
+])
+def test_the_page_says_what_the_feed_holds_for_the_role(team, auth, client, login, approvees, everyone):
+    auth.login(login)
+    html = client.get("/calendar/feeds").get_data(as_text=True)
+    assert "Your own approved training leave." in html
+    assert (APPROVEES_LINE in html) is approvees
+    assert (EVERYONE_LINE in html) is everyone
+
+
 def test_feed_settings_need_sign_in(team, client):
     assert "/login" in client.get("/calendar/feeds").headers["Location"]
     assert client.post("/calendar/feeds/new").status_code in (302, 400)
