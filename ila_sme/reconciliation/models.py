@@ -107,6 +107,16 @@ class ReconciliationRun(db.Model):
         return self.state in FINISHED
 
     @property
+    def is_queued(self) -> bool:
+        """Asked for and waiting for the scheduler process to pick it up."""
+        return self.state == RunState.QUEUED
+
+    @property
+    def went_wrong(self) -> bool:
+        """Failed, incomplete or interrupted: the page marks it."""
+        return self.state in (RunState.FAILED, RunState.INCOMPLETE, RunState.INTERRUPTED)
+
+    @property
     def differences(self) -> int:
         return self.amount_mismatch + self.missing_in_register + self.unknown_in_register + self.reversed
 

@@ -26,3 +26,7 @@ class RegistrySyncRun(db.Model):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def failed(self) -> bool:
+        return self.state == "failed"
