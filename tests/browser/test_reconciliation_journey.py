@@ -25,7 +25,7 @@ from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.models import Difference
 from tests.browser._support import sign_in, skip_without_chromium
 from tests.devregister.conftest import FLASK, PROJECT, Register, start_register
-from tests.submit.conftest import make_contribution, this_period
+from tests.funding.submit.conftest import make_contribution, this_period
 
 skip_without_chromium()
 

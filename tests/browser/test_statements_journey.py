@@ -15,7 +15,7 @@ from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.statements.models import StatementExport
 from tests.browser._support import sign_in, skip_without_chromium
-from tests.statements_views.conftest import book
+from tests.statements.views.conftest import book
 
 skip_without_chromium()
 

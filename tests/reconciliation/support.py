@@ -18,7 +18,7 @@ from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Difference, RunState
 from ila_sme.register.client import RegisterClient, RegisterError
 from tests import factories
-from tests.submit.conftest import YEAR, make_contribution
+from tests.funding.submit.conftest import YEAR, make_contribution
 
 ELSEWHERE = "0000000097"  # an enterprise number no test uses: an entry moved there is not listed for ours
 NOT_BOOKED = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.FAILED)

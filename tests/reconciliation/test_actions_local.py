@@ -24,6 +24,7 @@ from ila_sme.reconciliation.actions import ReconciliationError
 from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Outcome, Resolution, RunState
 from tests import factories
+from tests.funding.submit.conftest import make_contribution, this_period
 from tests.reconciliation.support import (
     assert_budget_follows_contributions,
     audit_trail,
@@ -34,7 +35,6 @@ from tests.reconciliation.support import (
     pending,
     position,
 )
-from tests.submit.conftest import make_contribution, this_period
 
 UNKNOWN_TRAINING = "ODB-404404"
 

@@ -17,6 +17,7 @@ from ila_sme.reconciliation.actions import ReconciliationError
 from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Outcome, Resolution, RunState
 from tests.devregister.conftest import start_register
+from tests.funding.submit.conftest import this_period
 from tests.reconciliation.support import (
     Recording,
     assert_budget_follows_contributions,
@@ -33,7 +34,6 @@ from tests.reconciliation.support import (
     pending,
     position,
 )
-from tests.submit.conftest import this_period
 
 UNKNOWN_TRAINING = "ODB-404404"
 

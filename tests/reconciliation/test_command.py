@@ -17,8 +17,8 @@ from ila_sme.identifiers import format_kbo, make_kbo
 from ila_sme.locks import Lease
 from ila_sme.reconciliation.engine import lock_name, open_window
 from ila_sme.reconciliation.models import ReconciliationRun, RunState
+from tests.funding.submit.conftest import this_period
 from tests.reconciliation.support import closed_port
-from tests.submit.conftest import this_period
 from tests.support.register_world import build_world
 
 

@@ -31,8 +31,8 @@ from ila_sme.locks import Lease
 from ila_sme.reconciliation.engine import lock_name, reconcile
 from ila_sme.reconciliation.models import Difference, ReconciliationItem, ReconciliationRun, RunState
 from tests import factories
+from tests.funding.submit.conftest import make_contribution, this_period
 from tests.reconciliation.support import bookings_per_reference, entries_of, lose_entry, position
-from tests.submit.conftest import make_contribution, this_period
 from tests.support.register_world import REGISTRY_ID, build_world
 
 pytestmark = pytest.mark.slow  # minute-long: CI runs it, `make test-fast` does not

@@ -17,8 +17,8 @@ from ila_sme.funding.models import Contribution
 from ila_sme.identifiers import make_insz
 from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Difference, Outcome, ReconciliationItem, Resolution, RunState
+from tests.funding.submit.conftest import YEAR, this_period
 from tests.reconciliation.support import differences, first_run, move_entry
-from tests.submit.conftest import YEAR, this_period
 
 
 def test_a_clean_world_matches_every_contribution(world):

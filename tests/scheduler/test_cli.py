@@ -9,9 +9,9 @@ from ila_sme.leave.models import LedgerEntry
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobState
 from ila_sme.trainings.models import Training
-from tests.registry.conftest import api_training
 from tests.scheduler.conftest import count, job_runs
 from tests.support.register_process import register  # noqa: F401
+from tests.trainings.sync.conftest import api_training
 
 
 def test_jobs_lists_every_job_with_its_schedule_and_next_run(app):

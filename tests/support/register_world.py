@@ -15,7 +15,7 @@ from ila_sme.extensions import db
 from ila_sme.register.client import RegisterClient
 from tests import factories
 from tests.devregister.conftest import Register, start_register
-from tests.submit.conftest import make_contribution, this_period
+from tests.funding.submit.conftest import make_contribution, this_period
 
 REGISTRY_ID = "ODB-900001"
 NO_FAULTS = ""

@@ -1,0 +1,109 @@
+"""/admin/jobs: the scheduler's status, its jobs and every job run, for admins; filter, pages, htmx."""
+
+from __future__ import annotations
+
+import pytest
+
+from ila_sme import locks
+from ila_sme.extensions import db
+from ila_sme.scheduler.jobs import JOBS
+from ila_sme.scheduler.models import JobState
+from tests.scheduler.views.conftest import job_run, run_ids, text
+from tests.support.world import ROLES
+
+URL = "/admin/jobs"
+HTMX = {"HX-Request": "true"}
+
+
+def test_the_page_says_the_scheduler_is_not_running_and_how_to_start_it(client, auth, office):
+    auth.login(office.users["admin"])
+    page = text(client.get(URL).get_data(as_text=True))
+    assert "The scheduler is not running: no job runs on its schedule. Start it with: flask --app app scheduler run" \
+        in page
+    for job in JOBS.values():
+        assert f"{job.name} {job.description}" in page
+    assert "nightly-reconcile Submits the pending contributions" in page
+    assert "every day at 02:00" in page and "Monday to Friday at 08:00" in page
+    assert "flask --app app leave allocate" in page
+    assert "Schedules are in Europe/Brussels time." in page
+    assert "0 runs." in page and "No job has run yet." in page
+
+
+def test_the_page_shows_the_running_scheduler_and_the_runs_newest_first(client, auth, office):
+    assert locks.acquire("scheduler", holder=locks.holder_id())
+    done = job_run("leave-allocation", 0)
+    failed = job_run("registry-sync", 60, JobState.FAILED, counts=None,
+                     error="The register could not be read: timeout. Nothing was changed.")
+    by_hand = job_run("reminders", 120, trigger="cli", slot="now-3f0c", counts={"notifications": 2})
+    running = job_run("nightly-reconcile", 180, JobState.RUNNING, counts=None)
+    db.session.commit()
+    auth.login(office.users["admin"])
+    html = client.get(URL).get_data(as_text=True)
+    page = text(html)
+    assert f"Running: {locks.holder_id()} holds the scheduler's lease; last heartbeat" in page
+    assert "not running" not in page
+    assert run_ids(html) == [running.id, by_hand.id, failed.id, done.id]
+    assert "4 runs." in page
+    assert "registry-sync" in page and "Failed" in page
+    assert "The register could not be read: timeout. Nothing was changed." in page
+    assert "now, by hand command Done" in page and "notifications: 2" in page
+    assert "rows_added: 0" in page and "scheduled Done" in page
+    assert "nightly-reconcile" in page and "Running" in page
+    assert f'<tr id="job-run-{failed.id}" class="job-run-failed">' in html
+
+
+def test_filter_by_job_and_pages_of_25(client, auth, office):
+    syncs = [job_run("registry-sync", minutes) for minutes in range(30)]
+    job_run("reminders", 999)
+    db.session.commit()
+    auth.login(office.users["admin"])
+
+    first = client.get(URL, query_string={"job": "registry-sync"}).get_data(as_text=True)
+    assert run_ids(first) == [run.id for run in reversed(syncs)][:25]
+    assert "30 runs." in text(first) and "Page 1 of 2" in text(first)
+    assert 'href="/admin/jobs?page=2&amp;job=registry-sync"' in first
+    second = client.get(URL, query_string={"job": "registry-sync", "page": 2}).get_data(as_text=True)
+    assert run_ids(second) == [run.id for run in reversed(syncs)][25:]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+    everything = client.get(URL).get_data(as_text=True)
+    assert "31 runs." in text(everything)
+    assert client.get(URL, query_string={"job": "no-such-job"}).get_data(as_text=True).count("job-run-") == \
+        everything.count("job-run-")  # an unknown job is ignored, not an error
+    assert '<option selected value="registry-sync">' in first
+
+
+def test_htmx_gets_only_the_runs(client, auth, office):
+    run = job_run("reminders", 5)
+    db.session.commit()
+    auth.login(office.users["admin"])
+    response = client.get(URL, query_string={"job": "reminders"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="job-runs"')
+    assert "<html" not in html and "scheduler-status" not in html and "scheduler-jobs" not in html
+    assert run_ids(html) == [run.id]
+    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admins_see_the_page_and_its_link(client, auth, office, role):
+    job_run("reminders", 5)
+    db.session.commit()
+    auth.login(office.users[role])
+    response = client.get(URL)
+    assert response.status_code == (200 if role == "admin" else 403)
+    home = client.get("/").get_data(as_text=True)
+    assert ('href="/admin/jobs"' in home) == (role == "admin")
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, office):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_job_runs_are_the_platforms_an_admin_of_any_employer_sees_them(client, auth, office):
+    run = job_run("leave-allocation", 5)
+    db.session.commit()
+    auth.login(office.other_admin)
+    assert run_ids(client.get(URL).get_data(as_text=True)) == [run.id]
