@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -129,13 +131,14 @@ class LiveServer:
     users: dict[str, SeededUser] = field(default_factory=dict)
     staff: list[str] = field(default_factory=list)
 
-    def newest_mail(self) -> Path:
-        """The newest mail file, once what the requests queued is sent.
+    def mail_to(self, address: str) -> EmailMessage:
+        """The newest mail to ``address``, once what the requests queued is sent.
 
         The request that queued a mail sends it when the server closes its response; werkzeug's server skips
         that close when the browser has already reset the connection (it drains the socket first). The
         scheduler's ``mail-outbox`` job sends such a mail in a real set-up; here the test plays that part
-        when the after-response sending has not happened within a second."""
+        when the after-response sending has not happened within a second. So mail may leave out of the order
+        it was queued in: a test asks for the mail of one recipient."""
         deadline, fallback = time.monotonic() + 10, time.monotonic() + 1
         with self.app.app_context():
             while self._pending() and time.monotonic() < deadline:
@@ -143,9 +146,11 @@ class LiveServer:
                     send_outbox()
                 time.sleep(0.05)
             db.session.remove()
-        messages = outbox_messages(self.outbox)
-        assert messages, f"no mail in {self.outbox}"
-        return messages[-1]
+        messages = [message_from_bytes(path.read_bytes(), policy=policy.default)
+                    for path in outbox_messages(self.outbox)]
+        mine = [message for message in messages if message["To"] == address]
+        assert mine, f"no mail to {address} in {self.outbox} (to: {[m['To'] for m in messages]})"
+        return mine[-1]
 
     @staticmethod
     def _pending() -> int:

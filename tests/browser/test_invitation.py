@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
 
 from tests.browser._support import skip_without_chromium
 
@@ -17,8 +16,7 @@ NEW_PASSWORD = "nora kiest een wachtwoord"
 
 
 def _invitation_link(live_server) -> str:
-    mail = message_from_bytes(live_server.newest_mail().read_bytes(), policy=policy.default)
-    assert mail["To"] == NEW_EMAIL
+    mail = live_server.mail_to(NEW_EMAIL)
     body = mail.get_body(preferencelist=("plain",)).get_content()
     match = re.search(re.escape(live_server.url) + r"/invitations/[\w.-]+", body)
     assert match, f"no invitation link to {live_server.url} in the mail:\n{body}"
