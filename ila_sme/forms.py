@@ -149,7 +149,24 @@ def parse_number(text, *, places: int = 2, minimum: Decimal | None = Decimal("0"
     return number.quantize(Decimal(1).scaleb(-places))
 
 
-class NumberField(Field):
+class BlankIsNotGiven:
+    """A typed value read by ``parse``; a blank one is not given (None, so ``InputRequired`` says so), and a
+    value ``parse`` refuses leaves None with its message."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        if not (valuelist[0] or "").strip():
+            self.data, self.raw_data = None, []
+            return
+        try:
+            self.data = self.parse(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise
+
+
+class NumberField(BlankIsNotGiven, Field):
     """A bounded Decimal as people type it (a decimal comma is fine). Empty gives None, and a blank value
     counts as not given (``InputRequired`` then says the field is required)."""
 
@@ -165,14 +182,9 @@ class NumberField(Field):
         self.minimum = None if minimum is None else Decimal(minimum)
         self.maximum = Decimal(maximum)
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        if not (valuelist[0] or "").strip():
-            self.data, self.raw_data = None, []
-            return
-        self.data = parse_number(valuelist[0], places=self.places, minimum=self.minimum, maximum=self.maximum,
-                                 invalid=self.invalid_message, negative=self.negative_message)
+    def parse(self, text: str) -> Decimal:
+        return parse_number(text, places=self.places, minimum=self.minimum, maximum=self.maximum,
+                            invalid=self.invalid_message, negative=self.negative_message)
 
     def _value(self) -> str:
         if self.raw_data:
@@ -210,24 +222,15 @@ def parse_whole(text, minimum: int, maximum: int) -> int:
     return number
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(BlankIsNotGiven, IntegerField):
     """A whole number within ``minimum``..``maximum``; empty gives None (blank counts as not given)."""
 
     def __init__(self, label=None, validators=None, *, minimum: int = 0, maximum: int = MAX_INTEGER, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.minimum, self.maximum = minimum, maximum
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        if not (valuelist[0] or "").strip():
-            self.data, self.raw_data = None, []
-            return
-        try:
-            self.data = parse_whole(valuelist[0], self.minimum, self.maximum)
-        except ValueError:
-            self.data = None
-            raise
+    def parse(self, text: str) -> int:
+        return parse_whole(text, self.minimum, self.maximum)
 
 
 class IdField(IntegerField):

@@ -19,7 +19,6 @@ from ila_sme.audit.services import changes, record
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding import account_balance, budget, rules
-from ila_sme.funding.budget import Position  # noqa: F401 - read through this module by other features
 from ila_sme.funding.models import (
     CofundingPolicy,
     Contribution,
