@@ -38,6 +38,7 @@ from ila_sme.home.views import bp as home_bp
 from ila_sme.learning_accounts import models as _learning_accounts_models  # noqa: F401
 from ila_sme.learning_accounts.cli import learning_accounts_cli
 from ila_sme.learning_accounts.views import bp as learning_accounts_bp
+from ila_sme.leave import assessments as _leave_assessments  # noqa: F401
 from ila_sme.leave import jobs as _leave_jobs  # noqa: F401 - allocates a new employee's period (a receiver)
 from ila_sme.leave import models as _leave_models  # noqa: F401
 from ila_sme.leave.cli import leave_cli
@@ -47,6 +48,7 @@ from ila_sme.mail import models as _mail_models  # noqa: F401
 from ila_sme.mail.cli import mail_cli
 from ila_sme.notifications import models as _notifications_models  # noqa: F401
 from ila_sme.notifications.views import bp as notifications_bp
+from ila_sme.people import history as _people_history  # noqa: F401
 from ila_sme.people import models as _people_models  # noqa: F401
 from ila_sme.people.views import bp as people_bp
 from ila_sme.reconciliation import models as _reconciliation_models  # noqa: F401
@@ -68,6 +70,7 @@ from ila_sme.trainings import models as _trainings_models  # noqa: F401
 from ila_sme.trainings import sync_models as _registry_sync_models  # noqa: F401
 from ila_sme.trainings.cli import registry_cli
 from ila_sme.trainings.views import bp as trainings_bp
+from ila_sme.worktime import models as _worktime_models  # noqa: F401
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

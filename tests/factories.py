@@ -11,6 +11,7 @@ from ila_sme.employers import services as employers
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz, make_kbo
+from ila_sme.people.history import start_history
 from ila_sme.people.models import EmployeeRecord
 
 PASSWORD = "correct horse battery"
@@ -63,9 +64,11 @@ def employee(employer_obj: Employer, **fields) -> EmployeeRecord:
         "contract_start": date(2020, 1, 1),
     }
     values.update(fields)
+    pattern = values.pop("pattern", None)
     obj = EmployeeRecord(**values)
     db.session.add(obj)
     db.session.flush()
+    start_history(obj, pattern=pattern)
     return obj
 
 

@@ -32,6 +32,7 @@ FEATURES = (
     ("learning_accounts",),
     ("funding",),
     ("leave",),
+    ("worktime",),
     ("trainings", "schemes"),
     ("people",),
     ("accounts",),

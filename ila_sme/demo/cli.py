@@ -42,6 +42,7 @@ from ila_sme.leave.models import LeaveRequest, LedgerEntry
 from ila_sme.mail import suppressed as mail_suppressed
 from ila_sme.money import to_cents
 from ila_sme.notifications.models import Notification
+from ila_sme.people.history import start_history
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme, SchemeParameter
@@ -148,6 +149,7 @@ def _employee(employer: Employer, serial: int, row: tuple, users: dict[str, User
     )
     db.session.add(employee)
     db.session.flush()
+    start_history(employee)
     record("employee.created", employer_id=employer.id, obj=employee, after=employee.audit_view())
 
 

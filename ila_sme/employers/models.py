@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -98,3 +98,22 @@ class Membership(db.Model):
     @validates("role")
     def _check_role(self, key, value):
         return Role(value).value
+
+
+class EmployerHeadcount(db.Model):
+    """The employer's average FTE headcount of one reference year, as recorded on a day.
+
+    Never edited: a corrected figure is a new row for the same year, and the one recorded last counts.
+    ``Employer.average_fte`` is the figure the employer gave at set-up, used for a year with no row.
+    """
+
+    __tablename__ = "employer_headcounts"
+    __table_args__ = (CheckConstraint("average_fte >= 0", name="average_fte_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    average_fte: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

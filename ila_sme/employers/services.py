@@ -16,6 +16,9 @@ EDITABLE = ("name", "region", "country", "average_fte", "joint_committee", "defa
 # Features above this one add what a new employer needs (its default leave types) in the same
 # transaction: receivers are called as ``receiver(employer, today=...)`` and add and flush.
 employer_set_up = Namespace().signal("employer-set-up")
+# The average FTE headcount of a reference year changed: features above recompute what depends on it,
+# in the same transaction. ``receiver(employer, year=int, change=str, actor=User, today=date)``.
+headcount_changed = Namespace().signal("headcount-changed")
 
 
 def create_employer(*, actor, today: date, **fields) -> Employer:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -20,6 +20,7 @@ class EntryKind(StrEnum):
     CARRY_OVER = "carry_over"  # + what the previous period left
     EXPIRY = "expiry"  # - what lapses at the end of a period
     CORRECTION = "correction"  # +/- by an admin, with a reason
+    RECALCULATION = "recalculation"  # +/- the entitlement recomputed after a change of history (names it)
     RESERVATION = "reservation"  # - at submit
     RELEASE = "release"  # + undoes a reservation (decision, withdrawal, rejection)
     CONSUMPTION = "consumption"  # - at final approval
@@ -31,6 +32,7 @@ ENTRY_KIND_LABELS = {
     EntryKind.CARRY_OVER: _l("Carried over"),
     EntryKind.EXPIRY: _l("Expired"),
     EntryKind.CORRECTION: _l("Correction"),
+    EntryKind.RECALCULATION: _l("Recalculated"),
     EntryKind.RESERVATION: _l("Reserved by a request"),
     EntryKind.RELEASE: _l("Reservation released"),
     EntryKind.CONSUMPTION: _l("Used"),
@@ -108,6 +110,11 @@ class LeaveRequest(db.Model):
     hours_per_day: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     exams: Mapped[int] = mapped_column(Integer, default=0)
     evc_competences: Mapped[int] = mapped_column(Integer, default=0)
+    study_points: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("0"))
+    employer_suggested: Mapped[bool] = mapped_column(Boolean, default=False)  # VOV: the employer's extra hours
+    # How each date of the request was counted, as worked out at submit: [{"day": "2025-11-11",
+    # "amount": "0", "skipped": "holiday", "name": "Wapenstilstand"}, ...]. None: older requests.
+    day_counts: Mapped[list | None] = mapped_column(JSON)
     amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))  # days or hours drawn from the scheme
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(30), default=RequestStatus.PENDING, index=True)

@@ -19,6 +19,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import InvalidIdentifier, looks_like_insz, normalise_insz
 from ila_sme.people import csv_import
+from ila_sme.people.history import start_history
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import Role
 
@@ -32,6 +33,10 @@ CONTRACT = ("employment_pct", "hours_per_week", "contract_start", "contract_end"
 # Features above this one add what a new employee, or one whose contract changed, needs (the
 # period's leave allocation) in the same transaction: ``receiver(employee, today=...)`` adds and flushes.
 employee_set_up = Namespace().signal("employee-set-up")
+# A fact an entitlement is computed from changed (work terms, a contract period): features above
+# recompute what it touches, in the same transaction. ``receiver(employee, since=date, change=str,
+# actor=User, today=date)``; ``change`` names it for the ledger ("work regime 50 % from 2026-07-01").
+employment_changed = Namespace().signal("employment-changed")
 
 
 class PeopleError(Exception):
@@ -79,6 +84,7 @@ def create_employee(*, actor, employer, data: dict, today: date | None = None) -
     employee = EmployeeRecord(employer_id=employer.id, **{key: data.get(key) for key in EDITABLE})
     db.session.add(employee)
     db.session.flush()
+    start_history(employee, actor=actor, pattern=data.get("pattern"))
     record("employee.created", actor=actor, employer_id=employer.id, obj=employee, after=employee.audit_view())
     employee_set_up.send(employee, today=today or dates.today())
     return employee

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ila_sme.db_types import UTCDateTime, utcnow
@@ -35,6 +35,8 @@ class Training(db.Model):
     valid_until: Mapped[date | None] = mapped_column(Date)
     starts_on: Mapped[date | None] = mapped_column(Date)  # the course itself, when known
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # The schemes the registry says the training qualifies for ("vov", "vouchers", ...); None: not said.
+    qualifies_for: Mapped[list | None] = mapped_column(JSON)
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
