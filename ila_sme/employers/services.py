@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from blinker import Namespace
+from sqlalchemy import select
 
 from ila_sme.audit.services import changes, record
-from ila_sme.employers.models import Employer
+from ila_sme.employers.models import Employer, EmployerHeadcount
 from ila_sme.extensions import db
 
 EDITABLE = ("name", "region", "country", "average_fte", "joint_committee", "default_language")
@@ -50,3 +51,14 @@ def update_employer(*, actor, employer: Employer, data: dict) -> Employer:
     if new:
         record("employer.updated", actor=actor, employer_id=employer.id, obj=employer, before=old, after=new)
     return employer
+
+
+def average_fte_in(employer: Employer, year: int) -> Decimal:
+    """The average FTE headcount of a reference year: the figure recorded last for that year, else the one
+    the employer gave at set-up (``Employer.average_fte``)."""
+    recorded = db.session.scalar(
+        select(EmployerHeadcount.average_fte)
+        .where(EmployerHeadcount.employer_id == employer.id, EmployerHeadcount.year == year)
+        .order_by(EmployerHeadcount.id.desc()).limit(1)
+    )
+    return Decimal(recorded if recorded is not None else (employer.average_fte or 0))
