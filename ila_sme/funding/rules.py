@@ -3,14 +3,22 @@
 All sources together never exceed the training's cost; each source's own caps hold; vouchers never
 together with employer payment or with the SME wallet on one training. The numbers come from the
 employer's policy and from the versioned "funding" parameters (vouchers, SME wallet).
+
+The law looks at one person's TRAINING, not at one request: what the other requests of the same person
+for the same training still hold (pending or approved: ``Context.earlier``, read by the services) counts
+with this split against the cost, against each source's share of the cost, and in the vouchers' bans.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
+from babel.dates import format_date
+from babel.lists import format_list
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ila_sme.employers.models import SizeBand
 from ila_sme.funding.models import Kind, Source
@@ -64,6 +72,23 @@ class Split:
         return {source.value: getattr(self, source.value) for source in Source if getattr(self, source.value) > 0}
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """Another request of the same person for the same training that still holds (pending, waiting for an
+    admin, or approved): its number, the day it was asked and its parts (source -> Decimal euros)."""
+
+    number: int
+    asked_on: date
+    parts: dict[str, Decimal]
+
+    def part(self, source: str) -> Decimal:
+        return self.parts.get(source, ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.parts.values(), ZERO)
+
+
 @dataclass
 class Context:
     """What the rules need to know besides the split itself."""
@@ -79,7 +104,14 @@ class Context:
     sme_wallet_this_year: Decimal = ZERO  # the employer's, across its staff
     account_balance: Decimal | None = None  # as last reported by the register; None: unknown
     budget_left: Decimal | None = None  # budget minus reserved and booked; None: not checked here
+    earlier: list[Earlier] = field(default_factory=list)  # the same person's other requests for this training
     problems: list[str] = field(default_factory=list)
+
+    def earlier_with(self, source: str) -> list[Earlier]:
+        return [request for request in self.earlier if request.part(source) > 0]
+
+    def earlier_part(self, source: str) -> Decimal:
+        return sum((request.part(source) for request in self.earlier), ZERO)
 
     def __post_init__(self):
         self.cost = amount(self.cost)
@@ -87,6 +119,15 @@ class Context:
 
 def _m(amount: Decimal, locale: str) -> str:
     return format_money(amount, locale)
+
+
+def _requests(earlier: list[Earlier], locale: str, source: str | None = None) -> str:
+    """"#12 of 2 March 2026 (€750.00) and #13 of …": each request with what it holds in all (or of ``source``)."""
+    return format_list([
+        _("#%(number)s of %(date)s (%(amount)s)", number=request.number,
+          date=format_date(request.asked_on, "long", locale=locale),
+          amount=_m(request.total if source is None else request.part(source), locale))
+        for request in earlier], locale=locale)
 
 
 def check(split: Split, ctx: Context, locale: str = "en_BE") -> list[str]:
@@ -103,7 +144,15 @@ def check(split: Split, ctx: Context, locale: str = "en_BE") -> list[str]:
         return [_("Amounts cannot be negative.")]
     if any(value != value.quantize(CENT) for value in [*given, ctx.cost]):
         return [_("Amounts have at most two decimals.")]
-    if split.total > ctx.cost:
+    combined = split.total + sum((request.total for request in ctx.earlier), ZERO)
+    if ctx.earlier and combined > ctx.cost:
+        problems.append(ngettext(
+            "With request %(requests)s this training would be funded %(total)s, %(over)s above its cost of "
+            "%(cost)s.",
+            "With requests %(requests)s this training would be funded %(total)s, %(over)s above its cost of "
+            "%(cost)s.", len(ctx.earlier), requests=_requests(ctx.earlier, locale), total=_m(combined, locale),
+            over=over(ctx.cost, combined), cost=_m(ctx.cost, locale)))
+    elif split.total > ctx.cost:
         problems.append(_("All sources together (%(total)s) exceed the cost (%(cost)s) by %(over)s.",
                           total=_m(split.total, locale), cost=_m(ctx.cost, locale), over=over(ctx.cost, split.total)))
     if ctx.kind == Kind.TOP_UP and set(split.parts()) - {Source.EMPLOYER}:
@@ -117,6 +166,7 @@ def check(split: Split, ctx: Context, locale: str = "en_BE") -> list[str]:
         problems += _voucher_rules(split, ctx, locale, over)
     if split.sme_wallet > 0:
         problems += _sme_wallet_rules(split, ctx, locale, over)
+    problems += _bans_across_requests(split, ctx, locale)
     if split.account > 0:
         if ctx.training is None or not (ctx.training.from_registry and ctx.training.eligible_ila):
             problems.append(_("The learning account only pays trainings of the registry marked eligible for it."))
@@ -137,10 +187,20 @@ def _employer_rules(split: Split, ctx: Context, locale: str, over) -> list[str]:
         problems.append(_("Your employer does not give this kind of co-funding."))
     if ctx.kind == Kind.COURSE_FEE:
         share_limit = share_of(ctx.cost, policy.max_share_pct)
-        if split.employer > share_limit:
+        pct = f"{Decimal(policy.max_share_pct).normalize():f}"
+        earlier = ctx.earlier_with(Source.EMPLOYER)
+        paid = split.employer + ctx.earlier_part(Source.EMPLOYER)
+        if earlier and paid > share_limit:
+            problems.append(ngettext(
+                "The employer pays at most %(pct)s %% of the cost (%(limit)s); with request %(requests)s it would "
+                "pay %(paid)s: %(over)s too much.",
+                "The employer pays at most %(pct)s %% of the cost (%(limit)s); with requests %(requests)s it would "
+                "pay %(paid)s: %(over)s too much.", len(earlier), pct=pct, limit=_m(share_limit, locale),
+                requests=_requests(earlier, locale, Source.EMPLOYER), paid=_m(paid, locale),
+                over=over(share_limit, paid)))
+        elif split.employer > share_limit:
             problems.append(_("The employer pays at most %(pct)s %% of the cost (%(limit)s): %(over)s too much.",
-                              pct=f"{Decimal(policy.max_share_pct).normalize():f}", limit=_m(share_limit, locale),
-                              over=over(share_limit, split.employer)))
+                              pct=pct, limit=_m(share_limit, locale), over=over(share_limit, split.employer)))
     cap_left = policy.cap_per_employee - ctx.employer_this_year
     if split.employer > cap_left:
         problems.append(_("The cap per employee is %(cap)s a year and %(used)s is already granted or asked: "
@@ -179,7 +239,17 @@ def _sme_wallet_rules(split: Split, ctx: Context, locale: str, over) -> list[str
     share = Decimal(str(values[key]))
     share_limit = share_of(ctx.cost, share)
     problems = []
-    if split.sme_wallet > share_limit:
+    earlier = ctx.earlier_with(Source.SME_WALLET)
+    paid = split.sme_wallet + ctx.earlier_part(Source.SME_WALLET)
+    if earlier and paid > share_limit:
+        problems.append(ngettext(
+            "The SME wallet pays at most %(pct)s %% of the cost (%(limit)s); with request %(requests)s it would "
+            "pay %(paid)s: %(over)s too much.",
+            "The SME wallet pays at most %(pct)s %% of the cost (%(limit)s); with requests %(requests)s it would "
+            "pay %(paid)s: %(over)s too much.", len(earlier), pct=f"{share.normalize():f}",
+            limit=_m(share_limit, locale), requests=_requests(earlier, locale, Source.SME_WALLET),
+            paid=_m(paid, locale), over=over(share_limit, paid)))
+    elif split.sme_wallet > share_limit:
         problems.append(_("The SME wallet pays at most %(pct)s %% of the cost (%(limit)s): %(over)s too much.",
                           pct=f"{share.normalize():f}", limit=_m(share_limit, locale),
                           over=over(share_limit, split.sme_wallet)))
@@ -189,4 +259,33 @@ def _sme_wallet_rules(split: Split, ctx: Context, locale: str, over) -> list[str
         problems.append(_("The SME wallet reaches at most %(cap)s a year per company (%(used)s used): "
                           "%(over)s too much.", cap=_m(ceiling, locale), used=_m(ctx.sme_wallet_this_year, locale),
                           over=over(left, split.sme_wallet)))
+    return problems
+
+
+def _bans_across_requests(split: Split, ctx: Context, locale: str) -> list[str]:
+    """Vouchers never meet employer money or the SME wallet on one training, also when they are asked for in
+    different requests (within one request: ``_voucher_rules``)."""
+    problems = []
+    if split.vouchers > 0:
+        if earlier := ctx.earlier_with(Source.EMPLOYER):
+            problems.append(ngettext(
+                "Training vouchers cannot be used on this training: the employer pays it in request %(requests)s.",
+                "Training vouchers cannot be used on this training: the employer pays it in requests %(requests)s.",
+                len(earlier), requests=_requests(earlier, locale, Source.EMPLOYER)))
+        if earlier := ctx.earlier_with(Source.SME_WALLET):
+            problems.append(ngettext(
+                "Training vouchers cannot be used on this training: request %(requests)s uses the SME wallet for it.",
+                "Training vouchers cannot be used on this training: requests %(requests)s use the SME wallet for it.",
+                len(earlier), requests=_requests(earlier, locale, Source.SME_WALLET)))
+    if earlier := ctx.earlier_with(Source.VOUCHERS):
+        if split.employer > 0:
+            problems.append(ngettext(
+                "The employer cannot pay this training: request %(requests)s uses training vouchers for it.",
+                "The employer cannot pay this training: requests %(requests)s use training vouchers for it.",
+                len(earlier), requests=_requests(earlier, locale, Source.VOUCHERS)))
+        if split.sme_wallet > 0:
+            problems.append(ngettext(
+                "The SME wallet cannot be used on this training: request %(requests)s uses training vouchers for it.",
+                "The SME wallet cannot be used on this training: requests %(requests)s use training vouchers for it.",
+                len(earlier), requests=_requests(earlier, locale, Source.VOUCHERS)))
     return problems

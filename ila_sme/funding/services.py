@@ -3,6 +3,12 @@
 Budget: reserved when a request is approved, released when it is cancelled, consumed when its
 contribution is booked. The final approval locks the employer's policy row, so that twenty
 managers approving at once are served one after the other and the budget never goes below zero.
+
+One training, many requests: the rules see what the person's other requests for the same training
+still hold (pending, second step or approved). Asking locks the person's record (the lock leave's
+``submit`` takes, in the same transaction when the co-funding is asked with the leave), so two requests
+asked at once for one training are checked one after the other. Approving counts the others still
+pending too: two requests can never both be approved over the cost, whatever their order.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from decimal import Decimal
 from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ila_sme.audit.services import changes, record
 from ila_sme.db_types import utcnow
@@ -34,6 +41,7 @@ from ila_sme.funding.permissions import cancel_refusal, is_involved, may_decide
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.signals import leave_decided
 from ila_sme.money import from_cents, to_cents, to_decimal
+from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import Role
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.defaults import FUNDING_SCHEME
@@ -139,6 +147,27 @@ def _school_year_bounds(day: date) -> tuple[date, date]:
     return period.start, period.end
 
 
+def earlier_requests(employee, training, *, exclude_id: int | None = None) -> list[rules.Earlier]:
+    """The person's other requests for ``training`` that still hold (pending, second step, approved), oldest
+    first, with their parts: what the rules add to a new split of the same training."""
+    if training is None or training.id is None:
+        return []
+    not_this = [FundingRequest.id != exclude_id] if exclude_id else []
+    requests = db.session.scalars(
+        select(FundingRequest).options(selectinload(FundingRequest.parts))
+        .where(FundingRequest.employee_id == employee.id, FundingRequest.training_id == training.id,
+               FundingRequest.kind == Kind.COURSE_FEE, FundingRequest.status.in_(HOLDING), *not_this)
+        .order_by(FundingRequest.id))
+    return [rules.Earlier(number=request.id, asked_on=request.asked_on,
+                          parts={part.source: part.amount for part in request.parts}) for request in requests]
+
+
+def _lock_person(employee) -> None:
+    """Until the transaction ends, one co-funding (or leave) request at a time for this person: what another
+    transaction asks for the same training is committed, and so counted, before this one checks."""
+    db.session.execute(select(EmployeeRecord.id).where(EmployeeRecord.id == employee.id).with_for_update())
+
+
 def _context(employee, kind: str, cost: Decimal, training, today: date, *, exclude_id: int | None = None,
              with_budget: bool = True, year: int | None = None) -> rules.Context:
     """``year``: the policy year drawn on (an approval in January of a December request: the request's)."""
@@ -162,6 +191,7 @@ def _context(employee, kind: str, cost: Decimal, training, today: date, *, exclu
                                         FundingRequest.employer_id == employer.id, *not_this),
         account_balance=account_balance.balance_of(employee),
         budget_left=budget_position(employer, year).remaining if with_budget else None,
+        earlier=earlier_requests(employee, training, exclude_id=exclude_id) if kind == Kind.COURSE_FEE else [],
     )
 
 
@@ -179,6 +209,8 @@ def ask(*, actor, employee, kind: str, cost: Decimal, split: rules.Split, traini
     kind = Kind(kind).value
     if kind == Kind.TOP_UP:
         cost = split.employer
+    elif training is not None:
+        _lock_person(employee)
     problems = preview(employee, kind=kind, cost=cost, split=split, training=training, today=today)
     if split.total <= 0:
         problems.append(_("Ask for an amount from at least one source."))

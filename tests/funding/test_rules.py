@@ -215,7 +215,8 @@ def test_the_sme_wallet_pays_30_percent_for_small_and_20_percent_for_medium(worl
 def test_the_sme_wallet_share_is_rounded_down(world):
     # 30 % of 333.33 is 99.999: 99.99 at most.
     world.ask(cost="333.33", sme_wallet="99.99")
-    refused(lambda: world.ask(cost="333.33", sme_wallet="100.00"), f"({eur('99.99')}): {eur('0.01')} too much.")
+    refused(lambda: world.ask(world.colleague, cost="333.33", sme_wallet="100.00"),
+            f"({eur('99.99')}): {eur('0.01')} too much.")
 
 
 def test_the_sme_wallet_is_refused_for_a_large_enterprise(world):
@@ -261,7 +262,7 @@ def test_vouchers_and_the_sme_wallet_are_flemish_only(world, region, source, mes
 def test_the_account_pays_at_most_its_balance_for_an_eligible_registry_training(world):
     assert world.ask(cost="1000.00", account="500.00").part("account") == Decimal("500.00")
 
-    message = refused(lambda: world.ask(cost="1000.00", account="500.01"))
+    message = refused(lambda: world.ask(world.colleague, cost="1000.00", account="500.01"))
     assert message == f"The learning account holds {eur('500.00')}; this asks {eur('0.01')} more."
 
 

@@ -29,7 +29,8 @@ def books(world):
          outcome="cancelled")
     fund(world.cora, actor=world.cora_user, day=date(2026, 6, 1), employer_part="150", training=world.cheap,
          outcome="pending")
-    fund(world.cora, actor=world.cora_user, day=date(2026, 6, 2), employer_part="100", training=world.cheap,
+    # Another training: with the €150 still waiting, €100 more on the same one would be over its 50 % share.
+    fund(world.cora, actor=world.cora_user, day=date(2026, 6, 2), employer_part="100", training=world.course,
          decide_by=world.manager, outcome="rejected")
     return world
 
