@@ -1,5 +1,6 @@
 """Approvals at the same moment, on PostgreSQL with real concurrent connections: twenty managers
-approving twenty requests against a budget for ten never overspend it.
+approving twenty requests against a budget for ten never overspend it; two requests for one person's
+training asked at once never fund it beyond its cost, nor put vouchers beside employer money.
 
 Each thread has its own app context, so its own session and its own database connection; a barrier
 lets them call the service together. Every scenario runs three times, each on a fresh employer.
@@ -30,7 +31,9 @@ from ila_sme.funding.models import (
     FundingRequest,
     FundingStatus,
 )
+from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes.services import install_defaults
+from ila_sme.trainings.models import Training
 from tests import factories
 from tests.funding.conftest import TODAY, YEAR, eur, set_policy
 
@@ -213,3 +216,64 @@ def test_lowering_the_budget_while_a_manager_approves_one_of_them_is_refused(app
         else:  # the budget first: nothing left for the approval
             assert (position.budget, position.reserved) == (Decimal("900.00"), Decimal("900.00"))
             assert str(results[0]) == f"The co-funding budget has {eur('0.00')} left: {eur('100.00')} too much."
+
+
+# One training, two requests asked at once --------------------------------------------------------
+
+
+def ask_as(user_id: int, employee_id: int, training_id: int, **split):
+    """Ask a course fee of the training (€1,000.00) in this thread's session; ``split`` in euros as strings."""
+    def prepare():
+        actor = db.session.get(User, user_id)
+        employee = db.session.get(EmployeeRecord, employee_id)
+        training = db.session.get(Training, training_id)
+        assert employee is not None and training is not None
+        parts = rules.Split(**{source: Decimal(amount) for source, amount in split.items()})
+        return lambda: services.ask(actor=actor, employee=employee, kind="course-fee", cost=training.cost,
+                                    split=parts, training=training, today=TODAY)
+    return prepare
+
+
+def person_with_a_training() -> tuple[object, object, object, object]:
+    """A Flemish employer with a generous policy, an admin who asks, one employee and a €1,000.00 training."""
+    employer = factories.employer(average_fte=Decimal("25"))
+    admin = factories.user(roles={employer: "admin"})
+    set_policy(employer, admin, budget="10000.00", cap_per_employee="5000.00", max_share_pct="100",
+               admin_approval_above=None)
+    person = factories.employee(employer)
+    course = factories.training(title="Lassen", cost_cents=100000)
+    db.session.commit()
+    return employer, admin, person, course
+
+
+def test_two_requests_for_one_training_asked_at_once_never_fund_more_than_its_cost(app):
+    for _ in range(ROUNDS):
+        employer, admin, person, course = person_with_a_training()
+
+        results = run_together(app, [ask_as(admin.id, person.id, course.id, other="600.00"),
+                                     ask_as(admin.id, person.id, course.id, employer="600.00")])
+
+        assert results.count("committed") == 1, results
+        stored = list(db.session.scalars(select(FundingRequest).where(FundingRequest.employee_id == person.id)))
+        assert len(stored) == 1
+        first = stored[0]
+        assert str(next(result for result in results if result != "committed")) == (
+            f"With request #{first.id} of 2 March 2026 ({eur('600.00')}) this training would be funded "
+            f"{eur('1200.00')}, {eur('200.00')} above its cost of {eur('1000.00')}.")
+
+
+def test_vouchers_and_employer_money_asked_at_once_for_one_training_one_is_refused(app):
+    for _ in range(ROUNDS):
+        employer, admin, person, course = person_with_a_training()
+
+        results = run_together(app, [ask_as(admin.id, person.id, course.id, vouchers="250.00"),
+                                     ask_as(admin.id, person.id, course.id, employer="300.00")])
+
+        assert results.count("committed") == 1, results
+        refusal = str(next(result for result in results if result != "committed"))
+        if results[0] == "committed":
+            assert refusal.startswith("The employer cannot pay this training: request #")
+        else:
+            assert refusal.startswith("Training vouchers cannot be used on this training: the employer pays it")
+        assert db.session.scalar(select(func.count()).select_from(FundingRequest).where(
+            FundingRequest.employee_id == person.id)) == 1
