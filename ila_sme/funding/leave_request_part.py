@@ -28,8 +28,9 @@ def _preview(form, employee, training) -> dict | None:
     split = form.split()
     problems = services.preview(employee, kind=Kind.COURSE_FEE, cost=training.cost, split=split, training=training,
                                 today=dates.today())
-    return {"cost": training.cost, "total": split.total, "left": max(training.cost - split.total, ZERO),
-            "problems": problems}
+    elsewhere = services.funded_elsewhere(employee, training)
+    return {"cost": training.cost, "total": split.total, "elsewhere": elsewhere,
+            "left": max(training.cost - elsewhere - split.total, ZERO), "problems": problems}
 
 
 def submit(form, *, actor, employee, leave_request, today) -> bool:

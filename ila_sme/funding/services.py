@@ -162,6 +162,12 @@ def earlier_requests(employee, training, *, exclude_id: int | None = None) -> li
                           parts={part.source: part.amount for part in request.parts}) for request in requests]
 
 
+def funded_elsewhere(employee, training) -> Decimal:
+    """What the person's other requests for ``training`` still hold, all sources together (the previews show
+    it, so that "left to pay yourself" counts it)."""
+    return sum((request.total for request in earlier_requests(employee, training)), rules.ZERO)
+
+
 def _lock_person(employee) -> None:
     """Until the transaction ends, one co-funding (or leave) request at a time for this person: what another
     transaction asks for the same training is committed, and so counted, before this one checks."""

@@ -191,8 +191,10 @@ def _preview(form, me) -> dict | None:
     split = arguments["split"]
     problems = services.preview(arguments["employee"], kind=form.kind, cost=arguments["cost"], split=split,
                                 training=arguments["training"], today=dates.today())
-    return {"cost": arguments["cost"], "total": split.total, "left": max(arguments["cost"] - split.total, ZERO),
-            "problems": problems}
+    elsewhere = (services.funded_elsewhere(arguments["employee"], arguments["training"])
+                 if form.kind == Kind.COURSE_FEE else ZERO)
+    return {"cost": arguments["cost"], "total": split.total, "elsewhere": elsewhere,
+            "left": max(arguments["cost"] - elsewhere - split.total, ZERO), "problems": problems}
 
 
 @bp.get("/new/preview")

@@ -56,6 +56,24 @@ def test_the_live_preview_names_the_earlier_request(world, auth, client):
     assert _over_message(first) in problems
 
 
+def test_what_is_left_to_pay_counts_the_other_requests_for_the_training(world, auth, client):
+    world.ask(employer=Decimal("500.00"), account=Decimal("250.00"))
+    auth.login(world.worker)
+    page = text(client.get("/funding/new/preview", query_string=_form(world, part_other="100"),
+                           headers=htmx()).get_data(as_text=True))
+    assert f"Cost of the training {eur('1000.00')}" in page
+    assert f"In your other requests for this training {eur('750.00')}" in page
+    assert f"All sources together {eur('100.00')}" in page
+    assert f"Left to pay yourself {eur('150.00')}" in page
+    leave = {"leave_type_id": str(world.vov.id), "training_id": str(world.course.id),
+             "start_date": COURSE_START.isoformat(), "end_date": COURSE_END.isoformat(), "hours_per_day": "8",
+             "exams": "0", "evc_competences": "0", "note": "", "part_account": "", "part_employer": "",
+             "part_vouchers": "", "part_sme_wallet": "", "part_other": "100"}
+    page = text(client.get("/leave/new/preview", query_string=leave, headers=htmx()).get_data(as_text=True))
+    assert f"In your other requests for this training {eur('750.00')}" in page
+    assert f"Left to pay yourself {eur('150.00')}" in page
+
+
 def test_vouchers_after_employer_money_are_refused_on_the_form(world, auth, client):
     first = world.ask(employer=Decimal("300.00"))
     auth.login(world.worker)
