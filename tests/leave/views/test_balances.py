@@ -69,7 +69,7 @@ def test_my_balances_show_every_figure_and_the_rows_behind_it(world, history, au
     day = r"\d{1,2}/\d{1,2}/\d{2}"
     entitlement = _rows(html, "vov", "entitlement")
     assert entitlement[0] == "Entitlement: 125 hours"
-    assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 %", entitlement[1])
+    assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 % \(2025-03-01\)", entitlement[1])
     used = _rows(html, "vov", "used")
     assert used[0] == "Used: 24 hours" and len(used) == 2
     assert re.fullmatch(rf"{day} Used -24 hours 3/16/26 – 3/18/26 Approved", used[1])
@@ -271,4 +271,6 @@ def test_a_future_hire_still_sees_the_current_period(world, auth, client):
     auth.login(hire)
     html = client.get("/leave/balances").get_data(as_text=True)
     assert '<option value="2025-26" selected>2025-26</option>' in html
-    assert _figure(html, "vov", "remaining") == "0 hours"  # no contract in this school year yet
+    # no contract in this school year yet: no VOV balance, and why
+    assert 'id="vov-remaining"' not in html
+    assert re.search(r'id="vov-not-eligible"[^>]*>Not eligible: no contract in this school year</p>', html)
