@@ -143,15 +143,16 @@ def test_a_balance_below_what_is_approved_is_told_to_the_employee_and_the_approv
     assert (balance.entitlement, balance.used, balance.remaining) == (Decimal("2.70"), Decimal("4.00"),
                                                                        Decimal("-1.30"))
     told = list(db.session.scalars(select(Notification).order_by(Notification.id).offset(told_before)))
+    # in the recipients' language (the employer's: Dutch)
     assert {(n.user_id, n.message) for n in told} == {
-        (world.worker.id, "Your training-leave balance is below zero"),
-        (world.manager.id, "The training-leave balance of Wim Worker is below zero")}
+        (world.worker.id, "Je saldo opleidingsverlof staat onder nul"),
+        (world.manager.id, "Het saldo opleidingsverlof van Wim Worker staat onder nul")}
     mails = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in outbox()]
-    mails = [mail for mail in mails if "below zero" in mail["Subject"]]
+    mails = [mail for mail in mails if "onder nul" in mail["Subject"]]
     assert sorted(mail["To"] for mail in mails) == sorted([world.worker.email, world.manager.email])
     body = mails[0].get_body().get_content()
     assert "work regime 50 % from 2026-02-01" in body
-    # in the recipient's language (the employer's: Dutch), with the figures
+    # with the figures
     assert all(figure in body for figure in ("2026", "2.70", "4.00", "-1.30")), body
 
 
