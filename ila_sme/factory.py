@@ -39,6 +39,7 @@ from ila_sme.learning_accounts import models as _learning_accounts_models  # noq
 from ila_sme.learning_accounts.cli import learning_accounts_cli
 from ila_sme.learning_accounts.views import bp as learning_accounts_bp
 from ila_sme.leave import assessments as _leave_assessments  # noqa: F401
+from ila_sme.leave import entitlements as _leave_entitlements  # noqa: F401 - recomputes after a change (receivers)
 from ila_sme.leave import jobs as _leave_jobs  # noqa: F401 - allocates a new employee's period (a receiver)
 from ila_sme.leave import models as _leave_models  # noqa: F401
 from ila_sme.leave.cli import leave_cli

@@ -32,6 +32,9 @@ class Balance:
     rows: list[LedgerEntry] = field(default_factory=list)
     # The period's entitlement not in the ledger yet (the allocation job adds it): shown, never counted.
     unallocated: Decimal = ZERO
+    # Why the employee has no right in this period (VOV conditions not met on the reference day), in the
+    # reader's language; the screens show it instead of the figures. None: eligible.
+    not_eligible: str | None = None
 
     @property
     def unit(self):
@@ -45,7 +48,7 @@ class Balance:
 
 def _fold(balance: Balance, row: LedgerEntry) -> None:
     kind, amount = row.kind, row.amount
-    if kind in (EntryKind.ALLOCATION, EntryKind.CORRECTION):
+    if kind in (EntryKind.ALLOCATION, EntryKind.CORRECTION, EntryKind.RECALCULATION):
         balance.entitlement += amount
     elif kind == EntryKind.CARRY_OVER:
         balance.carried_over += amount
@@ -112,21 +115,30 @@ def _allocation_key(employee, scheme: str, period: schemes.Period, allocation: s
     return f"allocation:{employee.id}:{scheme}:{period.label}:{allocation.source}"
 
 
-def missing_allocations(employee, employer, scheme: str, period: schemes.Period) -> list[schemes.Allocation]:
-    """The period's allocations not in the ledger yet: what ``ensure_allocation`` would add (reads only)."""
-    present = set(db.session.scalars(
-        select(LedgerEntry.dedupe_key).where(LedgerEntry.employee_id == employee.id, LedgerEntry.scheme == scheme,
-                                             LedgerEntry.period == period.label,
-                                             LedgerEntry.kind == EntryKind.ALLOCATION)
-    ))
-    return [allocation for allocation in schemes.allocations_for(scheme, employee, employer, period)
-            if _allocation_key(employee, scheme, period, allocation) not in present]
+def allocated_sources(employee, scheme: str, period: schemes.Period) -> set[str]:
+    """The sources ("legal", "employer_extra", "vov") the period has an allocation row of."""
+    keys = db.session.scalars(select(LedgerEntry.dedupe_key).where(
+        LedgerEntry.employee_id == employee.id, LedgerEntry.scheme == scheme, LedgerEntry.period == period.label,
+        LedgerEntry.kind == EntryKind.ALLOCATION))
+    return {key.rsplit(":", 1)[-1] for key in keys if key}
+
+
+def missing_allocations(employee, employer, scheme: str, period: schemes.Period,
+                        allocations: list[schemes.Allocation] | None = None) -> list[schemes.Allocation]:
+    """The period's allocations not in the ledger yet: what ``ensure_allocation`` would add (reads only).
+    ``allocations``: the period's, already computed. A source allocated once is never added again: what
+    changes in it later arrives as recalculation rows (``leave.entitlements``)."""
+    present = allocated_sources(employee, scheme, period)
+    if allocations is None:
+        allocations = schemes.allocations_for(scheme, employee, employer, period)
+    return [allocation for allocation in allocations if allocation.source not in present]
 
 
 def ensure_allocation(employee, employer, scheme: str, period: schemes.Period) -> list[LedgerEntry]:
-    """The period's allocation rows, added once; later calls add nothing. Set-up and jobs call it, never a page."""
+    """The period's allocation rows, computed from the history, added once; later calls add nothing (a change
+    of history is ``leave.entitlements.recompute``'s). Set-up and jobs call it, never a page."""
     added = []
-    for allocation in schemes.allocations_for(scheme, employee, employer, period):
+    for allocation in missing_allocations(employee, employer, scheme, period):
         entry = add_once(
             employee, dedupe_key=_allocation_key(employee, scheme, period, allocation),
             scheme=scheme, period=period.label, kind=EntryKind.ALLOCATION, amount=allocation.amount,
@@ -135,6 +147,21 @@ def ensure_allocation(employee, employer, scheme: str, period: schemes.Period) -
         if entry is not None:
             added.append(entry)
     return added
+
+
+def entitlement_rows_total(employee, scheme: str, period: str) -> Decimal:
+    """The allocation and recalculation rows of a period: the right as the ledger holds it (corrections by
+    an admin, carry-over and requests apart)."""
+    amounts = db.session.scalars(select(LedgerEntry.amount).where(
+        LedgerEntry.employee_id == employee.id, LedgerEntry.scheme == scheme, LedgerEntry.period == period,
+        LedgerEntry.kind.in_([EntryKind.ALLOCATION.value, EntryKind.RECALCULATION.value])))
+    return sum((Decimal(amount) for amount in amounts), ZERO)
+
+
+def recalculate(employee, *, scheme: str, period: str, amount: Decimal, reason: str, actor=None) -> LedgerEntry:
+    """A recalculation row: the right recomputed after a change of history, ``reason`` naming the change."""
+    return add(employee, scheme=scheme, period=period, kind=EntryKind.RECALCULATION, amount=amount,
+               reason=reason[:300], actor=actor)
 
 
 def close_period(employee, employer, scheme: str, period: schemes.Period) -> list[LedgerEntry]:

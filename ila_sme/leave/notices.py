@@ -77,3 +77,36 @@ def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = Fa
         return text + "\n\n" + link + "\n"
 
     notify(user, request.employee.employer, subject=subject, body=body, link=link)
+
+
+def tell_balance_below_zero(balance, *, employee, change: str, today: date) -> None:
+    """A recalculation took a balance below what is already approved or reserved: the employee and the
+    approvers hear it, with the figures, to settle it (cancel a request, or an admin's correction)."""
+    link = absolute_url("leave.employee_balances", employee_id=employee.id)
+    own_link = absolute_url("leave.my_balances")
+    name = employee.full_name
+    unit = str(balance.unit)
+
+    def subject():
+        return _("The training-leave balance of %(name)s is below zero", name=name)
+
+    def body(target_link):
+        return lambda: _(
+            "After a change (%(change)s) the entitlement of %(period)s was recalculated to %(entitlement)s "
+            "%(unit)s, while %(held)s %(unit)s are already approved or reserved: %(remaining)s %(unit)s "
+            "remain.\n\n%(link)s\n",
+            change=change, period=balance.period, entitlement=balance.entitlement + balance.carried_over,
+            held=balance.used + balance.reserved, remaining=balance.remaining, unit=_unit_word(unit),
+            link=target_link)
+
+    if employee.user is not None:
+        notify(employee.user, employee.employer, link=own_link, body=body(own_link),
+               subject=lambda: _("Your training-leave balance is below zero"))
+    for user_id in approvers_of(employee, today) - {employee.user_id}:
+        approver = db.session.get(User, user_id)
+        if approver is not None:
+            notify(approver, employee.employer, subject=subject, body=body(link), link=link)
+
+
+def _unit_word(unit: str) -> str:
+    return _("days") if unit == "days" else _("hours")

@@ -33,7 +33,8 @@ SEARCH_LIMIT = 30
 PERIODS_SHOWN = 6
 # Each figure of a balance and the kinds of ledger rows that make it (as ledger._fold adds them up).
 FIGURES = [
-    ("entitlement", _l("Entitlement"), [EntryKind.ALLOCATION.value, EntryKind.CORRECTION.value]),
+    ("entitlement", _l("Entitlement"), [EntryKind.ALLOCATION.value, EntryKind.RECALCULATION.value,
+                                        EntryKind.CORRECTION.value]),
     ("carried_over", _l("Carried over"), [EntryKind.CARRY_OVER.value]),
     ("used", _l("Used"), [EntryKind.CONSUMPTION.value, EntryKind.RESTORATION.value]),
     ("reserved", _l("Reserved by pending requests"), [EntryKind.RESERVATION.value, EntryKind.RELEASE.value]),

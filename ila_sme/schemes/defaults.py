@@ -11,6 +11,7 @@ from ila_sme.schemes.models import Scheme
 TRAINING_RIGHT_COMMON = {
     "employer_extra_days_per_fte": "0",
     "carry_over_max": None,  # None: all that remains is carried over to the next year
+    "rounding_unit": "0.01",  # a right is rounded DOWN to a multiple of this (days); never up
 }
 VOV_COMMON = {
     "hours_full_time": "125",
@@ -25,6 +26,8 @@ VOV_COMMON = {
     "window_days_after": "2",
     "wage_ceiling_monthly": "3714.00",
     "carry_over_max": "0",
+    "rounding_unit": "0.01",  # the cap is rounded DOWN to a multiple of this (hours: "0.01" or "0.5")
+    "reference_month": "3",  # the regime of this month before the school year sets the cap and conditions
 }
 
 # Funding sources that can meet on one training (domain.md): Flemish training vouchers and the

@@ -5,8 +5,10 @@ The numbers themselves, and which versions apply, are in ``schemes.services``; t
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
@@ -83,9 +85,13 @@ def describe(scheme: str, values: dict, employer=None, full: bool = False) -> li
         else:
             text = _("at most %(days)s carry over to the next year", days=_days(limit))
         lines.append((_("Carry-over"), text))
+    if "rounding_unit" in values:
+        lines.append((_("Rounding"), _("down to a multiple of %(unit)s, never up",
+                                       unit=_days(values["rounding_unit"]))))
     if full:
-        lines.append((_("Pro rata"), _("days × work regime × months employed ÷ 12; the month of starting counts "
-                                       "in full (calendar year)")))
+        lines.append((_("Pro rata"), _("days × the sum of the work regime of each month under contract ÷ 12 (the "
+                                       "regime on the month's first day under contract); the month of starting "
+                                       "counts in full (calendar year)")))
         if employer is not None and "days_by_headcount" in values:
             legal = services.days_per_fte(values, Decimal(employer.average_fte or 0))
             extra = Decimal(str(values.get("employer_extra_days_per_fte", "0")))
@@ -103,6 +109,14 @@ def _describe_vov(values: dict, full: bool) -> list[tuple[str, str]]:
             "%(hours)s × work regime (1 September – 31 August), e.g. %(example)s at 80 %%",
             hours=_hours(values["hours_full_time"]),
             example=_hours(services.quantize(Decimal(str(values["hours_full_time"])) * Decimal("0.8"))))))
+    if "reference_month" in values:
+        lines.append((_("Reference month"), _(
+            "the cap and the conditions read the work regime on 1 %(month)s before the school year (or the first "
+            "day under contract in the school year)",
+            month=format_date(date(2000, int(values["reference_month"]), 1), "MMMM", locale=babel_locale()))))
+    if "rounding_unit" in values:
+        lines.append((_("Rounding"), _("down to a multiple of %(unit)s, never up",
+                                       unit=_hours(values["rounding_unit"]))))
     if "min_employment_pct" in values or "min_hours_per_week" in values:
         lines.append((_("Who"), _(
             "employees working at least %(pct)s %% and at least %(hours)s a week",

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership
-from ila_sme.employers.services import employer_set_up
+from ila_sme.employers.services import average_fte_in, employer_set_up
 from ila_sme.extensions import db
+from ila_sme.people.history import History
 from ila_sme.schemes.defaults import DEFAULTS
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
 
@@ -248,16 +249,55 @@ def _leave_type_view(leave_type: LeaveType) -> dict:
             "second_step_role": leave_type.second_step_role, "active": leave_type.active}
 
 
+# Rounding ------------------------------------------------------------------------------------
+
+
+DEFAULT_ROUNDING_UNIT = Decimal("0.01")
+
+
+def rounding_unit(values: dict) -> Decimal:
+    """The unit a right is rounded down to (``rounding_unit``: "0.01" days, "0.5" hours); versions written
+    before the parameter existed lack it and round to 0.01."""
+    unit = values.get("rounding_unit")
+    unit = Decimal(str(unit)) if unit not in (None, "") else DEFAULT_ROUNDING_UNIT
+    return unit if unit.is_finite() and unit > 0 else DEFAULT_ROUNDING_UNIT
+
+
+def round_down(value: Decimal, unit: Decimal = DEFAULT_ROUNDING_UNIT) -> Decimal:
+    """Down to a multiple of ``unit``, never up: a right of 3.666… days is 3.66 (0.01) or 3.5 (0.5).
+    The ledger keeps two decimals, so a unit finer than 0.01 still ends at 0.01, rounded down."""
+    multiple = (Decimal(value) / unit).to_integral_value(rounding=ROUND_FLOOR) * unit
+    return multiple.quantize(TWO_PLACES, rounding=ROUND_FLOOR)
+
+
 # The federal training right ------------------------------------------------------------------
 
 
-def months_employed(employee, period: Period) -> int:
-    """Months of the period with a contract; the month of starting (and of leaving) counts in full."""
-    start = max(employee.contract_start, period.start)
-    end = min(employee.contract_end or period.end, period.end)
-    if end < start:
-        return 0
-    return (end.year - start.year) * 12 + end.month - start.month + 1
+def _terms_on(history: History, day: date):
+    """The terms in force on the day; before the first row (a contract older than its terms), the first row."""
+    return history.terms_on(day) or (history.terms[0] if history.terms else None)
+
+
+def month_regimes(history: History, period: Period) -> list[tuple[date, Decimal]]:
+    """Each month of the period with a day under contract, with the regime (%) in force on its first such day.
+
+    The month of starting (and of leaving) counts in full, at the regime of that first day.
+    """
+    months = []
+    first = period.start
+    while first <= period.end:
+        last = min((first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1), period.end)
+        day = history.first_employed_day_in(first, last)
+        terms = _terms_on(history, day) if day else None
+        if terms is not None:
+            months.append((first, Decimal(terms.employment_pct)))
+        first = last + timedelta(days=1)
+    return months
+
+
+def months_employed(employee, period: Period, history: History | None = None) -> int:
+    """Months of the period with a day under contract; the month of starting (and of leaving) counts in full."""
+    return len(month_regimes(history or History.of(employee), period))
 
 
 def bands_of(values: dict) -> list[tuple[Decimal, Decimal | None, Decimal]]:
@@ -275,9 +315,25 @@ def days_per_fte(values: dict, average_fte: Decimal) -> Decimal:
     return Decimal("0")
 
 
-def pro_rata(days: Decimal, employment_pct: Decimal, months: int) -> Decimal:
-    """days × employment % × months ÷ 12, to two decimals: 5 × 80 % × 10/12 = 3.33."""
-    return quantize(days * Decimal(employment_pct) / 100 * months / 12)
+def _pct(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f} %"
+
+
+def pro_rata(days: Decimal, regimes: list[Decimal], unit: Decimal = DEFAULT_ROUNDING_UNIT) -> Decimal:
+    """days × (the sum of each month's regime) ÷ 12, rounded down to the unit: 5 × 80 % × 10/12 = 3.33,
+    5 × (6 × 100 % + 6 × 50 %) / 12 = 3.75."""
+    return round_down(Decimal(days) * sum(regimes, Decimal("0")) / 1200, unit)
+
+
+def pro_rata_text(days: Decimal, regimes: list[Decimal]) -> str:
+    """The sum in words of the ledger: "5 d × 80 % × 10/12", "5 d × (6 × 100 % + 6 × 50 %) / 12"."""
+    counted: dict[Decimal, int] = {}
+    for pct in regimes:
+        counted[pct] = counted.get(pct, 0) + 1
+    if len(counted) <= 1:
+        pct = next(iter(counted), Decimal("100"))
+        return f"{days} d × {_pct(pct)} × {len(regimes)}/12"
+    return f"{days} d × (" + " + ".join(f"{months} × {_pct(pct)}" for pct, months in counted.items()) + ") / 12"
 
 
 @dataclass(frozen=True)
@@ -285,51 +341,108 @@ class Allocation:
     source: str  # "legal" | "employer_extra" | "vov"
     amount: Decimal
     explanation: str
+    # Why there is no right (VOV conditions not met on the reference day), in the reader's language; None: eligible.
+    not_eligible: str | None = None
 
 
-def training_right_allocations(employee, employer, period: Period) -> list[Allocation]:
+def training_right_allocations(employee, employer, period: Period, history: History | None = None,
+                               ) -> list[Allocation]:
+    """The year's right from the history: days per FTE (the headcount band of the year) × the sum of the
+    regimes of the months under contract ÷ 12, each source rounded down to the parameters' unit."""
+    history = history or History.of(employee)
     values = values_on(Scheme.TRAINING_RIGHT, employer, period.start)
-    months = months_employed(employee, period)
-    legal_days = days_per_fte(values, Decimal(employer.average_fte or 0))
+    unit = rounding_unit(values)
+    regimes = [pct for _month, pct in month_regimes(history, period)]
+    legal_days = days_per_fte(values, average_fte_in(employer, period.start.year))
     extra_days = decimal_value(values, "employer_extra_days_per_fte")
-    pct = Decimal(employee.employment_pct)
-    allocations = [
-        Allocation("legal", pro_rata(legal_days, pct, months),
-                   f"{legal_days} d × {pct.normalize():f} % × {months}/12"),
-    ]
+    allocations = [Allocation("legal", pro_rata(legal_days, regimes, unit), pro_rata_text(legal_days, regimes))]
     if extra_days > 0:
-        allocations.append(Allocation("employer_extra", pro_rata(extra_days, pct, months),
-                                      f"{extra_days} d × {pct.normalize():f} % × {months}/12"))
+        allocations.append(Allocation("employer_extra", pro_rata(extra_days, regimes, unit),
+                                      pro_rata_text(extra_days, regimes)))
     return allocations
 
 
 # Flemish training leave (VOV) ----------------------------------------------------------------
 
 
-def vov_allocations(employee, employer, period: Period) -> list[Allocation]:
-    """125 h × employment % for the school year (the regime of the reference month: March before)."""
+@dataclass(frozen=True)
+class Reference:
+    """The day whose terms decide the school year's VOV cap and conditions, and those terms."""
+
+    day: date | None  # None: no day under contract in the school year
+    terms: object | None  # WorkTerms
+
+
+def vov_reference(history: History, values: dict, period: Period) -> Reference:
+    """The first day of the reference month before the school year (``reference_month``, March: 1 March
+    2025 for 2025-26); when not under contract then, the first day under contract in the school year."""
+    day = date(period.start.year, int(values.get("reference_month") or 3), 1)
+    if not history.is_employed_on(day):
+        day = history.first_employed_day_in(period.start, period.end)
+    if day is None:
+        return Reference(None, None)
+    return Reference(day, _terms_on(history, day))
+
+
+def vov_ineligibility(history: History, values: dict, period: Period) -> list[str]:
+    """Why the employee has no VOV right in the school year (empty: eligible), read on the reference day."""
+    reference = vov_reference(history, values, period)
+    if reference.terms is None:
+        return [_("no contract in this school year")]
+    problems = []
+    day = reference.day.isoformat()
+    if Decimal(reference.terms.employment_pct) < decimal_value(values, "min_employment_pct"):
+        problems.append(_("a work regime of %(pct)s %% on %(day)s, the reference day (at least %(min)s %% needed)",
+                          pct=f"{Decimal(reference.terms.employment_pct).normalize():f}", day=day,
+                          min=values["min_employment_pct"]))
+    if Decimal(reference.terms.hours_per_week) < decimal_value(values, "min_hours_per_week"):
+        problems.append(_("%(hours)s hours a week on %(day)s, the reference day (at least %(min)s needed)",
+                          hours=f"{Decimal(reference.terms.hours_per_week).normalize():f}", day=day,
+                          min=values["min_hours_per_week"]))
+    return problems
+
+
+def vov_allocations(employee, employer, period: Period, history: History | None = None) -> list[Allocation]:
+    """125 h × the regime of the reference month, rounded down to the unit; zero, saying why, when the
+    conditions are not met on the reference day."""
+    history = history or History.of(employee)
     values = values_on(Scheme.VOV, employer, period.start)
     full = decimal_value(values, "hours_full_time")
-    pct = Decimal(employee.employment_pct)
-    if months_employed(employee, period) == 0:
-        return [Allocation("vov", Decimal("0.00"), "no contract in this school year")]
-    return [Allocation("vov", quantize(full * pct / 100), f"{full} h × {pct.normalize():f} %")]
+    reference = vov_reference(history, values, period)
+    problems = vov_ineligibility(history, values, period)
+    if problems:
+        reason = _("Not eligible: %(why)s", why="; ".join(problems))
+        if reference.terms is None:
+            text = "no contract in this school year"
+        else:
+            text = (f"not eligible: {_pct(reference.terms.employment_pct)}, "
+                    f"{Decimal(reference.terms.hours_per_week).normalize():f} h/week on {reference.day.isoformat()} "
+                    f"(minimum {values['min_employment_pct']} %, {values['min_hours_per_week']} h/week)")
+        return [Allocation("vov", Decimal("0.00"), text, not_eligible=reason)]
+    pct = Decimal(reference.terms.employment_pct)
+    amount = round_down(full * pct / 100, rounding_unit(values))
+    return [Allocation("vov", amount, f"{full} h × {_pct(pct)} ({reference.day.isoformat()})")]
 
 
-def allocations_for(scheme: str, employee, employer, period: Period) -> list[Allocation]:
+def allocations_for(scheme: str, employee, employer, period: Period, history: History | None = None,
+                    ) -> list[Allocation]:
+    """The period's right from the employee's history (``history``: already loaded, else read now)."""
     if scheme == Scheme.VOV:
-        return vov_allocations(employee, employer, period)
-    return training_right_allocations(employee, employer, period)
+        return vov_allocations(employee, employer, period, history)
+    return training_right_allocations(employee, employer, period, history)
 
 
 def vov_conditions(employee, employer, training, day: date) -> list[str]:
-    """The VOV conditions this request does not meet (empty: all met)."""
+    """The VOV conditions this request does not meet (empty: all met). The employee's regime and hours are
+    those of the reference month of the school year the day falls in, not today's."""
     values = values_on(Scheme.VOV, employer, day)
     problems = []
-    if Decimal(employee.employment_pct) < decimal_value(values, "min_employment_pct"):
+    history = History.of(employee)
+    terms = vov_reference(history, values, period_of(Scheme.VOV, day)).terms
+    if terms is not None and Decimal(terms.employment_pct) < decimal_value(values, "min_employment_pct"):
         problems.append(_("Flemish training leave needs a work regime of at least %(pct)s %%.",
                           pct=values["min_employment_pct"]))
-    if Decimal(employee.hours_per_week) < decimal_value(values, "min_hours_per_week"):
+    if terms is not None and Decimal(terms.hours_per_week) < decimal_value(values, "min_hours_per_week"):
         problems.append(_("Flemish training leave needs at least %(hours)s hours of work a week.",
                           hours=values["min_hours_per_week"]))
     if training is not None:

@@ -19,6 +19,7 @@ from ila_sme.notifications.models import Notification
 from ila_sme.schemes.models import Scheme
 from tests import factories
 from tests.leave.conftest import TODAY, bring_to, counts, rows_of, training
+from tests.support.history import change_terms
 
 
 def _everything() -> tuple[int, ...]:
@@ -354,16 +355,14 @@ def test_vov_hours_never_go_negative_with_several_pending_requests(world):
     ],
 )
 def test_vov_needs_80_percent_and_28_hours_a_week(world, employee_fields, message):
-    for key, value in employee_fields.items():
-        setattr(world.employee, key, value)
+    change_terms(world.employee, world.employee.contract_start, **employee_fields, today=TODAY)
     refused(world, world.hours(MONDAY, MONDAY), message)
     # The federal training right has no such condition.
     accepted(world, world.days(MONDAY, MONDAY))
 
 
 def test_vov_at_exactly_80_percent_and_28_hours_is_accepted(world):
-    world.employee.employment_pct = Decimal("80")
-    world.employee.hours_per_week = Decimal("28")
+    change_terms(world.employee, world.employee.contract_start, employment_pct="80", hours_per_week="28", today=TODAY)
     accepted(world, world.hours(MONDAY, MONDAY))
 
 
@@ -438,7 +437,7 @@ def test_dates_outside_the_contract_are_refused(world, contract, start, end):
 
 
 def test_several_problems_are_told_at_once(world):
-    world.employee.employment_pct = Decimal("50")
+    change_terms(world.employee, world.employee.contract_start, employment_pct="50", today=TODAY)
     world.course.withdrawn = True
     message = refused(world, world.hours(MONDAY, MONDAY), "withdrawn")
     assert "This training was withdrawn from the registry." in message

@@ -17,6 +17,7 @@ from ila_sme.leave.models import LedgerEntry
 from ila_sme.people import services as people
 from ila_sme.schemes import services as schemes
 from tests import factories
+from tests.support.history import change_terms
 
 TODAY = date(2026, 3, 2)  # calendar year 2026, school year 2025-26
 
@@ -78,7 +79,8 @@ def test_an_import_allocates_every_new_employee(bakery):
     db.session.commit()
     assert result.ok
     assert [_allocations(employee)[1] for employee in result.created] == [
-        ("vov", "2025-26", Decimal("100.00")), ("vov", "2025-26", Decimal("62.50"))]
+        ("vov", "2025-26", Decimal("100.00")),
+        ("vov", "2025-26", Decimal("0.00"))]  # 50 %: below the VOV conditions, a zero row that says why
 
 
 def test_a_contract_change_allocates_what_is_missing_and_a_name_change_does_not(bakery):
@@ -89,6 +91,9 @@ def test_a_contract_change_allocates_what_is_missing_and_a_name_change_does_not(
                            data={**_data(4), "national_number": employee.national_number, "first_name": "Anders",
                                  "employment_pct": employee.employment_pct, "hours_per_week": employee.hours_per_week})
     assert _allocations(employee) == []
+    # The entitlements read the history: the new terms are a dated row (the people screens write it).
+    change_terms(employee, employee.contract_start, employment_pct="80", hours_per_week="30.4", signal=False,
+                 summary=False)
     people.update_employee(actor=admin, employee=employee, today=TODAY,
                            data={**_data(4), "national_number": employee.national_number,
                                  "hours_per_week": Decimal("30.4")})

@@ -17,6 +17,7 @@ from ila_sme.people import services as people
 from ila_sme.schemes import services as schemes
 from tests import factories
 from tests.leave.views.conftest import TODAY, ledger_rows, snapshot, token
+from tests.support.history import change_terms
 
 
 def _figure(html: str, scheme: str, key: str) -> str:
@@ -69,7 +70,7 @@ def test_my_balances_show_every_figure_and_the_rows_behind_it(world, history, au
     day = r"\d{1,2}/\d{1,2}/\d{2}"
     entitlement = _rows(html, "vov", "entitlement")
     assert entitlement[0] == "Entitlement: 125 hours"
-    assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 %", entitlement[1])
+    assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 % \(2025-03-01\)", entitlement[1])
     used = _rows(html, "vov", "used")
     assert used[0] == "Used: 24 hours" and len(used) == 2
     assert re.fullmatch(rf"{day} Used -24 hours 3/16/26 – 3/18/26 Approved", used[1])
@@ -271,4 +272,52 @@ def test_a_future_hire_still_sees_the_current_period(world, auth, client):
     auth.login(hire)
     html = client.get("/leave/balances").get_data(as_text=True)
     assert '<option value="2025-26" selected>2025-26</option>' in html
-    assert _figure(html, "vov", "remaining") == "0 hours"  # no contract in this school year yet
+    # no contract in this school year yet: no VOV balance, and why
+    assert 'id="vov-remaining"' not in html
+    assert re.search(r'id="vov-not-eligible"[^>]*>Not eligible: no contract in this school year</p>', html)
+
+
+# A change of history -------------------------------------------------------------------------
+
+
+def test_a_recalculation_shows_with_its_reason_and_counts_in_the_entitlement(world, auth, client):
+    """Wim's regime drops to 50 % from July: the 2026 training right shows the recalculation row and 3.75 days."""
+    change_terms(world.employee, date(2026, 7, 1), employment_pct="50", hours_per_week="19", actor=world.admin,
+                 today=TODAY, change="work regime 50 % from 2026-07-01")
+    db.session.commit()
+    auth.login(world.worker)
+    html = client.get("/leave/balances").get_data(as_text=True)
+    assert _figure(html, "training_right", "entitlement") == "3,75 days"  # (in en-BE: a decimal comma)
+    assert _figure(html, "training_right", "remaining") == "3,75 days"
+    rows = _rows(html, "training_right", "entitlement")
+    assert rows[0] == "Entitlement: 3,75 days"
+    day = r"\d{1,2}/\d{1,2}/\d{2}"
+    assert re.fullmatch(rf"{day} Entitlement \+5 days 5 d × 100 % × 12/12", rows[1])
+    assert re.fullmatch(rf"{day} Recalculated -1,25 days work regime 50 % from 2026-07-01: "
+                        rf"5 d × \(6 × 100 % \+ 6 × 50 %\) / 12 \(Ada Admin\)", rows[2]), rows[2]
+    # The same in the htmx fragment an approver swaps in.
+    auth.login(world.manager)
+    fragment = client.get(f"/leave/employees/{world.employee.id}/balances?scheme=training_right&period=2026",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="balances">')
+    assert _figure(fragment, "training_right", "entitlement") == "3,75 days"
+    assert "Recalculated" in fragment and "work regime 50 % from 2026-07-01" in fragment
+
+
+def test_an_employee_below_the_vov_conditions_sees_why_instead_of_a_balance(world, auth, client):
+    change_terms(world.employee, world.employee.contract_start, employment_pct="50", hours_per_week="19",
+                 actor=world.admin, today=TODAY, change="work regime 50 % (corrected)")
+    db.session.commit()
+    why = ("Not eligible: a work regime of 50 % on 2025-03-01, the reference day (at least 80 % needed); "
+           "19 hours a week on 2025-03-01, the reference day (at least 28 needed)")
+    auth.login(world.worker)
+    html = client.get("/leave/balances").get_data(as_text=True)
+    assert 'id="vov-remaining"' not in html
+    assert re.search(r'id="vov-not-eligible"[^>]*>' + re.escape(why) + "</p>", html)
+    # the ledger rows stay visible: the allocation and the recalculation that took it back, with the reason
+    rows = _rows(html, "vov", "entitlement")
+    assert "Recalculated -125 hours work regime 50 % (corrected): not eligible: 50 %, 19 h/week on 2025-03-01" \
+        in rows[2]
+    assert _figure(html, "training_right", "remaining") == "2,5 days"  # (in en-BE: a decimal comma)
+    home = client.get("/").get_data(as_text=True)
+    assert f'<dd class="not-eligible">{why}</dd>' in home

@@ -28,6 +28,7 @@ from tests.leave.views.conftest import (
     token,
     training,
 )
+from tests.support.history import change_terms, end_contract
 
 
 def _text(html: str) -> str:
@@ -311,8 +312,7 @@ def test_request_for_more_than_remains_says_how_much_remains(world, auth):
 
 
 def test_employee_below_the_vov_conditions_is_refused(world, auth):
-    world.employee.employment_pct = Decimal("50")
-    world.employee.hours_per_week = Decimal("19")
+    change_terms(world.employee, world.employee.contract_start, employment_pct="50", hours_per_week="19", today=TODAY)
     db.session.commit()
     _allocate(world)
     auth.login(world.worker)
@@ -370,7 +370,7 @@ def test_a_refusal_leaves_no_allocation_behind(world, auth, client):
     csrf = token(client)
     form = request_form(world, start_date="2026-09-14", end_date="2026-09-15", training_id="",
                         leave_type_id=str(world.evc.id), evc_competences="1")  # EVC in school year 2026-27
-    world.employee.contract_end = date(2026, 8, 31)
+    end_contract(world.employee, date(2026, 8, 31), today=TODAY)
     db.session.commit()
     before = snapshot()
     html = client.post("/leave/new", data={**form, "csrf_token": csrf}).get_data(as_text=True)
