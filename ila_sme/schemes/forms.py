@@ -32,6 +32,14 @@ class DaysField(DecimalField):
             self.data = None
             self.raw_data = []
 
+# The units an employer may round its training right down to (``rounding_unit``).
+ROUNDING_CHOICES = [
+    ("0.01", _l("a hundredth of a day")),
+    ("0.25", _l("a quarter of a day")),
+    ("0.5", _l("half a day")),
+    ("1", _l("a whole day")),
+]
+
 
 def _days(form, field):
     """At least 0, at most two decimals (half and quarter days, 1.33 from a pro rata)."""
@@ -65,6 +73,10 @@ class NewVersionForm(FlaskForm):
     days_top = DaysField(_l("Days per FTE, top band"), validators=[Optional(), _days])
     days_middle = DaysField(_l("Days per FTE, middle band"), validators=[Optional(), _days])
     days_bottom = DaysField(_l("Days per FTE, lowest band"), validators=[Optional(), _days])
+    rounding_unit = SelectField(
+        _l("Round the days down to"), choices=ROUNDING_CHOICES, default="0.01",
+        description=_l("A right is never rounded up: 3.666… days is 3.66 to the hundredth, 3.5 to the half day."),
+    )
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()],
                             description=_l("Leave empty if it runs until a next version."))

@@ -12,7 +12,7 @@ from ila_sme import dates, permissions
 from ila_sme.extensions import db
 from ila_sme.schemes import services
 from ila_sme.schemes.descriptions import band_field_label, describe, level_label
-from ila_sme.schemes.forms import LeaveTypeForm, NewVersionForm
+from ila_sme.schemes.forms import ROUNDING_CHOICES, LeaveTypeForm, NewVersionForm
 from ila_sme.schemes.models import SCHEME_LABELS, LeaveType, Scheme
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.web import render
@@ -156,7 +156,9 @@ def _refusal(scheme: str) -> str:
 
 def _current_own_values(employer, scheme: str, today, in_force: dict) -> dict:
     """What the form starts with: the values in force today."""
+    unit = services.rounding_unit(in_force)
     data = {"employer_extra_days_per_fte": Decimal(str(in_force.get("employer_extra_days_per_fte", "0"))),
+            "rounding_unit": next((value for value, _label in ROUNDING_CHOICES if Decimal(value) == unit), "0.01"),
             "valid_from": today}
     own = [row for row in services.versions(scheme, employer) if row.employer_id and row.covers(today)]
     if own and "days_by_headcount" in own[-1].values:
@@ -181,6 +183,8 @@ def _label_bands(form: NewVersionForm, in_force: dict) -> list[tuple[str, Decima
 def _version_values(form: NewVersionForm, employer, bands: list[tuple[str, Decimal]]) -> dict:
     """The version's values; the band days only when one was given (the others as in force then)."""
     values = {"employer_extra_days_per_fte": str(form.employer_extra_days_per_fte.data)}
+    if Decimal(form.rounding_unit.data) != services.DEFAULT_ROUNDING_UNIT:
+        values["rounding_unit"] = form.rounding_unit.data  # the default needs no word: older versions lack it
     if bands and any(form[name].data is not None for name, _lowest in bands):
         then = services.values_on(Scheme.TRAINING_RIGHT, employer, form.valid_from.data)  # SchemeError: none
         current = {lowest: days for lowest, _upper, days in services.bands_of(then)}

@@ -55,6 +55,11 @@ def test_settings_show_values_in_force_and_every_version_but_no_other_employers(
     assert "at least 32 contact hours or 3 study points" in page
     assert f"{format_money(Decimal('14.91'), 'en_BE')} per approved hour" in page
     assert "from 1 day before the course starts until 2 days after it ends" in page
+    # the rights are rounded down to the parameters' unit; VOV reads the reference month (March)
+    assert "down to a multiple of 0,01 days, never up" in page
+    assert "down to a multiple of 0,01 hours, never up" in page
+    assert "the cap and the conditions read the work regime on 1 March before the school year" in page
+    assert "days × the sum of the work regime of each month under contract ÷ 12" in page
     # every version with its period, level and note; the old VOV rate stays visible in its row
     for note in ("Law of 3 October 2022: 4 days in 2023", "Law of 3 October 2022: 5 days from 2024",
                  "Vlaams opleidingsverlof until school year 2024-25",

@@ -3,6 +3,7 @@ allocations that follow; refused with a clear message and nothing saved otherwis
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -167,3 +168,24 @@ def test_an_employer_without_national_parameters_cannot_add_its_own(client, auth
     assert _own_versions(employer) == []
     settings = client.get("/settings/leave").get_data(as_text=True)
     assert "In force today" not in settings and 'id="leave-types"' in settings
+
+
+def test_an_employer_rounds_its_days_down_to_half_days(client, auth, setup):
+    """Extra days of 1 per FTE and half days: an 80 % employee from February (11 months) has 1 × 80 % × 11/12
+    = 0.733… extra days, 0.5 rounded down; the legal day 0.733… too."""
+    employer = setup["employer"]  # 12 FTE: 1 legal day per FTE
+    auth.login(setup["admin"])
+    assert 'name="rounding_unit"' in client.get(URL).get_data(as_text=True)
+    response = auth.post(URL, _form(employer_extra_days_per_fte="1", rounding_unit="0.5"))
+    assert response.status_code == 302
+    [version] = _own_versions(employer)
+    assert version.values == {"employer_extra_days_per_fte": "1", "rounding_unit": "0.5"}
+
+    employee = factories.employee(employer, employment_pct=Decimal("80"), contract_start=date(2027, 2, 1))
+    rows = ledger.ensure_allocation(employee, employer, "training_right", schemes.period_by_label("training_right",
+                                                                                                  "2027"))
+    assert [(row.reason, row.amount) for row in rows] == [("1 d × 80 % × 11/12", Decimal("0.50")),
+                                                          ("1 d × 80 % × 11/12", Decimal("0.50"))]
+    # In force today (2026) is still the hundredth: the form starts from it.
+    assert re.search(r'<option selected value="0.01">|<option value="0.01" selected>',
+                     client.get(URL).get_data(as_text=True))
