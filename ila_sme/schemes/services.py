@@ -13,7 +13,7 @@ from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership
 from ila_sme.employers.services import employer_set_up
 from ila_sme.extensions import db
-from ila_sme.schemes.defaults import DEFAULTS
+from ila_sme.schemes.defaults import DEFAULTS, WORKING_TIME_SCHEME
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
 
 TWO_PLACES = Decimal("0.01")
@@ -135,10 +135,14 @@ def install_defaults() -> int:
     return added
 
 
+# The training right (extra days) and the working-time calendar (a sector agreement's extra holidays).
+EMPLOYER_VERSIONED = (Scheme.TRAINING_RIGHT, WORKING_TIME_SCHEME)
+
+
 def add_employer_version(*, actor, employer, scheme: str, valid_from: date, valid_until: date | None,
                          values: dict, note: str | None) -> SchemeParameter:
     """An employer's own values from a date on (a sector agreement, extra days). Closes the previous one."""
-    if scheme != Scheme.TRAINING_RIGHT:
+    if scheme not in EMPLOYER_VERSIONED:
         raise SchemeError(_("Only the training right takes an employer's own values; the others are set by law."))
     if valid_until and valid_until < valid_from:
         raise SchemeError(_("The end date is before the start date."))
