@@ -264,7 +264,7 @@ def test_more_than_the_remaining_balance_is_refused_and_says_how_much_remains(wo
     message = refused(world, world.days(MONDAY, date(2026, 3, 9)), "only 5.00 days remain")
     assert message == "This asks 6.00 days, but only 5.00 days remain in 2026."
 
-    accepted(world, world.days(date(2026, 4, 7), date(2026, 4, 8))  # after Easter Monday)
+    accepted(world, world.days(date(2026, 4, 7), date(2026, 4, 8)))  # after Easter Monday
     message = refused(world, world.days(MONDAY, FRIDAY), "only 3.00 days remain")
     assert message == "This asks 5.00 days, but only 3.00 days remain in 2026."
     accepted(world, world.days(MONDAY, date(2026, 3, 4)))  # exactly what remains
