@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
 from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training refers to it
+from ila_sme.worktime.services import DayCount
 
 
 class EntryKind(StrEnum):
@@ -159,6 +160,11 @@ class LeaveRequest(db.Model):
     def is_cancellation_requested(self) -> bool:
         """Approved, and the employee asks to cancel it: the approver decides again."""
         return self.status == RequestStatus.CANCELLATION_REQUESTED
+
+    @property
+    def skipped_days(self) -> list[DayCount]:
+        """The dates of the request that counted nothing, and why, as counted at submit (none before)."""
+        return [DayCount.from_json(row) for row in self.day_counts or () if row.get("skipped")]
 
     def overlaps(self, start: date, end: date) -> bool:
         return self.start_date <= end and start <= self.end_date

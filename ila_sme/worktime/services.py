@@ -55,6 +55,11 @@ class DayCount:
     skipped: str | None = None  # None or one of ``Skipped``
     name: str | None = None  # the holiday's or closing day's name
 
+    @classmethod
+    def from_json(cls, row: dict) -> DayCount:
+        return cls(date.fromisoformat(row["day"]), Decimal(str(row.get("amount") or "0")),
+                   Decimal(str(row.get("hours") or "0")), row.get("skipped"), row.get("name"))
+
     def as_json(self) -> dict:
         """The shape kept on the request (``LeaveRequest.day_counts``)."""
         return {"day": self.day.isoformat(), "amount": str(self.days), "hours": str(self.hours),
