@@ -114,7 +114,8 @@ class LeaveRequest(db.Model):
     study_points: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("0"))
     employer_suggested: Mapped[bool] = mapped_column(Boolean, default=False)  # VOV: the employer's extra hours
     # How each date of the request was counted, as worked out at submit: [{"day": "2025-11-11",
-    # "amount": "0", "skipped": "holiday", "name": "Wapenstilstand"}, ...]. None: older requests.
+    # "amount": "0", "hours": "0", "skipped": "holiday", "name": "Wapenstilstand"}, ...] (worktime.DayCount;
+    # the name in the requester's language). None: older requests.
     day_counts: Mapped[list | None] = mapped_column(JSON)
     amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))  # days or hours drawn from the scheme
     note: Mapped[str | None] = mapped_column(Text)
