@@ -10,6 +10,7 @@ for a day the package does not list as a public holiday (the Flemish Community's
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -94,13 +95,14 @@ def public_holidays(employer, first: date, last: date, *, language: str | None =
         country = values.get("holiday_country") or employer.country or "BE"
         subdivisions = values.get("holiday_subdivisions") or [None]
         for subdivision in subdivisions:
-            calendar = holidays.country_holidays(country, subdiv=subdivision, years=year,
-                                                 language=_language(language))
-            for day, name in calendar.items():
+            listed = holidays.country_holidays(country, subdiv=subdivision, years=year, language=_language(language))
+            for day, name in listed.items():
                 if first <= day <= last:
                     found.setdefault(day, name)
         for month_day, name in values.get("extra_holidays") or []:
             month, day_of_month = (int(part) for part in month_day.split("-"))
+            if (month, day_of_month) == (2, 29) and not calendar.isleap(year):
+                continue
             day = date(year, month, day_of_month)
             if first <= day <= last:
                 found.setdefault(day, name)

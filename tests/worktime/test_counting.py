@@ -160,3 +160,24 @@ def test_each_source_is_read_once_per_call(employer):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 4  # terms, contracts, the working-time parameters, closing days
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"holiday_subdivisions": ["Wallonia"]}, "BE has no region or community “Wallonia”."),
+    ({"extra_holidays": [["07-32", "Te laat"]]}, "An extra holiday is a day of the year and a name, e.g. 07-11."),
+    ({"extra_holidays": [["07-11"]]}, "An extra holiday is a day of the year and a name, e.g. 07-11."),
+    ({"extra_holidays": [["07-11", " "]]}, "An extra holiday is a day of the year and a name, e.g. 07-11."),
+    ({"holiday_country": "XX"}, "No public-holiday calendar is known for XX."),
+])
+def test_a_working_time_version_the_calendar_cannot_read_is_refused(employer, admin, values, message):
+    with pytest.raises(schemes.SchemeError) as error:
+        schemes.add_employer_version(actor=admin, employer=employer, scheme="working_time",
+                                     valid_from=date(2026, 1, 1), valid_until=None, values=values, note="CAO")
+    assert str(error.value) == message
+
+
+def test_an_extra_holiday_on_29_february_counts_in_leap_years_only(employer, admin):
+    schemes.add_employer_version(actor=admin, employer=employer, scheme="working_time", valid_from=date(2027, 1, 1),
+                                 valid_until=None, values={"extra_holidays": [["02-29", "Schrikkeldag"]]}, note="CAO")
+    found = worktime.public_holidays(employer, date(2027, 2, 1), date(2028, 3, 31), language="en")
+    assert [day for day, name in found.items() if name == "Schrikkeldag"] == [date(2028, 2, 29)]
