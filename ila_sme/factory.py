@@ -72,12 +72,13 @@ from ila_sme.trainings import sync_models as _registry_sync_models  # noqa: F401
 from ila_sme.trainings.cli import registry_cli
 from ila_sme.trainings.views import bp as trainings_bp
 from ila_sme.worktime import models as _worktime_models  # noqa: F401
+from ila_sme.worktime.views import bp as worktime_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 BLUEPRINTS = (accounts_bp, home_bp, people_bp, employers_bp, audit_bp, leave_bp, approvals_bp, calendar_bp,
               notifications_bp, schemes_bp, trainings_bp, refunds_bp, funding_bp, learning_accounts_bp,
-              reconciliation_bp, scheduler_bp, credentials_bp, statements_bp)
+              reconciliation_bp, scheduler_bp, credentials_bp, statements_bp, worktime_bp)
 COMMANDS = (users_cli, demo_cli, leave_cli, schemes_cli, learning_accounts_cli, registry_cli, ledger_cli,
             contributions_cli, reconcile_command, scheduler_cli, credentials_cli, export_cli, periods_cli, mail_cli)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from ila_sme.accounts.models import Invitation
 from ila_sme.extensions import db
 from ila_sme.mail.models import MailState, OutboxMail
 from ila_sme.tenancy import URL_OBJECTS
+from ila_sme.worktime.models import ClosingDay
 from tests import factories
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -33,6 +36,7 @@ def admin(app):
     factories.reconciliation_run(employer)
     factories.difference(employer)
     factories.credential(employee)
+    db.session.add(ClosingDay(employer_id=employer.id, day=date(2026, 7, 27), name="Closed"))
     db.session.add(Invitation(employer_id=employer.id, email="x@example.be", name="X", role="employee",
                               invited_by_id=user.id))
     db.session.add(OutboxMail(employer_id=employer.id, recipient="x@example.be", subject="S", body="B",

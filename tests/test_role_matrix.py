@@ -31,6 +31,7 @@ from ila_sme.extensions import db
 from ila_sme.factory import create_app
 from ila_sme.funding import services as funding
 from ila_sme.mail.outbox import queue_mail
+from ila_sme.worktime import services as worktime
 from tests import factories
 from tests.conftest import _fresh_g_per_request, settings
 from tests.support import database, hostile
@@ -61,6 +62,9 @@ MATRIX = {
     "accounts.remove_access": ("POST", "admin"),
     # the employer and its people
     "employers.settings": ("GET", "admin"),
+    "worktime.calendar": ("GET", "admin"),
+    "worktime.add_closing_days": ("POST", "admin"),
+    "worktime.remove_closing_day": ("POST", "admin"),
     "people.index": ("GET", MANAGERS),
     "people.create": ("GET", MANAGERS),
     "people.edit": ("GET", MANAGERS),
@@ -208,6 +212,8 @@ def _build_world(app) -> dict:
         "leave_type_id": leave.leave_type_id, "training_id": factories.training().id,
         "mail_id": mail.id,
         "membership_id": db.session.scalar(select(Membership.id).where(Membership.user_id == spare.id)),
+        "closing_day_id": worktime.add_closing_days(actor=users["admin"], employer=bakery, first=TODAY, last=None,
+                                                    name="Closed", today=TODAY)[0].id,
         "filename": static.relative_to(app.static_folder).as_posix(),
     }
     tokens = {"accounts.accept_invitation": accounts.invitation_token(invitation), "calendar.feed": feed_token,

@@ -6,6 +6,8 @@ covered without editing this test; a route with an id argument that is not regis
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from ila_sme.accounts.models import Invitation
 from ila_sme.extensions import db
 from ila_sme.mail.models import MailState, OutboxMail
 from ila_sme.tenancy import URL_OBJECTS
+from ila_sme.worktime.models import ClosingDay
 from tests import factories
 
 ROLES = ["employee", "manager", "accountant", "admin"]
@@ -31,6 +34,7 @@ def _seed_one_of_each(employer, inviter):
     db.session.add(OutboxMail(employer_id=employer.id, recipient=f"mail{employer.id}@example.be", subject="S",
                               body="B", state=MailState.FAILED, attempts=8))
     factories.credential(employee)
+    db.session.add(ClosingDay(employer_id=employer.id, day=date(2026, 7, 27), name="Closed"))
     db.session.flush()
     return employee
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
 from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training refers to it
+from ila_sme.worktime.services import DayCount
 
 
 class EntryKind(StrEnum):
@@ -113,7 +114,8 @@ class LeaveRequest(db.Model):
     study_points: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("0"))
     employer_suggested: Mapped[bool] = mapped_column(Boolean, default=False)  # VOV: the employer's extra hours
     # How each date of the request was counted, as worked out at submit: [{"day": "2025-11-11",
-    # "amount": "0", "skipped": "holiday", "name": "Wapenstilstand"}, ...]. None: older requests.
+    # "amount": "0", "hours": "0", "skipped": "holiday", "name": "Wapenstilstand"}, ...] (worktime.DayCount;
+    # the name in the requester's language). None: older requests.
     day_counts: Mapped[list | None] = mapped_column(JSON)
     amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))  # days or hours drawn from the scheme
     note: Mapped[str | None] = mapped_column(Text)
@@ -159,6 +161,11 @@ class LeaveRequest(db.Model):
     def is_cancellation_requested(self) -> bool:
         """Approved, and the employee asks to cancel it: the approver decides again."""
         return self.status == RequestStatus.CANCELLATION_REQUESTED
+
+    @property
+    def skipped_days(self) -> list[DayCount]:
+        """The dates of the request that counted nothing, and why, as counted at submit (none before)."""
+        return [DayCount.from_json(row) for row in self.day_counts or () if row.get("skipped")]
 
     def overlaps(self, start: date, end: date) -> bool:
         return self.start_date <= end and start <= self.end_date

@@ -6,8 +6,8 @@ job that calls them commits once, so a refusal leaves nothing half-written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -24,9 +24,14 @@ from ila_sme.leave.signals import leave_decided
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme, Unit
+from ila_sme.worktime import services as worktime
+from ila_sme.worktime.services import DayCount
 
 __all__ = ["LeaveError", "RequestInput", "Preview", "preview", "submit", "withdraw", "ask_cancellation",
            "approve", "reject", "decide_cancellation", "approvers_of", "may_decide"]
+
+
+MAX_COUNTED_SPAN = 366  # days
 
 
 @dataclass
@@ -50,6 +55,11 @@ class Preview:
     period: schemes.Period
     remaining_before: Decimal
     problems: list[str]
+    days: list[DayCount] = field(default_factory=list)  # how each date was counted
+
+    @property
+    def skipped_days(self) -> list[DayCount]:
+        return worktime.skipped(self.days)
 
     @property
     def remaining_after(self) -> Decimal:
@@ -60,22 +70,19 @@ class Preview:
         return not self.problems
 
 
-def working_days(start: date, end: date, start_half: bool = False, end_half: bool = False) -> Decimal:
-    """Monday to Friday between the dates; a half day counts 0.5 (a single half day is 0.5)."""
-    days = Decimal(sum(1 for n in range((end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5))
-    if start.weekday() < 5 and start_half:
-        days -= Decimal("0.5")
-    if end.weekday() < 5 and end_half and (end != start or not start_half):
-        days -= Decimal("0.5")
-    return max(days, Decimal("0"))
-
-
-def _amount(data: RequestInput, employer, scheme: str) -> Decimal:
-    days = working_days(data.start_date, data.end_date, data.start_half, data.end_half)
+def _amount(data: RequestInput, employer, scheme: str, counts: list[DayCount]) -> Decimal:
+    """Days: the dates counted (a half day 0.5). VOV hours: each counted date at the training's hours per day
+    if given, else at the pattern's hours of that date (none for an exam or EVC request without hours per
+    day: those count their own hours); then the exams and competences as ``counted_vov_hours`` adds them."""
     if scheme == Scheme.TRAINING_RIGHT:
-        return schemes.quantize(days)
+        return schemes.quantize(worktime.counted_days(counts))
     values = schemes.values_on(scheme, employer, data.start_date)
-    attended = days * (data.hours_per_day or Decimal("0"))
+    if data.hours_per_day:
+        attended = sum((count.days * data.hours_per_day for count in counts), Decimal("0"))
+    elif data.exams or data.evc_competences:
+        attended = Decimal("0")
+    else:
+        attended = sum((count.hours for count in counts), Decimal("0"))
     return schemes.counted_vov_hours(values, attended=attended, exams=data.exams,
                                      evc_competences=data.evc_competences)
 
@@ -122,8 +129,6 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
             if window and (data.start_date < window[0] or data.end_date > window[1]):
                 problems.append(_("Flemish training leave can be taken from %(first)s to %(last)s for this training.",
                                   first=window[0].isoformat(), last=window[1].isoformat()))
-        if not data.hours_per_day and not data.exams and not data.evc_competences:
-            problems.append(_("Give the hours per day of the training."))
     if amount <= 0:
         problems.append(_("These dates hold no working day."))
     asked = _half_days(data.start_date, data.end_date, data.start_half, data.end_half)
@@ -154,8 +159,13 @@ def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date)
     if data.leave_type.employer_id != employer.id or not data.leave_type.active:
         return Preview(Decimal("0"), data.leave_type.unit, period, Decimal("0"),
                        [_("This kind of leave is not offered by your employer.")])
+    # A request stays within one year of its scheme (a problem below): a longer span is not counted day by day.
+    counts = []
+    if (data.end_date - data.start_date).days <= MAX_COUNTED_SPAN:
+        counts = worktime.count_days(employee, employer, data.start_date, data.end_date,
+                                     start_half=data.start_half, end_half=data.end_half)
     try:
-        amount = _amount(data, employer, scheme)
+        amount = _amount(data, employer, scheme, counts)
         missing = ledger.missing_allocations(employee, employer, scheme, period)
     except schemes.SchemeError as error:
         return Preview(Decimal("0"), data.leave_type.unit, period, Decimal("0"), [str(error)])
@@ -165,7 +175,7 @@ def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date)
     if amount > remaining and amount > 0:
         problems.append(_("This asks %(amount)s %(unit)s, but only %(remaining)s %(unit)s remain in %(period)s.",
                           amount=amount, remaining=remaining, unit=_unit(data.leave_type.unit), period=period.label))
-    return Preview(amount, data.leave_type.unit, period, remaining, problems)
+    return Preview(amount, data.leave_type.unit, period, remaining, problems, counts)
 
 
 def _unit(unit: Unit) -> str:
@@ -189,7 +199,8 @@ def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) 
         scheme=data.leave_type.scheme, period=result.period.label,
         training_id=data.training.id if data.training else None, start_date=data.start_date, end_date=data.end_date,
         start_half=data.start_half, end_half=data.end_half, hours_per_day=data.hours_per_day, exams=data.exams,
-        evc_competences=data.evc_competences, amount=result.amount, note=(data.note or "").strip() or None,
+        evc_competences=data.evc_competences, amount=result.amount,
+        day_counts=[count.as_json() for count in result.days], note=(data.note or "").strip() or None,
         status=RequestStatus.PENDING, requested_by_id=actor.id,
     )
     db.session.add(request)

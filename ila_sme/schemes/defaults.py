@@ -40,6 +40,13 @@ FUNDING_FLANDERS = {
     "sme_wallet_ceiling_per_year": "7500.00",
 }
 
+# Which public holidays leave skips (ila_sme.worktime): the holidays package's calendar of a country and,
+# if a sector agreement adds them, its subdivisions; ``extra_holidays`` ([["07-11", "name"]]) for a day the
+# package does not list as a public holiday. The community holidays are no legal holidays for private
+# employers (domain.md): an employer's own version adds them.
+WORKING_TIME_SCHEME = "working_time"
+WORKING_TIME_BE = {"holiday_country": "BE", "holiday_subdivisions": [], "extra_holidays": []}
+
 DEFAULTS = [
     {
         "scheme": Scheme.TRAINING_RIGHT, "country": "BE", "region": None,
@@ -69,5 +76,10 @@ DEFAULTS = [
         "scheme": FUNDING_SCHEME, "country": "BE", "region": "flanders",
         "valid_from": date(2024, 1, 1), "valid_until": None, "values": FUNDING_FLANDERS,
         "note": "Opleidingscheques (EUR 250 a school year) and KMO-portefeuille (30 % / 20 %, EUR 7,500 a year)",
+    },
+    {
+        "scheme": WORKING_TIME_SCHEME, "country": "BE", "region": None,
+        "valid_from": date(2000, 1, 1), "valid_until": None, "values": WORKING_TIME_BE,
+        "note": "The 10 legal public holidays of Belgium (holidays package, country BE, no community days)",
     },
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+import holidays
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -14,7 +15,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.employers.services import average_fte_in, employer_set_up
 from ila_sme.extensions import db
 from ila_sme.people.history import History
-from ila_sme.schemes.defaults import DEFAULTS
+from ila_sme.schemes.defaults import DEFAULTS, WORKING_TIME_SCHEME
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
 
 TWO_PLACES = Decimal("0.01")
@@ -136,13 +137,19 @@ def install_defaults() -> int:
     return added
 
 
+# The training right (extra days) and the working-time calendar (a sector agreement's extra holidays).
+EMPLOYER_VERSIONED = (Scheme.TRAINING_RIGHT, WORKING_TIME_SCHEME)
+
+
 def add_employer_version(*, actor, employer, scheme: str, valid_from: date, valid_until: date | None,
                          values: dict, note: str | None) -> SchemeParameter:
     """An employer's own values from a date on (a sector agreement, extra days). Closes the previous one."""
-    if scheme != Scheme.TRAINING_RIGHT:
+    if scheme not in EMPLOYER_VERSIONED:
         raise SchemeError(_("Only the training right takes an employer's own values; the others are set by law."))
     if valid_until and valid_until < valid_from:
         raise SchemeError(_("The end date is before the start date."))
+    if scheme == WORKING_TIME_SCHEME:
+        _check_working_time(employer, values)
     previous = db.session.scalars(
         select(SchemeParameter).where(
             SchemeParameter.scheme == scheme, SchemeParameter.employer_id == employer.id,
@@ -172,6 +179,28 @@ def add_employer_version(*, actor, employer, scheme: str, valid_from: date, vali
            after={"scheme": scheme, "valid_from": valid_from.isoformat(),
                   "valid_until": valid_until.isoformat() if valid_until else None, "values": values})
     return row
+
+
+def _check_working_time(employer, values: dict) -> None:
+    """A calendar the holidays package knows: its subdivisions, and extra days as "MM-DD" with a name."""
+    country = values.get("holiday_country") or employer.country or "BE"
+    try:
+        known = holidays.country_holidays(country).subdivisions
+    except NotImplementedError as error:
+        raise SchemeError(_("No public-holiday calendar is known for %(country)s.", country=country)) from error
+    for subdivision in values.get("holiday_subdivisions") or []:
+        if subdivision not in known:
+            raise SchemeError(_("%(country)s has no region or community “%(name)s”.", country=country,
+                                name=subdivision))
+    for extra in values.get("extra_holidays") or []:
+        try:
+            month_day, name = extra
+            month, day = (int(part) for part in str(month_day).split("-"))
+            date(2000, month, day)  # a leap year: 29 February is a day
+        except (TypeError, ValueError) as error:
+            raise SchemeError(_("An extra holiday is a day of the year and a name, e.g. 07-11.")) from error
+        if not str(name).strip():
+            raise SchemeError(_("An extra holiday is a day of the year and a name, e.g. 07-11."))
 
 
 # Leave types ---------------------------------------------------------------------------------

@@ -530,3 +530,16 @@ def test_bulk_approve_with_htmx_and_nothing_approved_triggers_nothing(world, aut
     assert response.status_code == 200 and "HX-Trigger" not in response.headers
     assert "0 requests approved. 1 could not be: Otto Outsider" in response.get_data(as_text=True)
     assert fresh(otto).status == "pending"
+
+
+def test_each_row_shows_the_days_its_request_skipped(world, auth, client):
+    over_ascension = world.ask(world.wim_record, date(2026, 5, 13), date(2026, 5, 16))  # Wednesday to Saturday
+    plain = world.ask(world.zoe_record, TUESDAY)
+    auth.login(world.manager)
+    html = client.get("/approvals").get_data(as_text=True)
+    row = text_of(row_html(html, over_ascension))
+    assert "2 days" in row
+    assert "Not counted: Thu 14 May: public holiday (Ascension Day) Sat 16 May: not a working day" in row
+    assert "Not counted" not in text_of(row_html(html, plain))
+    fragment = client.get("/approvals", headers=HX).get_data(as_text=True)
+    assert "Thu 14 May: public holiday (Ascension Day)" in text_of(row_html(fragment, over_ascension))

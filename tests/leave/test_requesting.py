@@ -195,27 +195,6 @@ def test_a_colleague_on_the_same_dates_does_not_block(world):
 MONDAY, FRIDAY = date(2026, 3, 2), date(2026, 3, 6)
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "start_half", "end_half", "days"),
-    [
-        (MONDAY, FRIDAY, False, False, "5"),
-        (MONDAY, FRIDAY, True, True, "4"),  # Monday afternoon to Friday morning
-        (MONDAY, FRIDAY, True, False, "4.5"),
-        (MONDAY, FRIDAY, False, True, "4.5"),
-        (MONDAY, MONDAY, False, False, "1"),
-        (MONDAY, MONDAY, True, False, "0.5"),  # a single afternoon
-        (MONDAY, MONDAY, False, True, "0.5"),  # a single morning
-        (MONDAY, MONDAY, True, True, "0.5"),  # a single half day, however it is ticked
-        (date(2026, 3, 6), date(2026, 3, 9), False, False, "2"),  # Friday to Monday: the weekend is not counted
-        (date(2026, 3, 7), date(2026, 3, 8), True, True, "0"),  # a weekend only
-        (date(2026, 3, 7), date(2026, 3, 13), True, False, "5"),  # a half flag on a Saturday changes nothing
-        (MONDAY, date(2026, 3, 13), False, False, "10"),
-    ],
-)
-def test_working_days(start, end, start_half, end_half, days):
-    assert services.working_days(start, end, start_half, end_half) == Decimal(days)
-
-
 def test_half_days_draw_half_a_day_from_the_training_right(world):
     request = accepted(world, world.days(MONDAY, FRIDAY, start_half=True, end_half=True))
     assert (request.amount, request.start_half, request.end_half) == (Decimal("4.00"), True, True)
@@ -250,10 +229,10 @@ def test_evc_needs_the_number_of_competences(world):
     refused(world, data, "Give the number of competences to be recognised.")
 
 
-def test_vov_needs_hours(world):
+def test_vov_without_hours_per_day_counts_the_patterns_hours(world):
     data = world.hours(MONDAY, MONDAY)
     data.hours_per_day = None
-    refused(world, data, "Give the hours per day of the training.")
+    assert accepted(world, data).amount == Decimal("7.60")  # 38 h a week, Monday to Friday
 
 
 def test_dates_without_a_working_day_are_refused(world):
@@ -286,7 +265,7 @@ def test_more_than_the_remaining_balance_is_refused_and_says_how_much_remains(wo
     message = refused(world, world.days(MONDAY, date(2026, 3, 9)), "only 5.00 days remain")
     assert message == "This asks 6.00 days, but only 5.00 days remain in 2026."
 
-    accepted(world, world.days(date(2026, 4, 6), date(2026, 4, 7)))
+    accepted(world, world.days(date(2026, 4, 7), date(2026, 4, 8)))  # after Easter Monday
     message = refused(world, world.days(MONDAY, FRIDAY), "only 3.00 days remain")
     assert message == "This asks 5.00 days, but only 3.00 days remain in 2026."
     accepted(world, world.days(MONDAY, date(2026, 3, 4)))  # exactly what remains

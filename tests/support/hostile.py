@@ -29,6 +29,7 @@ from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.mail.outbox import queue_mail
 from ila_sme.notifications.models import Notification
+from ila_sme.worktime import services as worktime
 from tests import factories
 
 HOSTILE = (
@@ -116,6 +117,8 @@ def build_world(today: date) -> World:
                                                             Membership.employer_id == bakery.id).limit(1))
     db.session.flush()
     leave_type_id = leave.leave_type_id
+    closing_day = worktime.add_closing_days(actor=boss, employer=bakery, first=today, last=None, name="Closed",
+                                            today=today)[0]
     reset = accounts._serializer("password-reset").dumps({"u": worker.id, "h": (worker.password_hash or "")[-16:]})
     world = World(
         users={"admin": boss.email, "manager": manager.email, "employee": worker.email,
@@ -123,7 +126,7 @@ def build_world(today: date) -> World:
         ids={"employee_id": record.id, "request_id": leave.id, "credential_id": credential.id,
              "funding_id": cofunding.id, "invitation_id": invitation.id, "difference_id": difference.id,
              "reconciliation_run_id": run.id, "leave_type_id": leave_type_id, "training_id": training.id,
-             "mail_id": mail.id, "membership_id": membership.id},
+             "mail_id": mail.id, "membership_id": membership.id, "closing_day_id": closing_day.id},
         tokens={"accounts.accept_invitation": accounts.invitation_token(invitation),
                 "accounts.reset_password": reset, "calendar.feed": feed_token, "static": "htmx.min.js"},
     )

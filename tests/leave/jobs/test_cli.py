@@ -105,4 +105,4 @@ def test_install_defaults_adds_only_what_is_missing(app):
     from ila_sme.schemes.defaults import DEFAULTS
 
     assert f"{len(DEFAULTS)} parameter version(s) added." in result.output
-    assert db.session.scalar(select(func.count()).select_from(SchemeParameter)) == len(DEFAULTS) == 5
+    assert db.session.scalar(select(func.count()).select_from(SchemeParameter)) == len(DEFAULTS) == 6

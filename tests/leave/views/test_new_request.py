@@ -169,10 +169,39 @@ def test_preview_in_days_for_career_guidance(world, auth, client):
     assert re.search(r'<dd id="preview-remaining-after">\s*2 days\s*</dd>', html)
 
 
+def test_preview_lists_the_days_it_skips_and_why(world, auth, client):
+    auth.login(world.worker)
+    response = client.get("/leave/new/preview", headers={"HX-Request": "true"}, query_string=request_form(
+        world, leave_type_id=str(world.guidance.id), training_id="", hours_per_day="",
+        start_date="2026-05-13", end_date="2026-05-18"))  # Wednesday to Monday, Ascension Day on the Thursday
+    html = response.get_data(as_text=True)
+    assert "<html" not in html
+    assert re.search(r'<dd id="preview-amount">\s*3 days\s*</dd>', html)
+    skipped = re.search(r'<ul class="plain skipped-days" id="preview-skipped">(.*?)</ul>', html, re.S)
+    assert skipped, html
+    assert _text(skipped.group(1)) == ("Thu 14 May: public holiday (Ascension Day) Sat 16 May: not a working day "
+                                      "Sun 17 May: not a working day")
+
+
+def test_preview_of_a_request_without_skipped_days_lists_none(world, auth, client):
+    auth.login(world.worker)
+    html = client.get("/leave/new/preview", headers={"HX-Request": "true"},
+                      query_string=request_form(world)).get_data(as_text=True)
+    assert re.search(r'<dd id="preview-amount">\s*24 hours\s*</dd>', html)
+    assert "preview-skipped" not in html and "Not counted" not in html
+
+
+def test_vov_preview_without_hours_per_day_counts_the_patterns_hours(world, auth, client):
+    auth.login(world.worker)
+    html = client.get("/leave/new/preview", headers={"HX-Request": "true"},
+                      query_string=request_form(world, hours_per_day="")).get_data(as_text=True)
+    assert world.employee.hours_per_week == 38  # 7.6 h a day, Monday to Friday
+    assert re.search(r'<dd id="preview-amount">\s*22,8 hours\s*</dd>', html), html  # the 3 course days × 7.6 h
+
+
 @pytest.mark.parametrize("overrides, problem", [
     ({"end_date": "2026-03-24"},
      "Flemish training leave can be taken from 2026-03-15 to 2026-03-20 for this training."),
-    ({"hours_per_day": "", "exams": "0"}, "Give the hours per day of the training."),
     ({"training_id": ""}, "Choose the training this leave is for."),
     ({"start_date": "2026-03-18", "end_date": "2026-03-16"}, "The last day is before the first day."),
     ({"hours_per_day": "24", "start_date": "2026-03-15", "end_date": "2026-03-20"},
