@@ -185,10 +185,28 @@ def check_import(employer, rows: list[tuple[int, dict]]) -> list[tuple[int, str]
             if employee is None:
                 _check_rules(employer, data)
             else:
-                _check_rules(employer, {**data, "approver_id": None}, record_id=employee.id, user_id=employee.user_id)
+                _check_update(employee, data)
         except PeopleError as error:
             errors.append((line, str(error)))
     return errors
+
+
+def _check_update(employee: EmployeeRecord, data: dict) -> None:
+    """What a row for someone on file must satisfy before anything is written (``_update_from_import``)."""
+    terms = _imported_terms(employee, data)
+    history = History.of(employee)
+    if terms is not None:
+        if not data.get("valid_from"):
+            raise PeopleError(_("valid_from is required: the terms of this person on file change"), "valid_from")
+        employment.check_terms(*terms)
+        if not history.is_employed_on(data["valid_from"]):
+            raise PeopleError(_("valid_from %(day)s is outside every contract of this person",
+                                day=data["valid_from"].isoformat()), "valid_from")
+    end = data.get("contract_end")
+    if end != employee.contract_end and history.contracts and end is not None \
+            and end < history.contracts[-1].starts_on:
+        raise PeopleError(_("contract_end is before the start of this person's last contract (%(day)s)",
+                            day=history.contracts[-1].starts_on.isoformat()), "contract_end")
 
 
 def _imported_terms(employee: EmployeeRecord, data: dict):
@@ -214,10 +232,9 @@ def _imported_terms(employee: EmployeeRecord, data: dict):
 def _update_from_import(*, actor, employee: EmployeeRecord, data: dict, today: date) -> bool:
     """Apply one row to someone on file: new terms from ``valid_from``, a corrected contract end. Changed?"""
     changed = False
+    _check_update(employee, data)
     terms = _imported_terms(employee, data)
     if terms is not None:
-        if not data.get("valid_from"):
-            raise PeopleError(_("valid_from is required: the terms of this person on file change"), "valid_from")
         pct, hours, pattern = terms
         employment.change_terms(actor=actor, employee=employee, valid_from=data["valid_from"], employment_pct=pct,
                                 hours_per_week=hours, pattern=pattern, reason=_("CSV import"), today=today)
@@ -256,8 +273,10 @@ def import_employees(*, actor, employer, rows: list[tuple[int, dict]], today: da
         result.created, result.updated = [], []
         return result
     savepoint.commit()
-    record("employees.imported", actor=actor, employer_id=employer.id,
-           after={"count": len(result.created), "updated": len(result.updated)})
+    summary = {"count": len(result.created)}
+    if result.updated:
+        summary["updated"] = len(result.updated)
+    record("employees.imported", actor=actor, employer_id=employer.id, after=summary)
     return result
 
 
