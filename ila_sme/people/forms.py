@@ -73,6 +73,11 @@ class PatternFields:
 
     day_0, day_1, day_2, day_3, day_4, day_5, day_6 = (_day_field(weekday) for weekday in range(7))
 
+    @property
+    def pattern_errors(self) -> list[str]:
+        """Errors of the whole pattern (a service refused it), shown below the seven days."""
+        return self.__dict__.setdefault("_pattern_errors", [])
+
     def day_fields(self) -> list:
         return [self[f"day_{weekday}"] for weekday in range(7)]
 

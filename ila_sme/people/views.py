@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from babel.dates import get_day_names
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -131,9 +133,9 @@ def edit(employee_id: int):
 
 
 def _field_or_pattern(form, error: services.PeopleError):
-    """The field a service error names; the pattern's errors go to Monday's field (the row's first)."""
+    """The field a service error names (its ``errors`` list); the whole pattern's errors show below its days."""
     if error.field == "pattern":
-        return form.day_0
+        return SimpleNamespace(errors=form.pattern_errors)
     return form[error.field] if error.field in form else form.csrf_token
 
 
