@@ -325,8 +325,12 @@ def import_csv():
         else:
             if result.ok:
                 db.session.commit()
-                flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.",
-                               len(result.created)), "success")
+                if result.created or not result.updated:
+                    flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.",
+                                   len(result.created)), "success")
+                if result.updated:
+                    flash(ngettext("%(num)s employee on file was updated.", "%(num)s employees on file were updated.",
+                                   len(result.updated)), "success")
                 return redirect(url_for("people.index"))
             errors = result.errors
             db.session.rollback()
