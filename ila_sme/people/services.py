@@ -184,6 +184,8 @@ def check_import(employer, rows: list[tuple[int, dict]]) -> list[tuple[int, str]
         try:
             if employee is None:
                 _check_rules(employer, data)
+                if data.get("pattern"):
+                    employment.check_terms(data["employment_pct"], data["hours_per_week"], data["pattern"])
             else:
                 _check_update(employee, data)
         except PeopleError as error:

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz
-from ila_sme.people import csv_import, services
+from ila_sme.people import csv_import, employment, services
+from ila_sme.people.events import PeopleError
 from ila_sme.people.history import ContractPeriod, History, WorkTerms
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.people.services import employment_changed
@@ -149,3 +150,27 @@ def test_the_import_screen_says_how_many_were_updated(setup, auth, client):
     page = client.get("/people").get_data(as_text=True)
     assert "1 employee on file was updated." in page
     assert History.of(setup["eva"]).terms_on(date(2026, 7, 1)).employment_pct == Decimal("50")
+
+
+def test_a_new_person_whose_pattern_does_not_make_the_week_keeps_the_file_out(setup, ctx):
+    before = (_count(EmployeeRecord), _count(WorkTerms))
+    result = _import(setup, f"Eva;Existing;{INSZ_EVA};50;19;2020-01-01;;2026-07-01;",
+                     f'Nora;Nieuw;{INSZ_NEW};100;38;2026-03-01;;;"8;8;8;8;0;0;0"')
+    assert result.errors == [(3, "The hours per week (38) must equal the sum of the weekly pattern (32).")]
+    assert (_count(EmployeeRecord), _count(WorkTerms)) == before
+
+
+def test_a_refusal_met_while_writing_rolls_back_the_rows_written_before_it(setup, ctx, monkeypatch):
+    """The checks run first; should a rule still refuse a row while the file is written, the rows before it go
+    too (a savepoint), and the caller's transaction stays usable."""
+    def refuse(**_kwargs):
+        raise PeopleError("refused while writing", "ends_on")
+
+    monkeypatch.setattr(employment, "end_contract", refuse)
+    before = (_count(EmployeeRecord), _count(WorkTerms), _count(ContractPeriod))
+    result = _import(setup, f"Nora;Nieuw;{INSZ_NEW};100;38;2026-03-01;;;",
+                     f"Eva;Existing;{INSZ_EVA};100;38;2020-01-01;2026-09-30;;")
+    assert result.errors == [(3, "refused while writing")] and result.created == []
+    assert (_count(EmployeeRecord), _count(WorkTerms), _count(ContractPeriod)) == before
+    db.session.commit()
+    assert db.session.scalar(select(EmployeeRecord).where(EmployeeRecord.national_number == INSZ_NEW)) is None
