@@ -31,6 +31,7 @@ from ila_sme.extensions import db
 from ila_sme.factory import create_app
 from ila_sme.funding import services as funding
 from ila_sme.mail.outbox import queue_mail
+from ila_sme.people.history import ContractPeriod
 from ila_sme.worktime import services as worktime
 from tests import factories
 from tests.conftest import _fresh_g_per_request, settings
@@ -65,9 +66,14 @@ MATRIX = {
     "worktime.calendar": ("GET", "admin"),
     "worktime.add_closing_days": ("POST", "admin"),
     "worktime.remove_closing_day": ("POST", "admin"),
+    "employers.record_headcount": ("POST", "admin"),
     "people.index": ("GET", MANAGERS),
     "people.create": ("GET", MANAGERS),
     "people.edit": ("GET", MANAGERS),
+    "people.show": ("GET", MANAGERS),
+    "people.change_terms": ("POST", MANAGERS),
+    "people.add_contract": ("POST", MANAGERS),
+    "people.correct_contract": ("POST", MANAGERS),
     "people.import_csv": ("GET", "admin"),
     "people.invite": ("GET", MANAGERS),
     "people.invite_employee": ("POST", MANAGERS),
@@ -210,7 +216,8 @@ def _build_world(app) -> dict:
         "credential_id": factories.credential(record).id, "reconciliation_run_id": run.id,
         "difference_id": factories.difference(bakery, first_run_id=run.id, last_run_id=run.id).id,
         "leave_type_id": leave.leave_type_id, "training_id": factories.training().id,
-        "mail_id": mail.id,
+        "mail_id": mail.id, "period_id": db.session.scalar(select(ContractPeriod.id).where(
+            ContractPeriod.employee_id == record.id)),
         "membership_id": db.session.scalar(select(Membership.id).where(Membership.user_id == spare.id)),
         "closing_day_id": worktime.add_closing_days(actor=users["admin"], employer=bakery, first=TODAY, last=None,
                                                     name="Closed", today=TODAY)[0].id,

@@ -28,6 +28,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.leave.notices import approvers_of
 from ila_sme.notifications.services import notify
+from ila_sme.people import services as people
 from ila_sme.permissions import can_view_skills
 from ila_sme.roles import Role
 from ila_sme.urls import absolute_url
@@ -105,8 +106,11 @@ def recipients(credential: Credential, today: date) -> tuple[object | None, list
         return user is not None and user.is_active and user.id != employee.user_id and can_view_skills(
             user, employee.employer)
 
-    managers = [user for user in (db.session.get(User, user_id) for user_id in sorted(approvers_of(employee, today)))
-                if may_see(user)]
+    if people.has_valid_approver(employee, {user.id for user in people.approvers(employee.employer)}):
+        deciders = approvers_of(employee, today)
+    else:  # not the admins who decide its leave instead: every manager and admin below
+        deciders = {employee.deputy_id} if employee.deputy_active_on(today) else set()
+    managers = [user for user in (db.session.get(User, user_id) for user_id in sorted(deciders)) if may_see(user)]
     if not managers:
         managers = [user for user in db.session.scalars(
             select(User).where(User.id.in_(select(Membership.user_id).where(

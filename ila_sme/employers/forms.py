@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ila_sme.forms import FlaskForm, NumberField
+from ila_sme.forms import FlaskForm, NumberField, WholeNumberField, single_line
 
 JOINT_COMMITTEE = re.compile(r"^\d{3}(\.\d{2}){0,2}$")
 
@@ -38,3 +38,12 @@ class EmployerForm(FlaskForm):
             raise ValidationError(_l("Two letters, e.g. BE."))
         if self.region.data != "other" and field.data != "BE":
             raise ValidationError(_l("A Belgian region goes with country BE."))
+
+
+class HeadcountForm(FlaskForm):
+    """The average FTE headcount of one reference year (a new row; the latest of a year counts)."""
+
+    year = WholeNumberField(_l("Reference year"), minimum=2000, maximum=2100, validators=[InputRequired()])
+    average_fte = NumberField(_l("Average headcount in full-time equivalents"), places=2, maximum=100000,
+                              validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300), single_line])

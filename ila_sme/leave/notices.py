@@ -12,15 +12,38 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.leave.models import LeaveRequest
 from ila_sme.notifications.services import notify
+from ila_sme.roles import Role
 from ila_sme.urls import absolute_url
 
 
 def approvers_of(employee, today: date) -> set[int]:
-    """The approver, and the deputy while the deputy's range runs."""
-    ids = {employee.approver_id} if employee.approver_id else set()
-    if employee.deputy_active_on(today):
+    """The approver, and the deputy while the deputy's range runs; never the employee themself.
+
+    When the employee has no approver, or the approver is the employee's own user, or is no longer an active
+    manager or admin of the employer, the employer's active admins (minus the employee) decide instead.
+    """
+    roles = _active_deciders(employee.employer_id)
+    own = employee.user_id
+    approver = employee.approver_id
+    if approver and approver != own and approver in roles:
+        ids = {approver}
+    else:
+        ids = {user_id for user_id, held in roles.items() if Role.ADMIN in held and user_id != own}
+    if employee.deputy_active_on(today) and employee.deputy_id != own:
         ids.add(employee.deputy_id)
     return ids
+
+
+def _active_deciders(employer_id: int) -> dict[int, set[str]]:
+    """The employer's active managers and admins, each with those roles."""
+    found: dict[int, set[str]] = {}
+    for user_id, role in db.session.execute(
+        select(Membership.user_id, Membership.role).join(User, User.id == Membership.user_id)
+        .where(Membership.employer_id == employer_id, Membership.role.in_([Role.MANAGER, Role.ADMIN]),
+               User.active.is_(True))
+    ):
+        found.setdefault(user_id, set()).add(Role(role))
+    return found
 
 
 def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = False) -> None:

@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from ila_sme.accounts.models import normalise_email
 from ila_sme.forms import CONTROL, csv_problem
 from ila_sme.identifiers import InvalidIdentifier, normalise_insz
+from ila_sme.people.employment import parse_pattern
+from ila_sme.people.events import PeopleError
 
 # (column, required, what it holds) -- shown on the import screen.
 COLUMNS = [
@@ -26,6 +28,10 @@ COLUMNS = [
     ("email", False, _l("E-mail address")),
     ("team", False, _l("Team or department")),
     ("approver_email", False, _l("E-mail of the manager who approves, who must be a manager here")),
+    ("valid_from", False, _l("For someone already on file: the day the new regime, hours or pattern start "
+                             "(required when they change)")),
+    ("pattern", False, _l("Hours Monday to Sunday, e.g. 8;8;8;8;8;0;0 (empty: five equal days, or the "
+                          "current days of someone on file)")),
 ]
 REQUIRED = [name for name, required, _help in COLUMNS if required]
 
@@ -116,7 +122,7 @@ def _row(values: dict, approvers_by_email: dict[str, int]) -> tuple[dict, list[s
             data[name] = number
         except ValueError:
             problems.append(_("%(column)s must be a number from %(low)s to %(high)s", column=name, low=low, high=high))
-    for name in ("contract_start", "contract_end"):
+    for name in ("contract_start", "contract_end", "valid_from"):
         raw = values.get(name, "")
         if not raw:
             data[name] = None
@@ -129,6 +135,12 @@ def _row(values: dict, approvers_by_email: dict[str, int]) -> tuple[dict, list[s
             problems.append(_("%(column)s is not a date (use 2024-09-01 or 01/09/2024)", column=name))
     if data.get("contract_start") and data.get("contract_end") and data["contract_end"] < data["contract_start"]:
         problems.append(_("contract_end is before contract_start"))
+    data["pattern"] = None
+    if values.get("pattern"):
+        try:
+            data["pattern"] = parse_pattern(values["pattern"])
+        except PeopleError as error:
+            problems.append(f"pattern: {error}")
     email = normalise_email(values.get("email", ""))
     if email and ("@" not in email or len(email) > 254):
         problems.append(_("email is not an e-mail address"))

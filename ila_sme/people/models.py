@@ -14,6 +14,15 @@ from ila_sme.identifiers import mask_insz
 
 
 class EmployeeRecord(db.Model):
+    """A person employed by the employer.
+
+    ``employment_pct``, ``hours_per_week``, ``contract_start`` and ``contract_end`` are a SUMMARY of the
+    history (``people.history``), for lists and SQL filters: the regime and hours of the LATEST terms row (the
+    one with the latest ``valid_from``, even when it starts in the future: no job has to move it on a given
+    day), the first start of the contracts in force and the end of the last one (None: open-ended).
+    ``people.employment`` keeps them so after each change; the entitlement rules read the history.
+    """
+
     __tablename__ = "employee_records"
     __table_args__ = (
         UniqueConstraint("employer_id", "national_number"),

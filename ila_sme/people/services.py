@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import BinaryIO
 
-from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,33 +18,26 @@ from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.identifiers import InvalidIdentifier, looks_like_insz, normalise_insz
-from ila_sme.people import csv_import
-from ila_sme.people.history import start_history
+from ila_sme.people import csv_import, employment
+from ila_sme.people.events import PeopleError, employee_set_up, employment_changed
+from ila_sme.people.history import History, start_history
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import Role
 
+# What a new employee is created with; the first terms and contract start the history.
 EDITABLE = (
     "first_name", "last_name", "email", "national_number", "team", "employment_pct", "hours_per_week",
     "contract_start", "contract_end", "approver_id", "deputy_id", "deputy_from", "deputy_until",
 )
-# What entitlements are computed from: a change of these sets the employee up again.
+# What the edit form changes on an existing employee. Work terms and contracts change only through the
+# history (``people.employment``): new rows from a day on, never an edit of the record.
+PERSONAL = (
+    "first_name", "last_name", "email", "national_number", "team", "approver_id", "deputy_id", "deputy_from",
+    "deputy_until",
+)
+# What entitlements are computed from (the record's summary of the history).
 CONTRACT = ("employment_pct", "hours_per_week", "contract_start", "contract_end")
-
-# Features above this one add what a new employee, or one whose contract changed, needs (the
-# period's leave allocation) in the same transaction: ``receiver(employee, today=...)`` adds and flushes.
-employee_set_up = Namespace().signal("employee-set-up")
-# A fact an entitlement is computed from changed (work terms, a contract period): features above
-# recompute what it touches, in the same transaction. ``receiver(employee, since=date, change=str,
-# actor=User, today=date)``; ``change`` names it for the ledger ("work regime 50 % from 2026-07-01").
-employment_changed = Namespace().signal("employment-changed")
-
-
-class PeopleError(Exception):
-    """A business rule refused the change; ``field`` names the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+__all__ = ["PeopleError", "employee_set_up", "employment_changed"]
 
 
 def approvers(employer) -> list[User]:
@@ -61,7 +54,8 @@ def approvers(employer) -> list[User]:
     )
 
 
-def _check_rules(employer, data: dict, record_id: int | None = None) -> None:
+def _check_rules(employer, data: dict, record_id: int | None = None, user_id: int | None = None) -> None:
+    """``user_id``: the employee's own user, who may be neither their approver nor their deputy."""
     duplicate = db.session.scalar(
         select(EmployeeRecord.id).where(
             EmployeeRecord.employer_id == employer.id,
@@ -71,38 +65,63 @@ def _check_rules(employer, data: dict, record_id: int | None = None) -> None:
     if duplicate is not None and duplicate != record_id:
         # Never who holds it: the person typing may not know, and should not learn it here.
         raise PeopleError(_("This national number is already in use."), "national_number")
+    if user_id is not None:
+        if data.get("approver_id") == user_id:
+            raise PeopleError(_("Nobody approves their own leave: choose another approver."), "approver_id")
+        if data.get("deputy_id") == user_id:
+            raise PeopleError(_("Nobody approves their own leave: choose another deputy."), "deputy_id")
     allowed = {user.id for user in approvers(employer)}
     for key in ("approver_id", "deputy_id"):
         if data.get(key) and data[key] not in allowed:
             raise PeopleError(_("Choose a manager of this employer."), key)
 
 
+def has_valid_approver(employee: EmployeeRecord, approver_ids: set[int]) -> bool:
+    """Whether someone other than the employee, an active manager or admin here (``approver_ids``:
+    ``approvers(employer)``), approves the employee's leave. Without one, the employer's admins decide."""
+    return bool(employee.approver_id) and employee.approver_id != employee.user_id \
+        and employee.approver_id in approver_ids
+
+
+def without_valid_approver(employer, people: list[EmployeeRecord]) -> set[int]:
+    """The ids of ``people`` who have no valid approver (``has_valid_approver``)."""
+    allowed = {user.id for user in approvers(employer)}
+    return {employee.id for employee in people if not has_valid_approver(employee, allowed)}
+
+
 def create_employee(*, actor, employer, data: dict, today: date | None = None) -> EmployeeRecord:
+    """A new employee with the first terms and contract of their history. ``data["pattern"]``: the weekly
+    hours Monday..Sunday (optional: five equal days); given, its sum must be the hours per week."""
     if not data.get("national_number"):
         raise PeopleError(_("The national number is required."), "national_number")
     _check_rules(employer, data)
+    pattern = None
+    if data.get("pattern"):
+        data = dict(data)
+        _pct, data["hours_per_week"], hours = employment.check_terms(
+            data.get("employment_pct"), data.get("hours_per_week"), data["pattern"])
+        pattern = [str(day) for day in hours]
     employee = EmployeeRecord(employer_id=employer.id, **{key: data.get(key) for key in EDITABLE})
     db.session.add(employee)
     db.session.flush()
-    start_history(employee, actor=actor, pattern=data.get("pattern"))
+    start_history(employee, actor=actor, pattern=pattern)
     record("employee.created", actor=actor, employer_id=employer.id, obj=employee, after=employee.audit_view())
     employee_set_up.send(employee, today=today or dates.today())
     return employee
 
 
 def update_employee(*, actor, employee: EmployeeRecord, data: dict, today: date | None = None) -> EmployeeRecord:
+    """Name, e-mail, national number, team, approver and deputy. Terms and contracts: ``people.employment``."""
     data = dict(data)
     if not data.get("national_number"):
         data["national_number"] = employee.national_number  # left blank: unchanged
-    _check_rules(employee.employer, data, record_id=employee.id)
+    _check_rules(employee.employer, data, record_id=employee.id, user_id=employee.user_id)
     before = employee.audit_view()
-    for key in EDITABLE:
+    for key in PERSONAL:
         setattr(employee, key, data.get(key))
     old, new = changes(before, employee.audit_view())
     if new:
         record("employee.updated", actor=actor, employer_id=employee.employer_id, obj=employee, before=old, after=new)
-    if any(key in new for key in CONTRACT):
-        employee_set_up.send(employee, today=today or dates.today())
     return employee
 
 
@@ -133,6 +152,7 @@ def employees(employer, search: str = "") -> list[EmployeeRecord]:
 @dataclass
 class ImportResult:
     created: list[EmployeeRecord] = field(default_factory=list)
+    updated: list[EmployeeRecord] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -140,33 +160,125 @@ class ImportResult:
         return not self.errors
 
 
+def _on_file(employer, rows: list[tuple[int, dict]]) -> dict[str, EmployeeRecord]:
+    """The employees already on file among the rows, by national number."""
+    numbers = [data["national_number"] for _line, data in rows]
+    return {employee.national_number: employee for employee in db.session.scalars(
+        select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id,
+                                     EmployeeRecord.national_number.in_(numbers)))}
+
+
 def check_import(employer, rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
-    """Every business-rule error of the rows, with its line: duplicates in the file, then the rules."""
+    """Every business-rule error of the rows, with its line: duplicates in the file, then the rules.
+
+    A row whose national number is on file updates that person's history (``import_employees``)."""
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
+    existing = _on_file(employer, rows)
     for line, data in rows:
         first = seen.setdefault(data["national_number"], line)
         if first != line:
             errors.append((line, _("the same national number as line %(line)s", line=first)))
             continue
+        employee = existing.get(data["national_number"])
         try:
-            _check_rules(employer, data)
+            if employee is None:
+                _check_rules(employer, data)
+                if data.get("pattern"):
+                    employment.check_terms(data["employment_pct"], data["hours_per_week"], data["pattern"])
+            else:
+                _check_update(employee, data)
         except PeopleError as error:
             errors.append((line, str(error)))
     return errors
 
 
+def _check_update(employee: EmployeeRecord, data: dict) -> None:
+    """What a row for someone on file must satisfy before anything is written (``_update_from_import``)."""
+    terms = _imported_terms(employee, data)
+    history = History.of(employee)
+    if terms is not None:
+        if not data.get("valid_from"):
+            raise PeopleError(_("valid_from is required: the terms of this person on file change"), "valid_from")
+        employment.check_terms(*terms)
+        if not history.is_employed_on(data["valid_from"]):
+            raise PeopleError(_("valid_from %(day)s is outside every contract of this person",
+                                day=data["valid_from"].isoformat()), "valid_from")
+    end = data.get("contract_end")
+    if end != employee.contract_end and history.contracts and end is not None \
+            and end < history.contracts[-1].starts_on:
+        raise PeopleError(_("contract_end is before the start of this person's last contract (%(day)s)",
+                            day=history.contracts[-1].starts_on.isoformat()), "contract_end")
+
+
+def _imported_terms(employee: EmployeeRecord, data: dict):
+    """(regime, hours, pattern) the row asks for when they differ from the terms in force on its
+    ``valid_from`` (else None). No pattern in the row: the current one, scaled to new hours."""
+    history = History.of(employee)
+    day = data.get("valid_from") or history.terms[-1].valid_from
+    current = history.terms_on(day) or history.terms[0]
+    pct, hours = Decimal(data["employment_pct"]), Decimal(data["hours_per_week"])
+    old_pattern = [Decimal(str(value)) for value in current.pattern]
+    if data.get("pattern"):
+        pattern = [Decimal(str(value)) for value in data["pattern"]]
+    elif hours == current.hours_per_week:
+        pattern = old_pattern
+    else:
+        scale = hours / current.hours_per_week
+        pattern = [(value * scale).quantize(employment.HOURS) for value in old_pattern]
+    if pct == current.employment_pct and hours == current.hours_per_week and pattern == old_pattern:
+        return None
+    return pct, hours, pattern
+
+
+def _update_from_import(*, actor, employee: EmployeeRecord, data: dict, today: date) -> bool:
+    """Apply one row to someone on file: new terms from ``valid_from``, a corrected contract end. Changed?"""
+    changed = False
+    _check_update(employee, data)
+    terms = _imported_terms(employee, data)
+    if terms is not None:
+        pct, hours, pattern = terms
+        employment.change_terms(actor=actor, employee=employee, valid_from=data["valid_from"], employment_pct=pct,
+                                hours_per_week=hours, pattern=pattern, reason=_("CSV import"), today=today)
+        changed = True
+    if data.get("contract_end") != employee.contract_end:
+        last = History.of(employee).contracts[-1]
+        employment.end_contract(actor=actor, employee=employee, period=last, ends_on=data.get("contract_end"),
+                                reason=_("CSV import"), today=today)
+        changed = True
+    return changed
+
+
 def import_employees(*, actor, employer, rows: list[tuple[int, dict]], today: date | None = None) -> ImportResult:
-    """Create every row, or none: any business-rule error keeps the whole file out.
+    """Create every new row and update the history of everyone on file, or nothing: any error keeps the
+    whole file out (what the rows wrote is rolled back to a savepoint).
 
     ``rows`` come from ``people.csv_import.parse``: already checked for shape.
     """
+    today = today or dates.today()
     result = ImportResult(errors=check_import(employer, rows))
     if result.errors:
         return result
-    result.created = [create_employee(actor=actor, employer=employer, data=data, today=today)
-                      for _line, data in rows]
-    record("employees.imported", actor=actor, employer_id=employer.id, after={"count": len(result.created)})
+    existing = _on_file(employer, rows)
+    savepoint = db.session.begin_nested()
+    for line, data in rows:
+        employee = existing.get(data["national_number"])
+        try:
+            if employee is None:
+                result.created.append(create_employee(actor=actor, employer=employer, data=data, today=today))
+            elif _update_from_import(actor=actor, employee=employee, data=data, today=today):
+                result.updated.append(employee)
+        except PeopleError as error:
+            result.errors.append((line, str(error)))
+    if result.errors:
+        savepoint.rollback()
+        result.created, result.updated = [], []
+        return result
+    savepoint.commit()
+    summary = {"count": len(result.created)}
+    if result.updated:
+        summary["updated"] = len(result.updated)
+    record("employees.imported", actor=actor, employer_id=employer.id, after=summary)
     return result
 
 

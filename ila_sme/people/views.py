@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from babel.dates import get_day_names
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from ila_sme import permissions
+from ila_sme import dates, permissions
 from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation
 from ila_sme.extensions import db
-from ila_sme.forms import search_arg
+from ila_sme.forms import format_decimal, search_arg
 from ila_sme.identifiers import looks_like_insz, mask_typed_insz
-from ila_sme.people import csv_import, services
-from ila_sme.people.forms import EmployeeForm, EmptyForm, ImportForm, InviteForm
+from ila_sme.people import csv_import, employment, services
+from ila_sme.people.forms import (
+    ContractForm,
+    EmployeeForm,
+    EmptyForm,
+    ImportForm,
+    InviteForm,
+    NewEmployeeForm,
+    TermsForm,
+)
+from ila_sme.people.history import ContractPeriod, History
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import ROLE_LABELS
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object, scoped
-from ila_sme.web import render
+from ila_sme.web import babel_locale, render
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 register_url_object("employee_id", EmployeeRecord)
 register_url_object("invitation_id", Invitation)
+register_url_object("period_id", ContractPeriod)
 
 NO_ONE = (0, "—")
 
@@ -33,16 +46,16 @@ def _people_are_for_managers():
     permissions.require(permissions.can_view_people(current_user, current_employer()))
 
 
-def _employee_form(employer, **kwargs) -> EmployeeForm:
-    form = EmployeeForm(**kwargs)
+def _employee_form(employer, form_class=EmployeeForm, **kwargs) -> EmployeeForm:
+    form = form_class(**kwargs)
     choices = [NO_ONE] + [(user.id, user.name) for user in services.approvers(employer)]
     form.approver_id.choices = choices
     form.deputy_id.choices = choices
     return form
 
 
-def _form_data(form: EmployeeForm) -> dict:
-    data = {name: form[name].data for name in services.EDITABLE}
+def _form_data(form: EmployeeForm, names=services.PERSONAL) -> dict:
+    data = {name: form[name].data for name in names}
     for key in ("approver_id", "deputy_id"):
         data[key] = data[key] or None
     data["email"] = (data["email"] or "").strip().lower() or None
@@ -67,9 +80,11 @@ def index():
         scoped(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
         .order_by(Invitation.created_at.desc())
     ).all()
+    people = services.employees(employer, search)
     return render(
         "people/index.html", "results",
-        employees=services.employees(employer, search), search="" if number_search else search,
+        employees=people, without_approver=services.without_valid_approver(employer, people),
+        search="" if number_search else search,
         number_search=mask_typed_insz(search) if number_search else "",
         invitations=invitations, action_form=EmptyForm(),
     )
@@ -79,17 +94,20 @@ def index():
 def create():
     employer = current_employer()
     permissions.require(permissions.can_edit_people(current_user, employer))
-    form = _employee_form(employer)
+    form = _employee_form(employer, NewEmployeeForm)
     if form.validate_on_submit():
+        data = _form_data(form, services.EDITABLE)
+        data["pattern"] = form.pattern() if form.pattern_given() else None
         try:
-            employee = services.create_employee(actor=current_user, employer=employer, data=_form_data(form))
+            employee = services.create_employee(actor=current_user, employer=employer, data=data)
         except services.PeopleError as error:
-            form[error.field].errors.append(str(error))
+            _field_or_pattern(form, error).errors.append(str(error))
         else:
             db.session.commit()
             flash(_("%(name)s was added.", name=employee.full_name), "success")
             return redirect(url_for("people.index"))
-    return render("people/form.html", form=form, employee=None, typed_number=form.forget_national_number())
+    return render("people/form.html", form=form, employee=None, typed_number=form.forget_national_number(),
+                  weekdays=_weekdays())
 
 
 @bp.route("/<int:employee_id>/edit", methods=["GET", "POST"])
@@ -112,6 +130,113 @@ def edit(employee_id: int):
             flash(_("The changes to %(name)s were saved.", name=employee.full_name), "success")
             return redirect(url_for("people.index"))
     return render("people/form.html", form=form, employee=employee, typed_number=form.forget_national_number())
+
+
+def _field_or_pattern(form, error: services.PeopleError):
+    """The field a service error names (its ``errors`` list); the whole pattern's errors show below its days."""
+    if error.field == "pattern":
+        return SimpleNamespace(errors=form.pattern_errors)
+    return form[error.field] if error.field in form else form.csrf_token
+
+
+# The history: work terms and contracts --------------------------------------------------------
+
+
+def _history_page(employee, *, terms_form=None, contract_form=None, correct_forms=None, status=200):
+    history = History.of(employee)
+    editable = permissions.can_edit_people(current_user, employee.employer)
+    if terms_form is None:
+        terms_form = TermsForm(formdata=None)
+        latest = history.terms[-1] if history.terms else None
+        if latest is not None:
+            terms_form.employment_pct.data = latest.employment_pct
+            terms_form.fill_pattern(latest.pattern)
+    correct_forms = correct_forms or {}
+    for period in history.contracts:
+        correct_forms.setdefault(period.id, ContractForm(formdata=None, prefix=f"c{period.id}", obj=period))
+    return render("people/history.html", "history", employee=employee, spans=history.spans(),
+                  contracts=history.contracts, editable=editable, terms_form=terms_form,
+                  contract_form=contract_form or ContractForm(formdata=None, prefix="new"),
+                  correct_forms=correct_forms, weekdays=_weekdays(),
+                  number=lambda value: format_decimal(value, "#,##0.##")), status
+
+
+def _weekdays() -> list[str]:
+    """Monday..Sunday, abbreviated in the reader's language (Babel's names: no strings of ours)."""
+    names = get_day_names("abbreviated", locale=babel_locale())
+    return [names[weekday] for weekday in range(7)]
+
+
+def _saved(employee, message: str):
+    db.session.commit()
+    flash(message, "success")
+    if request.htmx:
+        return _history_page(employee)
+    return redirect(url_for("people.show", employee_id=employee.id), 303)
+
+
+@bp.get("/<int:employee_id>")
+def show(employee_id: int):
+    """The person's working life: terms with their validity, the weekly pattern, the contract periods."""
+    return _history_page(get_or_404(EmployeeRecord, employee_id))
+
+
+@bp.post("/<int:employee_id>/terms")
+def change_terms(employee_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    permissions.require(permissions.can_edit_people(current_user, employee.employer))
+    form = TermsForm()
+    if form.validate_on_submit():
+        try:
+            employment.change_terms(actor=current_user, employee=employee, valid_from=form.valid_from.data,
+                                    employment_pct=form.employment_pct.data, hours_per_week=form.hours_per_week.data,
+                                    pattern=form.pattern(), reason=form.reason.data, today=dates.today())
+        except services.PeopleError as error:
+            db.session.rollback()
+            _field_or_pattern(form, error).errors.append(str(error))
+        else:
+            return _saved(employee, _("The new terms of %(name)s were saved.", name=employee.full_name))
+    return _history_page(employee, terms_form=form, status=422)
+
+
+@bp.post("/<int:employee_id>/contracts")
+def add_contract(employee_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    permissions.require(permissions.can_edit_people(current_user, employee.employer))
+    form = ContractForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            employment.add_contract(actor=current_user, employee=employee, starts_on=form.starts_on.data,
+                                    ends_on=form.ends_on.data, reason=form.reason.data, today=dates.today())
+        except services.PeopleError as error:
+            db.session.rollback()
+            _contract_field(form, error).errors.append(str(error))
+        else:
+            return _saved(employee, _("The contract of %(name)s was added.", name=employee.full_name))
+    return _history_page(employee, contract_form=form, status=422)
+
+
+@bp.post("/<int:employee_id>/contracts/<int:period_id>")
+def correct_contract(employee_id: int, period_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    period = get_or_404(ContractPeriod, period_id)
+    permissions.require(permissions.can_edit_people(current_user, employee.employer))
+    form = ContractForm(prefix=f"c{period.id}")
+    if form.validate_on_submit():
+        try:
+            employment.correct_contract(actor=current_user, employee=employee, period=period,
+                                        starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                                        reason=form.reason.data, today=dates.today())
+        except services.PeopleError as error:
+            db.session.rollback()
+            _contract_field(form, error).errors.append(str(error))
+        else:
+            return _saved(employee, _("The contract of %(name)s was corrected.", name=employee.full_name))
+    return _history_page(employee, correct_forms={period.id: form}, status=422)
+
+
+def _contract_field(form: ContractForm, error: services.PeopleError):
+    return form[error.field] if error.field in ("starts_on", "ends_on") else form.ends_on
 
 
 @bp.post("/<int:employee_id>/invite")
@@ -200,8 +325,12 @@ def import_csv():
         else:
             if result.ok:
                 db.session.commit()
-                flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.",
-                               len(result.created)), "success")
+                if result.created or not result.updated:
+                    flash(ngettext("%(num)s employee was imported.", "%(num)s employees were imported.",
+                                   len(result.created)), "success")
+                if result.updated:
+                    flash(ngettext("%(num)s employee on file was updated.", "%(num)s employees on file were updated.",
+                                   len(result.updated)), "success")
                 return redirect(url_for("people.index"))
             errors = result.errors
             db.session.rollback()

@@ -101,7 +101,7 @@ def test_the_second_step_reminds_its_role_not_the_first_approver(world):
     assert [user_id for user_id, _ in everyone_told()] == [world.admin.id]
 
 
-def test_decided_requests_and_requests_nobody_may_decide(world):
+def test_decided_requests_are_not_reminded_and_a_request_without_approver_reminds_the_admins(world):
     decided = world.ask(world.zoe_record, MONDAY)
     services.approve(actor=world.manager, request=decided, today=TODAY)
     db.session.commit()
@@ -114,8 +114,10 @@ def test_decided_requests_and_requests_nobody_may_decide(world):
     db.session.commit()
 
     done = send_reminders(TODAY)
-    assert (done.leave_requests, done.notifications, done.without_decider) == (0, 0, 1)
-    assert everyone_told() == [] and fresh(orphan).reminded_on is None and fresh(decided).reminded_on is None
+    # Nina has no approver: the employer's admins decide her request (leave.notices.approvers_of).
+    assert (done.leave_requests, done.notifications, done.without_decider) == (1, 1, 0)
+    assert [user_id for user_id, _ in everyone_told()] == [world.admin.id]
+    assert fresh(orphan).reminded_on == TODAY and fresh(decided).reminded_on is None
 
 
 def test_a_co_funding_request_reminds_managers_and_admins_but_never_its_own_asker(world, outbox):

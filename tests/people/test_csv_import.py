@@ -169,8 +169,8 @@ BAD_ROWS = [
     # line 9 and 10: the same INSZ twice (written differently)
     f"Twin;One;{INSZ_B};100;38;2024-09-01;;;;",
     f"Twin;Two;{_dotted(INSZ_B)};100;38;2024-09-01;;;;",
-    # line 11: the INSZ of an existing employee
-    f"Already;Here;{_dotted(INSZ_EXISTING)};100;38;2024-09-01;;;;",
+    # line 11: an employee on file whose regime changes, without the day it changes (valid_from)
+    f"Already;Here;{_dotted(INSZ_EXISTING)};50;19;2024-09-01;;;;",
 ]
 BAD_FILE = ("\ufeff" + HEADER + "\n" + "\n".join(BAD_ROWS) + "\n").encode("utf-8")
 EXPECTED_ERRORS = {
@@ -181,7 +181,7 @@ EXPECTED_ERRORS = {
     7: "contract_end is before contract_start",
     8: "approver_email is not a manager of this employer",
     10: "the same national number as line 9",
-    11: "is already in use",
+    11: "valid_from is required",
 }
 SENSITIVE = [
     "85.07.30-033.27", "85073003327", INSZ_A, INSZ_B, _dotted(INSZ_B), INSZ_EXISTING, _dotted(INSZ_EXISTING),
@@ -242,7 +242,7 @@ def test_import_reports_duplicates_and_existing_numbers_together(setup, ctx):
         HEADER + "\n"
         f"One;A;{INSZ_B};100;38;2024-09-01;;;;\n"
         f"Two;B;{INSZ_B};100;38;2024-09-01;;;;\n"
-        f"Three;C;{INSZ_EXISTING};100;38;2024-09-01;;;;\n"
+        f"Three;C;{INSZ_EXISTING};50;19;2024-09-01;;;;\n"
     ).encode()
     rows, errors = _import(setup, content)
     assert errors == []
@@ -250,7 +250,7 @@ def test_import_reports_duplicates_and_existing_numbers_together(setup, ctx):
     result = services.import_employees(actor=setup["admin"], employer=setup["employer"], rows=rows)
     assert [line for line, _message in result.errors] == [3, 4]
     assert "line 2" in result.errors[0][1]
-    assert "is already in use" in result.errors[1][1]
+    assert "valid_from is required" in result.errors[1][1]
     db.session.rollback()
     assert _employee_count() == before
 
@@ -360,10 +360,10 @@ def test_view_shows_every_error_and_imports_nothing(setup, auth):
 def test_view_reports_rule_errors_of_an_otherwise_well_formed_file(setup, auth):
     auth.login("admin@example.be")
     before = _employee_count()
-    content = (HEADER + "\n" + f"Already;Here;{INSZ_EXISTING};100;38;2024-09-01;;;;\n").encode()
+    content = (HEADER + "\n" + f"Already;Here;{INSZ_EXISTING};50;19;2024-09-01;;;;\n").encode()
     page = _upload(auth, content).get_data(as_text=True)
     assert "Nothing was imported" in page
-    assert "Line 2: This national number is already in use." in page
+    assert "Line 2: valid_from is required: the terms of this person on file change" in page
     assert INSZ_EXISTING not in page
     assert _employee_count() == before
 

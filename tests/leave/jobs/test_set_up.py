@@ -14,10 +14,11 @@ from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz, make_kbo
 from ila_sme.leave.models import LedgerEntry
+from ila_sme.people import employment
 from ila_sme.people import services as people
+from ila_sme.people.history import five_day_pattern
 from ila_sme.schemes import services as schemes
 from tests import factories
-from tests.support.history import change_terms
 
 TODAY = date(2026, 3, 2)  # calendar year 2026, school year 2025-26
 
@@ -91,12 +92,9 @@ def test_a_contract_change_allocates_what_is_missing_and_a_name_change_does_not(
                            data={**_data(4), "national_number": employee.national_number, "first_name": "Anders",
                                  "employment_pct": employee.employment_pct, "hours_per_week": employee.hours_per_week})
     assert _allocations(employee) == []
-    # The entitlements read the history: the new terms are a dated row (the people screens write it).
-    change_terms(employee, employee.contract_start, employment_pct="80", hours_per_week="30.4", signal=False,
-                 summary=False)
-    people.update_employee(actor=admin, employee=employee, today=TODAY,
-                           data={**_data(4), "national_number": employee.national_number,
-                                 "hours_per_week": Decimal("30.4")})
+    employment.change_terms(actor=admin, employee=employee, valid_from=date(2024, 1, 1),
+                            employment_pct=Decimal("80"), hours_per_week=Decimal("30.4"),
+                            pattern=five_day_pattern(Decimal("30.4")), reason=None, today=TODAY)
     db.session.commit()
     assert _allocations(employee) == [("training_right", "2026", Decimal("0.80")),
                                       ("vov", "2025-26", Decimal("100.00"))]
