@@ -14,6 +14,7 @@ from ila_sme.extensions import db
 from ila_sme.leave.models import HOLDING_STATUSES, LeaveRequest, RequestStatus
 from ila_sme.leave.services import may_decide
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.roles import Role
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme
 
@@ -27,20 +28,22 @@ def requests_of(employee: EmployeeRecord) -> list[LeaveRequest]:
 
 
 def decidable_requests(user, employer, today: date) -> list[LeaveRequest]:
-    """Requests waiting for a decision that ``user`` may take (approver, deputy today, second step)."""
-    candidates = db.session.scalars(
+    """Requests waiting for a decision that ``user`` may take (approver, deputy today, second step; an admin
+    also those of people without a valid approver, which ``approvers_of`` hands to the admins)."""
+    query = (
         select(LeaveRequest)
         .join(EmployeeRecord, EmployeeRecord.id == LeaveRequest.employee_id)
         .where(LeaveRequest.employer_id == employer.id)
         .where(LeaveRequest.status.in_([RequestStatus.PENDING, RequestStatus.SECOND_STEP,
                                         RequestStatus.CANCELLATION_REQUESTED]))
-        .where(or_(EmployeeRecord.approver_id == user.id, EmployeeRecord.deputy_id == user.id,
-                   LeaveRequest.status == RequestStatus.SECOND_STEP))
         .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.leave_type),
                  selectinload(LeaveRequest.training))
         .order_by(LeaveRequest.start_date, LeaveRequest.id)
     )
-    return [request for request in candidates if may_decide(user, request, today)]
+    if Role.ADMIN not in user.roles_in(employer.id):
+        query = query.where(or_(EmployeeRecord.approver_id == user.id, EmployeeRecord.deputy_id == user.id,
+                                LeaveRequest.status == RequestStatus.SECOND_STEP))
+    return [request for request in db.session.scalars(query) if may_decide(user, request, today)]
 
 
 def holding_between(employer, start: date, end: date, *, approved_only: bool = False,

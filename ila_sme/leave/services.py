@@ -21,6 +21,7 @@ from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import HOLDING_STATUSES, EntryKind, LeaveRequest, RequestStatus
 from ila_sme.leave.notices import approvers_of, tell_approvers, tell_employee, tell_second_step
 from ila_sme.leave.signals import leave_decided
+from ila_sme.people.history import History
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme, Unit
@@ -108,7 +109,8 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
         return [_("The last day is before the first day.")]
     if schemes.period_of(leave_type.scheme, data.start_date) != schemes.period_of(leave_type.scheme, data.end_date):
         problems.append(_("A request must stay within one year of the scheme; split it in two."))
-    if not employee.is_employed_on(data.start_date) or not employee.is_employed_on(data.end_date):
+    history = History.of(employee)
+    if not history.is_employed_on(data.start_date) or not history.is_employed_on(data.end_date):
         problems.append(_("These dates fall outside the employment contract."))
     if leave_type.needs_training and training is None:
         problems.append(_("Choose the training this leave is for."))

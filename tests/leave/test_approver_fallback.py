@@ -9,7 +9,7 @@ import pytest
 
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
-from ila_sme.leave import services
+from ila_sme.leave import request_lists, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import RequestStatus
 from ila_sme.leave.notices import approvers_of
@@ -33,9 +33,13 @@ def test_a_request_of_someone_without_approver_reaches_the_admins_who_decide_it(
     assert world.admin.id in told and world.manager.id not in told
     assert services.may_decide(world.admin, request, TODAY)
     assert not services.may_decide(world.manager, request, TODAY)
+    # The admin's inbox lists it (and the manager's does not): the admin can find what she must decide.
+    assert request in request_lists.decidable_requests(world.admin, world.employer, TODAY)
+    assert request not in request_lists.decidable_requests(world.manager, world.employer, TODAY)
     services.approve(actor=world.admin, request=request, today=TODAY)
     db.session.commit()
     assert request.status == RequestStatus.APPROVED and request.decided_by_id == world.admin.id
+    assert request_lists.decidable_requests(world.admin, world.employer, TODAY) == []
 
 
 def test_an_approver_who_is_the_employee_sends_the_request_to_the_admins(world):
