@@ -20,7 +20,7 @@ from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import find_user
 from ila_sme.audit.services import record
-from ila_sme.demo import cofunding
+from ila_sme.demo import cofunding, working_lives
 from ila_sme.demo import credentials as demo_credentials
 from ila_sme.demo.cofunding import at as _at
 from ila_sme.demo.data import (
@@ -75,6 +75,9 @@ def seed():
             _history(employer, key, users, trainings, today)
             jobs.close_for(employer, today)  # carry-over and expiry into this year's balances
         jobs.allocate_for(employer, today)
+        working_lives.regime_change(employer, key, users, today)
+        working_lives.holiday_request(employer, key, users, today, _on)
+        working_lives.closures(employer, key, users, today)
         cofunding.register_token(employer)
         cofunding.policies(employer, key, users, today)
         with cofunding.demo_register() as register:
@@ -149,7 +152,7 @@ def _employee(employer: Employer, serial: int, row: tuple, users: dict[str, User
     )
     db.session.add(employee)
     db.session.flush()
-    start_history(employee)
+    start_history(employee, pattern=working_lives.pattern_of(first, last))
     record("employee.created", employer_id=employer.id, obj=employee, after=employee.audit_view())
 
 

@@ -272,3 +272,39 @@ COFUNDING = [
     ("installer", "Ruben Hermans", "ruben.hermans@example.be", "pv", False, 7, {"employer": "372"}, "pending",
      None),
 ]
+
+
+# Working lives -----------------------------------------------------------------------------------
+
+# Who does not work Monday to Friday: hours on each weekday, Monday first. Fatima works in the shop from
+# Tuesday to Saturday (the bakery is closed on Monday), 30.4 h over five days.
+PATTERNS = {
+    ("Fatima", "El Amrani"): ["0", "6.08", "6.08", "6.08", "6.08", "6.08", "0"],
+}
+
+# A change of regime this year, recorded by the admin on the person's screen: from the first of the month
+# some months ago (never before 1 January), Elif goes from 80 % to 50 %.
+REGIME_CHANGE = {
+    "employer": "bakery", "employee": ("Elif", "Kaya"), "by": "els@bakkerij-vandamme.be", "months_ago": 5,
+    "employment_pct": "50", "hours_per_week": "19", "pattern": ["3.8", "3.8", "3.8", "3.8", "3.8", "0", "0"],
+    "reason": "Halftijds na ouderschapsverlof (demo)",
+}
+
+# An approved request from a public holiday (Monday to Thursday) to the next day: one day counted, the
+# holiday shown as skipped.
+HOLIDAY_REQUEST = {
+    "employer": "bakery", "employee": ("Mehmet", "Yilmaz"), "kind": "career_guidance",
+    "note": "Loopbaanbegeleiding bij de VDAB (demo)",
+}
+
+# Ended VOV courses: the employee who recorded the final assessment (released for the refund claim), and
+# the one who did not (withdrawn once the grace period is over). employer, login, training key, recorded.
+FINAL_ASSESSMENTS = [
+    ("bakery", "tom@bakkerij-vandamme.be", "haccp", True),
+    ("bakery", "mehmet.yilmaz@example.be", "zuurdesem", False),
+]
+
+# The employer's own closing days, each year: employer, added by, first (month, day), last, name.
+CLOSURES = [
+    ("bakery", "els@bakkerij-vandamme.be", (7, 27), (8, 9), "Jaarlijkse sluiting bakkerij"),
+]

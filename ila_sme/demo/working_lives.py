@@ -1,0 +1,90 @@
+"""The demo's working lives: a Saturday worker, a regime change this year, a request over a public holiday,
+and ended VOV courses with and without their final assessment — each through the real services, once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from ila_sme.demo.data import CLOSURES, HOLIDAY_REQUEST, PATTERNS, REGIME_CHANGE
+from ila_sme.employers.models import Employer
+from ila_sme.extensions import db
+from ila_sme.leave import services
+from ila_sme.leave.models import LeaveRequest
+from ila_sme.people import employment
+from ila_sme.people.history import WorkTerms
+from ila_sme.people.models import EmployeeRecord
+from ila_sme.schemes import services as schemes
+from ila_sme.worktime import services as worktime
+
+
+def pattern_of(first: str, last: str) -> list[str] | None:
+    """The weekly pattern of a demo employee who does not work Monday to Friday (None: the usual one)."""
+    return PATTERNS.get((first, last))
+
+
+def _employee(employer: Employer, name: tuple[str, str]) -> EmployeeRecord:
+    return db.session.scalar(select(EmployeeRecord).where(
+        EmployeeRecord.employer_id == employer.id, EmployeeRecord.first_name == name[0],
+        EmployeeRecord.last_name == name[1]))
+
+
+def regime_change(employer: Employer, key: str, users: dict, today: date) -> None:
+    """This year's change of regime, recorded by the admin: the ledger gets a recalculation row naming it."""
+    if REGIME_CHANGE["employer"] != key:
+        return
+    employee = _employee(employer, REGIME_CHANGE["employee"])
+    month = today.replace(day=1) - timedelta(days=REGIME_CHANGE["months_ago"] * 30)
+    valid_from = max(date(today.year, 1, 1), month.replace(day=1))
+    done = db.session.scalar(select(WorkTerms.id).where(WorkTerms.employee_id == employee.id,
+                                                        WorkTerms.valid_from == valid_from))
+    if done is not None:
+        return
+    pct, hours = REGIME_CHANGE["employment_pct"], REGIME_CHANGE["hours_per_week"]
+    with force_locale(employer.default_language):
+        employment.change_terms(actor=users[REGIME_CHANGE["by"]], employee=employee, valid_from=valid_from,
+                                employment_pct=Decimal(pct), hours_per_week=Decimal(hours),
+                                pattern=REGIME_CHANGE["pattern"], reason=REGIME_CHANGE["reason"], today=today)
+
+
+def _holiday_on_a_weekday(employer: Employer, today: date) -> date | None:
+    """The latest public holiday of the past year on a Monday to Thursday, a week or more ago."""
+    found = worktime.public_holidays(employer, today - timedelta(days=330), today - timedelta(days=7))
+    weekdays = sorted(day for day in found if day.weekday() < 4 and day.year == today.year)
+    return weekdays[-1] if weekdays else None
+
+
+def holiday_request(employer: Employer, key: str, users: dict, today: date, on_day) -> None:
+    """An approved request that spans a public holiday: the holiday is skipped, and the request says so."""
+    if HOLIDAY_REQUEST["employer"] != key:
+        return
+    holiday = _holiday_on_a_weekday(employer, today)
+    if holiday is None:
+        return
+    employee = _employee(employer, HOLIDAY_REQUEST["employee"])
+    exists = db.session.scalar(select(LeaveRequest.id).where(LeaveRequest.employee_id == employee.id,
+                                                             LeaveRequest.start_date == holiday))
+    if exists is not None:
+        return
+    leave_type = next(t for t in schemes.leave_types(employer) if t.kind == HOLIDAY_REQUEST["kind"])
+    data = services.RequestInput(leave_type=leave_type, start_date=holiday, end_date=holiday + timedelta(days=1),
+                                 note=HOLIDAY_REQUEST["note"])
+    asked = holiday - timedelta(days=14)
+    with force_locale(employer.default_language):
+        request = on_day(asked, today, services.submit, actor=employee.user, employee=employee, data=data)
+        on_day(asked + timedelta(days=1), today, services.approve, actor=employee.approver, request=request)
+
+
+def closures(employer: Employer, key: str, users: dict, today: date) -> None:
+    """The bakery's annual closure, this year and next, as its admin adds it on the working-time screen."""
+    for employer_key, by, first, last, name in CLOSURES:
+        if employer_key != key:
+            continue
+        for year in (today.year, today.year + 1):
+            start, end = date(year, *first), date(year, *last)
+            if not worktime.closing_days(employer, start, end):
+                worktime.add_closing_days(actor=users[by], employer=employer, first=start, last=end, name=name,
+                                          today=today)
