@@ -37,6 +37,10 @@ class RequestForm(FlaskForm):
         _l("Exams"), default=0, minimum=0, maximum=20, validators=[Optional()],
         description=_l("Flemish training leave counts 8 hours per exam."),
     )
+    study_points = NumberField(
+        _l("Study points"), places=1, minimum=0, maximum=60, validators=[Optional()],
+        description=_l("Flemish training leave counts 4 hours per study point."),
+    )
     evc_competences = WholeNumberField(
         _l("Competences to be recognised (EVC)"), default=0, minimum=0, maximum=50, validators=[Optional()],
         description=_l("Only for validation of prior learning: 16 hours per competence."),
@@ -90,6 +94,7 @@ class RequestForm(FlaskForm):
             hours_per_day=self.hours_per_day.data,
             exams=self.exams.data or 0,
             evc_competences=self.evc_competences.data or 0,
+            study_points=self.study_points.data or Decimal("0"),
             note=self.note.data,
         )
 

@@ -40,6 +40,7 @@ class RequestInput:
     hours_per_day: Decimal | None = None
     exams: int = 0
     evc_competences: int = 0
+    study_points: Decimal = Decimal("0")
     note: str | None = None
 
 
@@ -77,7 +78,7 @@ def _amount(data: RequestInput, employer, scheme: str) -> Decimal:
     values = schemes.values_on(scheme, employer, data.start_date)
     attended = days * (data.hours_per_day or Decimal("0"))
     return schemes.counted_vov_hours(values, attended=attended, exams=data.exams,
-                                     evc_competences=data.evc_competences)
+                                     evc_competences=data.evc_competences, study_points=data.study_points)
 
 
 def _half_days(start: date, end: date, start_half: bool, end_half: bool) -> tuple[int, int]:
@@ -122,7 +123,7 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
             if window and (data.start_date < window[0] or data.end_date > window[1]):
                 problems.append(_("Flemish training leave can be taken from %(first)s to %(last)s for this training.",
                                   first=window[0].isoformat(), last=window[1].isoformat()))
-        if not data.hours_per_day and not data.exams and not data.evc_competences:
+        if not data.hours_per_day and not data.exams and not data.evc_competences and not data.study_points:
             problems.append(_("Give the hours per day of the training."))
     if amount <= 0:
         problems.append(_("These dates hold no working day."))
@@ -189,7 +190,8 @@ def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) 
         scheme=data.leave_type.scheme, period=result.period.label,
         training_id=data.training.id if data.training else None, start_date=data.start_date, end_date=data.end_date,
         start_half=data.start_half, end_half=data.end_half, hours_per_day=data.hours_per_day, exams=data.exams,
-        evc_competences=data.evc_competences, amount=result.amount, note=(data.note or "").strip() or None,
+        evc_competences=data.evc_competences, study_points=data.study_points or Decimal("0"), amount=result.amount,
+        note=(data.note or "").strip() or None,
         status=RequestStatus.PENDING, requested_by_id=actor.id,
     )
     db.session.add(request)

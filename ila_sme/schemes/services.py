@@ -356,10 +356,13 @@ def vov_window(employer, training, day: date) -> tuple[date, date] | None:
             end + timedelta(days=int(values["window_days_after"])))
 
 
-def counted_vov_hours(values: dict, *, attended: Decimal, exams: int, evc_competences: int) -> Decimal:
-    """Hours attended; 8 h per exam; 16 h per competence for recognition of prior learning."""
+def counted_vov_hours(values: dict, *, attended: Decimal, exams: int, evc_competences: int,
+                      study_points: Decimal = Decimal("0")) -> Decimal:
+    """Hours attended; 4 h per study point; 8 h per exam; 16 h per competence for recognition of prior
+    learning."""
     return quantize(
         attended
+        + Decimal(study_points or 0) * decimal_value(values, "hours_per_study_point")
         + exams * decimal_value(values, "hours_per_exam")
         + evc_competences * decimal_value(values, "hours_per_evc_competence")
     )
