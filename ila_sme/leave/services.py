@@ -120,7 +120,10 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
                                            data.start_date)
         if training is not None and leave_type.needs_training:
             window = schemes.vov_window(employer, training, data.start_date)
-            if window and (data.start_date < window[0] or data.end_date > window[1]):
+            if window is None:
+                problems.append(_("The registry gives no course dates for this training: Flemish training leave "
+                                  "follows the course, not the period the training is listed."))
+            elif data.start_date < window[0] or data.end_date > window[1]:
                 problems.append(_("Flemish training leave can be taken from %(first)s to %(last)s for this training.",
                                   first=window[0].isoformat(), last=window[1].isoformat()))
         if not data.hours_per_day and not data.exams and not data.evc_competences and not data.study_points:
