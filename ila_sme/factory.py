@@ -38,6 +38,7 @@ from ila_sme.home.views import bp as home_bp
 from ila_sme.learning_accounts import models as _learning_accounts_models  # noqa: F401
 from ila_sme.learning_accounts.cli import learning_accounts_cli
 from ila_sme.learning_accounts.views import bp as learning_accounts_bp
+from ila_sme.leave import assessment_views as _leave_assessment_views  # noqa: F401 - routes on leave's blueprint
 from ila_sme.leave import assessments as _leave_assessments  # noqa: F401
 from ila_sme.leave import jobs as _leave_jobs  # noqa: F401 - allocates a new employee's period (a receiver)
 from ila_sme.leave import models as _leave_models  # noqa: F401

@@ -18,9 +18,10 @@ _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 @dataclass
 class RefundSheet:
     period: schemes.Period
-    lines: list[request_lists.RefundLine] = field(default_factory=list)
+    lines: list[request_lists.RefundLine] = field(default_factory=list)  # claimed: released or waiting
     wage_ceiling: Decimal | None = None
     applies: bool = True  # False: no VOV parameters for this employer (not in Flanders)
+    withdrawn: list[request_lists.RefundLine] = field(default_factory=list)  # no final assessment: not claimed
 
     @property
     def total_hours(self) -> Decimal:
@@ -44,10 +45,14 @@ def school_year(value: str | None, today: date) -> schemes.Period:
     return parse_school_year(value) or schemes.period_of(Scheme.VOV, today)
 
 
-def refund_sheet(employer, period: schemes.Period) -> RefundSheet:
+def refund_sheet(employer, period: schemes.Period, *, today: date) -> RefundSheet:
+    """The leave to claim (its final assessment released or still awaited) and, apart, the leave withdrawn
+    because its final assessment was not recorded in time: not in the totals."""
     try:
         values = schemes.values_on(Scheme.VOV, employer, period.start)
-        return RefundSheet(period, request_lists.vov_refund_lines(employer, period.label),
-                           Decimal(str(values["wage_ceiling_monthly"])) if values.get("wage_ceiling_monthly") else None)
+        lines = request_lists.vov_refund_lines(employer, period.label, today=today)
     except schemes.SchemeError:
         return RefundSheet(period, applies=False)
+    return RefundSheet(period, [line for line in lines if line.claimed],
+                       Decimal(str(values["wage_ceiling_monthly"])) if values.get("wage_ceiling_monthly") else None,
+                       withdrawn=[line for line in lines if not line.claimed])
