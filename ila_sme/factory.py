@@ -55,6 +55,7 @@ from ila_sme.people.views import bp as people_bp
 from ila_sme.reconciliation import models as _reconciliation_models  # noqa: F401
 from ila_sme.reconciliation.cli import reconcile_command
 from ila_sme.reconciliation.views import bp as reconciliation_bp
+from ila_sme.refunds import models as _refunds_models  # noqa: F401
 from ila_sme.refunds.views import bp as refunds_bp
 from ila_sme.register.cli import ledger_cli
 from ila_sme.scheduler import models as _scheduler_models  # noqa: F401
