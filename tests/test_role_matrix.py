@@ -30,6 +30,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.factory import create_app
 from ila_sme.funding import services as funding
+from ila_sme.leave.assessments import FinalAssessment
 from ila_sme.mail.outbox import queue_mail
 from tests import factories
 from tests.conftest import _fresh_g_per_request, settings
@@ -78,6 +79,9 @@ MATRIX = {
     # leave: one's own (the employee role), the employee's balances (themself, their approver, an admin)
     "leave.my_balances": ("GET", "employee"),
     "leave.my_requests": ("GET", "employee"),
+    "leave.my_assessments": ("GET", "employee"),
+    "leave.record_assessment": ("POST", "employee"),
+    "leave.assessment_proof": ("GET", "employee accountant admin"),  # the employee's own, and finance
     "leave.new_request": ("GET", "employee"),
     "leave.preview": ("GET", "employee"),
     "leave.cofunding_fields": ("GET", "employee"),
@@ -143,6 +147,7 @@ MATRIX = {
     "reconciliation.resubmit": ("POST", FINANCE),
     "reconciliation.write_off": ("POST", FINANCE),
     "refunds.vov": ("GET", FINANCE),
+    "refunds.record_assessment": ("POST", FINANCE),
     "statements.index": ("GET", FINANCE),
     "statements.log": ("GET", FINANCE),
     "statements.close_confirm": ("GET", FINANCE),
@@ -195,6 +200,10 @@ def _build_world(app) -> dict:
                        gives_course_fee=True, admin_approval_above=Decimal("1000"))
     cofunding = factories.funding_request(record, users["employee"], year=TODAY.year, asked_on=TODAY)
     run = factories.reconciliation_run(bakery)
+    assessment = FinalAssessment(employer_id=bakery.id, employee_id=record.id, training_id=factories.training().id,
+                                 taken_on=TODAY, proof=b"%PDF-1.4", proof_content_type="application/pdf",
+                                 proof_filename="proof.pdf", recorded_by_id=users["employee"].id)
+    db.session.add(assessment)
     invitation = accounts.invite(actor=users["admin"], employer=bakery, email="invitee@matrix.be", name="Invitee",
                                  role="employee")
     _feed, feed_token = calendar.create_feed(actor=users["employee"], employer=bakery)
@@ -206,7 +215,7 @@ def _build_world(app) -> dict:
         "credential_id": factories.credential(record).id, "reconciliation_run_id": run.id,
         "difference_id": factories.difference(bakery, first_run_id=run.id, last_run_id=run.id).id,
         "leave_type_id": leave.leave_type_id, "training_id": factories.training().id,
-        "mail_id": mail.id,
+        "mail_id": mail.id, "assessment_id": assessment.id,
         "membership_id": db.session.scalar(select(Membership.id).where(Membership.user_id == spare.id)),
         "filename": static.relative_to(app.static_folder).as_posix(),
     }

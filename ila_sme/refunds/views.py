@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -43,10 +43,11 @@ def record_assessment(request_id: int):
     """The accountant records that the employee of this leave took the training's final assessment."""
     leave_request = get_or_404(LeaveRequest, request_id)
     permissions.require(permissions.can_view_finance(current_user, current_employer()))
-    if leave_request.scheme != Scheme.VOV or leave_request.training is None:
-        abort(404)
     form = FinalAssessmentForm()
     back = redirect(url_for("refunds.vov", school_year=leave_request.period), 303)
+    if leave_request.scheme != Scheme.VOV or leave_request.training is None:
+        flash(_("Only Flemish training leave for a training has a final assessment."), "error")
+        return back
     if not form.validate_on_submit():
         flash(" ".join(str(message) for messages in form.errors.values() for message in messages), "error")
         return back
