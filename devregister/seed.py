@@ -7,7 +7,9 @@ From its own data file, ``demo_data.json`` (the demo of ILA-SME's ``demo seed``;
 - the demo staff as persons, employed by their employer over their contract dates, each with a public credit
   of €300–€800;
 - the platform token ``demo-platform-token`` for the public training registry;
-- the demo trainings plus a few hundred generated ones (Dutch, French and English titles, ODB ids).
+- the demo trainings plus a few hundred generated ones (Dutch, French and English titles, ODB ids), each with
+  its course dates (``starts_on``, ``ends_on``) and the schemes it qualifies for (``qualifies_for``: "vov" when
+  it is eligible for paid training leave, "vouchers" when it is eligible for the learning account).
 """
 
 from __future__ import annotations
@@ -110,14 +112,23 @@ def trainings(today: date) -> list[dict]:
     return rows
 
 
+def _qualifies_for(row: dict) -> list[str]:
+    return [name for name, flag in (("vov", row["eligible_paid_leave"]), ("vouchers", row["eligible_ila"])) if flag]
+
+
 def _demo_training(spec: dict, today: date, moment: datetime) -> dict:
-    """A training of the demo: its course dates are days from today."""
+    """A training of the demo: its course dates are days from today (the start on a Monday, as the app's demo
+    seed has them)."""
     row = {name: value for name, value in spec.items() if name not in ("starts_in_days", "length_days")}
     starts_on = today + timedelta(days=spec["starts_in_days"])
+    course_start = starts_on + timedelta(days=(7 - starts_on.weekday()) % 7)
     return {
         **row, "currency": "EUR", "quality_label": QUALITY_LABELS[0],
         "valid_from": (starts_on - timedelta(days=120)).isoformat(),
         "valid_until": (starts_on + timedelta(days=spec["length_days"] + 90)).isoformat(),
+        "starts_on": course_start.isoformat(),
+        "ends_on": (course_start + timedelta(days=max(spec["length_days"] - 3, 0))).isoformat(),
+        "qualifies_for": _qualifies_for(row),
         "updated_at": _stamp(moment - timedelta(days=400)),
     }
 
@@ -130,7 +141,8 @@ def _generated(rng: random.Random, registry_id: str, today: date, moment: dateti
     hours = rng.choice([8, 12, 16, 20, 24, 30, 40, 48, 60, 80, 120])
     ects = round(hours / 25 * 2) / 2 if rng.random() < 0.4 else None
     valid_from = today - timedelta(days=rng.randint(0, 540))
-    return {
+    starts_on = valid_from + timedelta(days=30)  # derived, not drawn: the generated set stays as it was
+    row = {
         "registry_id": registry_id, "title": title, "language": language,
         "provider": {"name": provider, "enterprise_number": kbo(base % 100_000_000)},
         "hours": hours, "ects": ects, "eqf_level": rng.choice([2, 3, 4, 4, 5, 5, 6, 7]),
@@ -142,4 +154,7 @@ def _generated(rng: random.Random, registry_id: str, today: date, moment: dateti
         "valid_until": (valid_from + timedelta(days=rng.choice([365, 540, 730, 900]))).isoformat(),
         "withdrawn": rng.random() < 0.04,
         "updated_at": _stamp(moment - timedelta(days=rng.randint(0, 420), seconds=rng.randint(0, 86399))),
+        "starts_on": starts_on.isoformat(),
+        "ends_on": (starts_on + timedelta(days=7 * max(hours // 8 - 1, 0))).isoformat(),  # a day a week
     }
+    return {**row, "qualifies_for": _qualifies_for(row)}

@@ -38,6 +38,7 @@ from ila_sme.home.views import bp as home_bp
 from ila_sme.learning_accounts import models as _learning_accounts_models  # noqa: F401
 from ila_sme.learning_accounts.cli import learning_accounts_cli
 from ila_sme.learning_accounts.views import bp as learning_accounts_bp
+from ila_sme.leave import assessment_views as _leave_assessment_views  # noqa: F401 - routes on leave's blueprint
 from ila_sme.leave import assessments as _leave_assessments  # noqa: F401
 from ila_sme.leave import entitlements as _leave_entitlements  # noqa: F401 - recomputes after a change (receivers)
 from ila_sme.leave import jobs as _leave_jobs  # noqa: F401 - allocates a new employee's period (a receiver)
@@ -55,6 +56,7 @@ from ila_sme.people.views import bp as people_bp
 from ila_sme.reconciliation import models as _reconciliation_models  # noqa: F401
 from ila_sme.reconciliation.cli import reconcile_command
 from ila_sme.reconciliation.views import bp as reconciliation_bp
+from ila_sme.refunds import models as _refunds_models  # noqa: F401
 from ila_sme.refunds.views import bp as refunds_bp
 from ila_sme.register.cli import ledger_cli
 from ila_sme.scheduler import models as _scheduler_models  # noqa: F401

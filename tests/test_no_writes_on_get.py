@@ -24,6 +24,7 @@ from ila_sme.accounts.models import Invitation
 from ila_sme.accounts.services import invitation_token
 from ila_sme.calendar import services as calendar
 from ila_sme.extensions import db
+from ila_sme.leave.assessments import FinalAssessment
 from ila_sme.leave.models import LedgerEntry
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, LeaveType
@@ -52,6 +53,10 @@ def world(app):
     run = factories.reconciliation_run(employer)
     factories.difference(employer)
     credential = factories.credential(employee)
+    assessment = FinalAssessment(employer_id=employer.id, employee_id=employee.id, training_id=own_training.id,
+                                 taken_on=date(2026, 3, 18), proof=b"%PDF-1.4", proof_content_type="application/pdf",
+                                 proof_filename="proof.pdf", recorded_by_id=worker.id)
+    db.session.add(assessment)
     invitation = Invitation(employer_id=employer.id, email="new@leest.be", name="Nieuw", role="employee",
                             invited_by_id=admin.id)
     db.session.add(invitation)
@@ -64,7 +69,8 @@ def world(app):
         "own_training": own_training,
         "args": {
             "employee_id": employee.id, "credential_id": credential.id, "reconciliation_run_id": run.id,
-            "training_id": training.id, "filename": static.relative_to(app.static_folder).as_posix(),
+            "training_id": training.id, "assessment_id": assessment.id,
+            "filename": static.relative_to(app.static_folder).as_posix(),
         },
         "tokens": {"calendar.feed": token, "accounts.accept_invitation": invitation_token(invitation),
                    "accounts.reset_password": "not-a-valid-token"},

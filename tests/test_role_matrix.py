@@ -30,6 +30,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.factory import create_app
 from ila_sme.funding import services as funding
+from ila_sme.leave.assessments import FinalAssessment
 from ila_sme.mail.outbox import queue_mail
 from ila_sme.people.history import ContractPeriod
 from ila_sme.worktime import services as worktime
@@ -88,6 +89,9 @@ MATRIX = {
     # leave: one's own (the employee role), the employee's balances (themself, their approver, an admin)
     "leave.my_balances": ("GET", "employee"),
     "leave.my_requests": ("GET", "employee"),
+    "leave.my_assessments": ("GET", "employee"),
+    "leave.record_assessment": ("POST", "employee"),
+    "leave.assessment_proof": ("GET", "employee accountant admin"),  # the employee's own, and finance
     "leave.new_request": ("GET", "employee"),
     "leave.preview": ("GET", "employee"),
     "leave.cofunding_fields": ("GET", "employee"),
@@ -153,6 +157,7 @@ MATRIX = {
     "reconciliation.resubmit": ("POST", FINANCE),
     "reconciliation.write_off": ("POST", FINANCE),
     "refunds.vov": ("GET", FINANCE),
+    "refunds.record_assessment": ("POST", FINANCE),
     "statements.index": ("GET", FINANCE),
     "statements.log": ("GET", FINANCE),
     "statements.close_confirm": ("GET", FINANCE),
@@ -205,6 +210,10 @@ def _build_world(app) -> dict:
                        gives_course_fee=True, admin_approval_above=Decimal("1000"))
     cofunding = factories.funding_request(record, users["employee"], year=TODAY.year, asked_on=TODAY)
     run = factories.reconciliation_run(bakery)
+    assessment = FinalAssessment(employer_id=bakery.id, employee_id=record.id, training_id=factories.training().id,
+                                 taken_on=TODAY, proof=b"%PDF-1.4", proof_content_type="application/pdf",
+                                 proof_filename="proof.pdf", recorded_by_id=users["employee"].id)
+    db.session.add(assessment)
     invitation = accounts.invite(actor=users["admin"], employer=bakery, email="invitee@matrix.be", name="Invitee",
                                  role="employee")
     _feed, feed_token = calendar.create_feed(actor=users["employee"], employer=bakery)
@@ -218,6 +227,7 @@ def _build_world(app) -> dict:
         "leave_type_id": leave.leave_type_id, "training_id": factories.training().id,
         "mail_id": mail.id, "period_id": db.session.scalar(select(ContractPeriod.id).where(
             ContractPeriod.employee_id == record.id)),
+        "assessment_id": assessment.id,
         "membership_id": db.session.scalar(select(Membership.id).where(Membership.user_id == spare.id)),
         "closing_day_id": worktime.add_closing_days(actor=users["admin"], employer=bakery, first=TODAY, last=None,
                                                     name="Closed", today=TODAY)[0].id,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ila_sme.accounts.models import Invitation
 from ila_sme.extensions import db
+from ila_sme.leave.assessments import FinalAssessment
 from ila_sme.mail.models import MailState, OutboxMail
 from ila_sme.tenancy import URL_OBJECTS
 from ila_sme.worktime.models import ClosingDay
@@ -26,8 +27,11 @@ def _seed_one_of_each(employer, inviter):
     employee = factories.employee(employer, user_id=inviter.id)
     db.session.add(Invitation(employer_id=employer.id, email=f"inv{employer.id}@example.be", name="Invitee",
                               role="employee", invited_by_id=inviter.id))
-    factories.training(employer)
+    own_training = factories.training(employer)
     factories.leave_request(employee, inviter)
+    db.session.add(FinalAssessment(employer_id=employer.id, employee_id=employee.id, training_id=own_training.id,
+                                   taken_on=date(2026, 3, 13), proof=b"%PDF-1.4", proof_content_type="application/pdf",
+                                   proof_filename="proof.pdf", recorded_by_id=inviter.id))
     factories.funding_request(employee, inviter)
     factories.reconciliation_run(employer)
     factories.difference(employer)

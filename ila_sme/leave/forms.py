@@ -6,12 +6,13 @@ from decimal import Decimal
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ila_sme.extensions import db
 from ila_sme.forms import FlaskForm, IdField, NumberField, WholeNumberField, coerce_id
-from ila_sme.leave import request_parts
+from ila_sme.leave import assessments, request_parts
 from ila_sme.leave.services import RequestInput
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import SCHEME_LABELS
@@ -36,6 +37,10 @@ class RequestForm(FlaskForm):
     exams = WholeNumberField(
         _l("Exams"), default=0, minimum=0, maximum=20, validators=[Optional()],
         description=_l("Flemish training leave counts 8 hours per exam."),
+    )
+    study_points = NumberField(
+        _l("Study points"), places=1, minimum=0, maximum=60, validators=[Optional()],
+        description=_l("Flemish training leave counts 4 hours per study point."),
     )
     evc_competences = WholeNumberField(
         _l("Competences to be recognised (EVC)"), default=0, minimum=0, maximum=50, validators=[Optional()],
@@ -90,6 +95,7 @@ class RequestForm(FlaskForm):
             hours_per_day=self.hours_per_day.data,
             exams=self.exams.data or 0,
             evc_competences=self.evc_competences.data or 0,
+            study_points=self.study_points.data or Decimal("0"),
             note=self.note.data,
         )
 
@@ -135,3 +141,35 @@ class CorrectionForm(FlaskForm):
         if not valid:
             raise ValidationError(_l("Not a period of this scheme (e.g. 2026 or 2025-26)."))
         field.data = label
+
+
+class ProofSize:
+    """Refuses a proof larger than the final assessment allows, before it is read into memory."""
+
+    def __call__(self, form, field):
+        upload = field.data
+        if upload is None or not hasattr(upload, "stream"):
+            return
+        stream = upload.stream
+        position = stream.tell()
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(position)
+        if size > assessments.MAX_PROOF_BYTES:
+            raise ValidationError(_l("The proof is too large: at most %(limit)s MiB.",
+                                     limit=assessments.MAX_PROOF_BYTES // (1024 * 1024)))
+
+
+class FinalAssessmentForm(FlaskForm):
+    """That the final assessment of a VOV training was taken: the date, and an optional proof."""
+
+    training_id = IdField(_l("Training"), validators=[Optional()])
+    taken_on = DateField(_l("Final assessment taken on"), validators=[InputRequired()])
+    proof = FileField(_l("Proof (optional)"), validators=[Optional(), ProofSize()],
+                      description=_l("A certificate or the provider's attestation: PDF, PNG or JPEG, at most 2 MiB."))
+
+    def payload(self) -> tuple[bytes | None, str | None]:
+        upload = self.proof.data
+        if upload is None or not hasattr(upload, "read") or not upload.filename:
+            return None, None
+        return upload.read(assessments.MAX_PROOF_BYTES + 1) or None, upload.filename

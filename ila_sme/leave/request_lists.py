@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ila_sme.extensions import db
+from ila_sme.leave import assessments
 from ila_sme.leave.models import HOLDING_STATUSES, LeaveRequest, RequestStatus
 from ila_sme.leave.services import may_decide
 from ila_sme.people.models import EmployeeRecord
@@ -73,21 +74,46 @@ class RefundLine:
     request: LeaveRequest
     hours: Decimal
     rate: Decimal
+    status: str = assessments.RELEASED  # released | waiting | withdrawn (the final assessment)
+    assessment: assessments.FinalAssessment | None = None
+    grace_until: date | None = None  # the last day to record the final assessment
+    course_end: date | None = None
 
     @property
     def expected_refund(self) -> Decimal:
         return schemes.quantize(self.hours * self.rate)
 
+    @property
+    def grace_days(self) -> int | None:
+        return (self.grace_until - self.course_end).days if self.grace_until and self.course_end else None
 
-def vov_refund_lines(employer, school_year: str) -> list[RefundLine]:
-    """Approved VOV leave of a school year, with the refund rate in force on its first day."""
-    requests = db.session.scalars(
+    @property
+    def claimed(self) -> bool:
+        """Withdrawn leave (no final assessment after the grace) gives no right and no refund."""
+        return self.status != assessments.WITHDRAWN
+
+
+def vov_refund_lines(employer, school_year: str, *, today: date) -> list[RefundLine]:
+    """Approved VOV leave of a school year, with the refund rate in force on its first day and where its final
+    assessment stands on ``today`` (released, waiting, withdrawn)."""
+    requests = list(db.session.scalars(
         select(LeaveRequest)
         .where(LeaveRequest.employer_id == employer.id, LeaveRequest.scheme == Scheme.VOV,
                LeaveRequest.period == school_year,
                LeaveRequest.status.in_([RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED]))
         .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.training))
         .order_by(LeaveRequest.start_date, LeaveRequest.id)
-    )
-    return [RefundLine(request, Decimal(request.amount), schemes.refund_rate(employer, request.start_date))
-            for request in requests]
+    ))
+    recorded = assessments.assessments_for(employer.id, {(request.employee_id, request.training_id)
+                                                         for request in requests if request.training_id})
+    lines = []
+    for request in requests:
+        line = RefundLine(request, Decimal(request.amount), schemes.refund_rate(employer, request.start_date))
+        if request.training_id is not None:  # EVC leave has no course and no final assessment
+            values = schemes.values_on(Scheme.VOV, employer, request.start_date)
+            line.assessment = recorded.get((request.employee_id, request.training_id))
+            line.course_end = assessments.course_end(request.training, request.end_date)
+            line.status, line.grace_until = assessments.assessment_state(
+                values, assessment=line.assessment, ends_on=line.course_end, today=today)
+        lines.append(line)
+    return lines

@@ -46,6 +46,7 @@ class RequestInput:
     hours_per_day: Decimal | None = None
     exams: int = 0
     evc_competences: int = 0
+    study_points: Decimal = Decimal("0")
     note: str | None = None
 
 
@@ -85,7 +86,7 @@ def _amount(data: RequestInput, employer, scheme: str, counts: list[DayCount]) -
     else:
         attended = sum((count.hours for count in counts), Decimal("0"))
     return schemes.counted_vov_hours(values, attended=attended, exams=data.exams,
-                                     evc_competences=data.evc_competences)
+                                     evc_competences=data.evc_competences, study_points=data.study_points)
 
 
 def _half_days(start: date, end: date, start_half: bool, end_half: bool) -> tuple[int, int]:
@@ -128,7 +129,10 @@ def _problems(employee: EmployeeRecord, employer, data: RequestInput, amount: De
                                            data.start_date)
         if training is not None and leave_type.needs_training:
             window = schemes.vov_window(employer, training, data.start_date)
-            if window and (data.start_date < window[0] or data.end_date > window[1]):
+            if window is None:
+                problems.append(_("The registry gives no course dates for this training: Flemish training leave "
+                                  "follows the course, not the period the training is listed."))
+            elif data.start_date < window[0] or data.end_date > window[1]:
                 problems.append(_("Flemish training leave can be taken from %(first)s to %(last)s for this training.",
                                   first=window[0].isoformat(), last=window[1].isoformat()))
     if amount <= 0:
@@ -201,7 +205,7 @@ def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) 
         scheme=data.leave_type.scheme, period=result.period.label,
         training_id=data.training.id if data.training else None, start_date=data.start_date, end_date=data.end_date,
         start_half=data.start_half, end_half=data.end_half, hours_per_day=data.hours_per_day, exams=data.exams,
-        evc_competences=data.evc_competences, amount=result.amount,
+        evc_competences=data.evc_competences, study_points=data.study_points or Decimal("0"), amount=result.amount,
         day_counts=[count.as_json() for count in result.days], note=(data.note or "").strip() or None,
         status=RequestStatus.PENDING, requested_by_id=actor.id,
     )

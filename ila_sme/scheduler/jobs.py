@@ -28,6 +28,7 @@ from ila_sme.leave.jobs import leave_allocation
 from ila_sme.mail.jobs import mail_due, mail_outbox
 from ila_sme.outcomes import Outcome
 from ila_sme.reconciliation.jobs import nightly_reconcile, queued_work, reconcile_queued
+from ila_sme.refunds.jobs import claim_reminders
 from ila_sme.trainings.jobs import registry_sync
 
 
@@ -86,6 +87,10 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("reminders", reminders, daily(8, 0, "mon-fri"), lambda config: _("Monday to Friday at 08:00"),
         _l("Reminds those who may decide of the leave and co-funding requests that have waited too long."),
         "flask --app app scheduler run-job reminders"),
+    Job("vov-claim-reminders", claim_reminders, daily(7, 30), lambda config: _("every day at 07:30"),
+        _l("Reminds the accountants and admins, once per training, of a VOV refund claim whose window closes "
+           "within 14 days."),
+        "flask --app app scheduler run-job vov-claim-reminders"),
     Job("leave-allocation", leave_allocation, daily(0, 30),
         lambda config: _("every day at 00:30 (the new year's rows on 1 January)"),
         _l("Adds the current period's leave entitlements of every active employee; a second run adds nothing."),

@@ -28,6 +28,13 @@ VOV_COMMON = {
     "carry_over_max": "0",
     "rounding_unit": "0.01",  # the cap is rounded DOWN to a multiple of this (hours: "0.01" or "0.5")
     "reference_month": "3",  # the regime of this month before the school year sets the cap and conditions
+    # VOV complete (issue 13): the registry's id of a training in the Flemish training database; the final
+    # assessment's grace after the course end; the refund claim window around the course start.
+    "odb_number_pattern": "^ODB-[0-9]{4,8}$",
+    "final_assessment_days": "30",
+    "claim_months_before": "3",
+    "claim_months_after": "3",
+    "claim_reminder_days": "14",
 }
 
 # Funding sources that can meet on one training (domain.md): Flemish training vouchers and the

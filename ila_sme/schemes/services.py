@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -15,7 +16,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.employers.services import average_fte_in, employer_set_up
 from ila_sme.extensions import db
 from ila_sme.people.history import History
-from ila_sme.schemes.defaults import DEFAULTS, WORKING_TIME_SCHEME
+from ila_sme.schemes.defaults import DEFAULTS, VOV_COMMON, WORKING_TIME_SCHEME
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
 
 TWO_PLACES = Decimal("0.01")
@@ -116,6 +117,12 @@ def applicable(employer, day: date) -> list[Scheme]:
 
 def decimal_value(values: dict, key: str) -> Decimal:
     return Decimal(str(values[key]))
+
+
+def vov_value(values: dict, key: str) -> str:
+    """A VOV parameter; a version written before the key existed reads the default (defaults.VOV_COMMON)."""
+    value = values.get(key)
+    return str(VOV_COMMON[key] if value is None else value)
 
 
 def install_defaults() -> int:
@@ -475,22 +482,49 @@ def vov_conditions(employee, employer, training, day: date) -> list[str]:
         problems.append(_("Flemish training leave needs at least %(hours)s hours of work a week.",
                           hours=values["min_hours_per_week"]))
     if training is not None:
-        if not training.from_registry or not training.eligible_paid_leave:
-            problems.append(_("This training is not in the Flemish training database for paid training leave."))
-        long_enough = Decimal(training.hours or 0) >= decimal_value(values, "min_contact_hours") or (
-            training.study_points is not None
-            and Decimal(training.study_points) >= decimal_value(values, "min_study_points")
-        )
-        if not long_enough:
-            problems.append(_("The training must have at least %(hours)s contact hours or %(points)s study points.",
-                              hours=values["min_contact_hours"], points=values["min_study_points"]))
+        problems += _vov_training_problems(values, training)
+    return problems
+
+
+def is_odb_number(values: dict, registry_id: str | None) -> bool:
+    """Whether the registry id has the shape of an ODB number (parameter ``odb_number_pattern``)."""
+    return bool(registry_id) and re.fullmatch(vov_value(values, "odb_number_pattern"), registry_id) is not None
+
+
+def qualifies_for_vov(training) -> bool:
+    """What the registry says: its ``qualifies_for`` list when given, else its ``eligible_paid_leave`` flag."""
+    if training.qualifies_for is not None:
+        return "vov" in training.qualifies_for
+    return bool(training.eligible_paid_leave)
+
+
+def _vov_training_problems(values: dict, training) -> list[str]:
+    """In the Flemish training database (an ODB number, the registry says it qualifies), long enough."""
+    problems = []
+    if not training.from_registry:
+        problems.append(_("This training is not in the Flemish training database for paid training leave."))
+    elif not is_odb_number(values, training.registry_id):
+        problems.append(_("The registry id %(id)s is not an ODB number of the Flemish training database.",
+                          id=training.registry_id or "—"))
+    elif training.qualifies_for is not None and "vov" not in training.qualifies_for:
+        problems.append(_("The registry lists this training for %(schemes)s, not for Flemish training leave.",
+                          schemes=", ".join(training.qualifies_for) or "—"))
+    elif not qualifies_for_vov(training):
+        problems.append(_("This training is not in the Flemish training database for paid training leave."))
+    long_enough = Decimal(training.hours or 0) >= decimal_value(values, "min_contact_hours") or (
+        training.study_points is not None
+        and Decimal(training.study_points) >= decimal_value(values, "min_study_points")
+    )
+    if not long_enough:
+        problems.append(_("The training must have at least %(hours)s contact hours or %(points)s study points.",
+                          hours=values["min_contact_hours"], points=values["min_study_points"]))
     return problems
 
 
 def vov_window(employer, training, day: date) -> tuple[date, date] | None:
-    """Leave may be taken from the day before the course starts until two days after it ends."""
-    start = training.starts_on or training.valid_from
-    end = training.ends_on or training.valid_until
+    """Leave may be taken from the day before the course starts until two days after it ends. The course
+    dates only: None when the registry gives none (the listing period is not the course)."""
+    start, end = training.starts_on, training.ends_on
     if start is None or end is None:
         return None
     values = values_on(Scheme.VOV, employer, day)
@@ -498,10 +532,13 @@ def vov_window(employer, training, day: date) -> tuple[date, date] | None:
             end + timedelta(days=int(values["window_days_after"])))
 
 
-def counted_vov_hours(values: dict, *, attended: Decimal, exams: int, evc_competences: int) -> Decimal:
-    """Hours attended; 8 h per exam; 16 h per competence for recognition of prior learning."""
+def counted_vov_hours(values: dict, *, attended: Decimal, exams: int, evc_competences: int,
+                      study_points: Decimal = Decimal("0")) -> Decimal:
+    """Hours attended; 4 h per study point; 8 h per exam; 16 h per competence for recognition of prior
+    learning."""
     return quantize(
         attended
+        + Decimal(study_points or 0) * decimal_value(values, "hours_per_study_point")
         + exams * decimal_value(values, "hours_per_exam")
         + evc_competences * decimal_value(values, "hours_per_evc_competence")
     )

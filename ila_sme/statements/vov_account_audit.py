@@ -47,7 +47,7 @@ def vov_claims(employer, school_year: str, *, language: str = "nl", generated_at
         period = refunds.parse_school_year(school_year)
         if period is None:
             raise PeriodError(_("Not a school year: %(value)s. Give it as 2025-26.", value=str(school_year)[:20]))
-        sheet = refunds.refund_sheet(employer, period)
+        sheet = refunds.refund_sheet(employer, period, today=(generated_at or utcnow()).date())
         columns = [Column("employee", _("Employee"), TEXT, 40),
                    Column("national_number", _("National number"), TEXT, 26),
                    Column("training", _("Training"), TEXT, 50), Column("odb_id", _("ODB id"), TEXT, 20),

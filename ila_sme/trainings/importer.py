@@ -45,7 +45,7 @@ FORMATS = ("csv", "json")
 REQUIRED_COLUMNS = ("registry_id", "title", "provider_name", "hours", "delivery", "cost")
 OPTIONAL_COLUMNS = ("provider_enterprise_number", "language", "ects", "eqf_level", "eligible_ila",
                     "eligible_paid_leave", "leads_to_microcredential", "valid_from", "valid_until", "withdrawn",
-                    "updated_at")
+                    "updated_at", "starts_on", "ends_on", "qualifies_for")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 

@@ -102,6 +102,7 @@ def audit_view(training: Training) -> dict:
         "ends_on": training.ends_on.isoformat() if training.ends_on else None,
         "valid_from": training.valid_from.isoformat() if training.valid_from else None,
         "valid_until": training.valid_until.isoformat() if training.valid_until else None,
+        "qualifies_for": training.qualifies_for,
     }
 
 

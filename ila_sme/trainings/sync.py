@@ -42,6 +42,8 @@ DELIVERIES = ("onsite", "online", "blended")
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "ja", "j", "oui", "o", "waar", "x"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "nee", "non", "onwaar", ""})
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+SCHEME_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,29}$")  # "vov", "vouchers", "sme_wallet", ...
+SCHEME_SEPARATORS = re.compile(r"[\s,;|]+")  # a CSV cell: "vov;vouchers", "vov, vouchers"
 HOURS_STEP, ECTS_STEP = Decimal("0.01"), Decimal("0.1")  # the columns' scale: Numeric(7, 2), Numeric(5, 1)
 MAX_HOURS, MAX_ECTS = Decimal("99999.99"), Decimal("9999.9")
 ERROR_LENGTH = 500  # RegistrySyncRun.error
@@ -78,6 +80,9 @@ class RegistryTraining:
     valid_from: date | None
     valid_until: date | None
     withdrawn: bool
+    starts_on: date | None = None  # the course itself (optional in the registry)
+    ends_on: date | None = None
+    qualifies_for: list[str] | None = None  # the schemes the registry lists it for; None: not said
     updated_at: datetime | None = None  # when the register last changed it (the sync's watermark)
     updated_at_text: str | None = None  # as the register wrote it, to send back as ``updated_since``
 
@@ -142,11 +147,17 @@ def parse_training(data, *, require_updated_at: bool = False) -> RegistryTrainin
         "valid_from": take(_date, data.get("valid_from"), "valid_from"),
         "valid_until": take(_date, data.get("valid_until"), "valid_until"),
         "withdrawn": take(_flag, data.get("withdrawn"), "withdrawn"),
+        "starts_on": take(_date, data.get("starts_on"), "starts_on"),
+        "ends_on": take(_date, data.get("ends_on"), "ends_on"),
+        "qualifies_for": take(_schemes, data.get("qualifies_for")),
     }
     updated_at = take(_timestamp, data.get("updated_at"), require_updated_at)
     if values["valid_from"] and values["valid_until"] and values["valid_until"] < values["valid_from"]:
         reasons.append(_("valid_until %(until)s is before valid_from %(start)s",
                          until=values["valid_until"].isoformat(), start=values["valid_from"].isoformat()))
+    if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
+        reasons.append(_("ends_on %(end)s is before starts_on %(start)s",
+                         end=values["ends_on"].isoformat(), start=values["starts_on"].isoformat()))
     if reasons:
         raise RowError(reasons)
     text = str(data["updated_at"]).strip() if updated_at else None
@@ -277,6 +288,26 @@ def _date(value, name: str) -> date | None:
             continue
     raise ValueError(_("%(field)s must be a date such as 2026-08-31, not %(value)s", field=name,
                        value=_shown(value)))
+
+
+def _schemes(value) -> list[str] | None:
+    """``qualifies_for``: a JSON list of scheme names, or a CSV cell "vov;vouchers". Missing: None (not said);
+    an empty list: the registry lists it for none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    names = SCHEME_SEPARATORS.split(value.strip()) if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError(_("qualifies_for must be a list of scheme names such as [\"vov\", \"vouchers\"], "
+                           "not %(value)s", value=_shown(value)))
+    cleaned = []
+    for name in names:
+        code = name.strip().lower()
+        if not SCHEME_NAME.match(code):
+            raise ValueError(_("qualifies_for holds %(value)s, which is not a scheme name such as vov",
+                               value=_shown(name)))
+        if code not in cleaned:
+            cleaned.append(code)
+    return cleaned
 
 
 def _timestamp(value, required: bool) -> datetime | None:

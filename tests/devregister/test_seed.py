@@ -65,3 +65,16 @@ def test_the_generated_trainings_are_the_same_on_every_machine():
     assert len(generated) == seed.GENERATED_TRAININGS
     assert all(len(row["provider"]["enterprise_number"]) == 10 for row in generated)
     assert {row["language"] for row in generated} == {"nl", "fr", "en"}
+
+
+def test_the_trainings_carry_course_dates_and_the_schemes_they_qualify_for():
+    rows = {row["registry_id"]: row for row in seed.trainings(TODAY)}
+    for (_key, registry_id, *_rest, ila, paid_leave, _micro, start, length, _withdrawn) in TRAININGS:
+        row = rows[registry_id]
+        starts_on = date.fromisoformat(row["starts_on"])
+        assert starts_on.weekday() == 0 and 0 <= (starts_on - (TODAY + timedelta(days=start))).days < 7
+        assert row["ends_on"] == (starts_on + timedelta(days=max(length - 3, 0))).isoformat()
+        assert row["qualifies_for"] == [name for name, flag in (("vov", paid_leave), ("vouchers", ila)) if flag]
+    for row in rows.values():
+        assert row["starts_on"] <= row["ends_on"] and row["registry_id"].startswith("ODB-")
+        assert set(row["qualifies_for"]) <= {"vov", "vouchers"}

@@ -26,15 +26,15 @@ def test_vov_refund_lines_use_the_rate_in_force_and_only_approved_leave(world):
     world.submit(world.days(date(2026, 3, 11), date(2026, 3, 11)))  # the federal right: no refund
     db.session.commit()
 
-    lines = request_lists.vov_refund_lines(world.employer, "2025-26")
+    lines = request_lists.vov_refund_lines(world.employer, "2025-26", today=TODAY)
     assert [(line.request.id, line.hours, line.rate, line.expected_refund) for line in lines] == [
         (approved.id, Decimal("16.00"), Decimal("14.91"), Decimal("238.56")),
         (asking.id, Decimal("4.00"), Decimal("14.91"), Decimal("59.64")),
     ]
     assert [(line.hours, line.rate, line.expected_refund) for line in
-            request_lists.vov_refund_lines(world.employer, "2024-25")] == [
+            request_lists.vov_refund_lines(world.employer, "2024-25", today=TODAY)] == [
         (Decimal("16.00"), Decimal("21.30"), Decimal("340.80"))]
-    assert request_lists.vov_refund_lines(factories.employer(), "2025-26") == []
+    assert request_lists.vov_refund_lines(factories.employer(), "2025-26", today=TODAY) == []
 
 
 def test_who_holds_which_dates(world):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from ila_sme.extensions import db
-from ila_sme.leave import services
+from ila_sme.leave import assessments, services
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind
 from ila_sme.trainings.models import Training
@@ -84,4 +84,8 @@ def books(app):
         "cleo_rejected": vov_leave(cleo, this_year, date(2026, 3, 13), date(2026, 3, 13), status="rejected"),
         "outsider": vov_leave(outsider, this_year, date(2026, 3, 3), date(2026, 3, 4)),
     }
+    # Last year's course ended long ago: its final assessment was taken, else its refund would be withdrawn.
+    assessments.record_final_assessment(actor=users["accountant"], employee=wim, training=last_year,
+                                         taken_on=date(2025, 3, 14), today=TODAY)
+    db.session.commit()
     return {"employer": employer, "users": users, "wim": wim, "cleo": cleo, **lines}

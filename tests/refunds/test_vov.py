@@ -11,6 +11,7 @@ import pytest
 from ila_sme.extensions import db
 from ila_sme.leave import request_lists
 from tests import factories
+from tests.refunds.conftest import TODAY
 from tests.support.world import ROLES
 
 EUR = "\xa0€"  # en_BE puts the sign after the amount: 357,84 €
@@ -31,10 +32,10 @@ def _footer(html: str) -> str:
 
 
 def test_the_service_gives_the_rate_in_force(books):
-    [wim, cleo] = request_lists.vov_refund_lines(books["employer"], "2025-26")
+    [wim, cleo] = request_lists.vov_refund_lines(books["employer"], "2025-26", today=TODAY)
     assert (wim.hours, wim.rate, wim.expected_refund) == (Decimal("24"), Decimal("14.91"), Decimal("357.84"))
     assert cleo.expected_refund == Decimal("89.46")
-    [last_year] = request_lists.vov_refund_lines(books["employer"], "2024-25")
+    [last_year] = request_lists.vov_refund_lines(books["employer"], "2024-25", today=TODAY)
     assert (last_year.hours, last_year.rate, last_year.expected_refund) == (
         Decimal("16"), Decimal("21.30"), Decimal("340.80"))
 

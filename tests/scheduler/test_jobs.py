@@ -14,7 +14,7 @@ from ila_sme.scheduler.jobs import JOBS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 EXPECTED = {"nightly-reconcile", "registry-sync", "accounts-refresh", "reminders", "leave-allocation",
-            "reconcile-queued", "credentials-check", "mail-outbox"}
+            "reconcile-queued", "credentials-check", "mail-outbox", "vov-claim-reminders"}
 
 
 def fire_times(trigger, start: datetime, count: int) -> list[datetime]:

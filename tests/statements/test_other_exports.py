@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from ila_sme.audit.services import record
+from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding import periods
-from ila_sme.leave import ledger
+from ila_sme.leave import assessments, ledger
 from ila_sme.leave.models import EntryKind
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes import services as schemes
@@ -46,11 +47,14 @@ def _vov_leave(books, employee, start: date, end: date, hours: str):
 def test_vov_claims_match_the_refund_sheet(books):
     _vov_leave(books, books.wim, date(2026, 3, 2), date(2026, 3, 3), "16")
     _vov_leave(books, books.evil, date(2026, 4, 13), date(2026, 4, 13), "7.5")
+    for employee in (books.wim, books.evil):  # taken: the refund is released whatever today is
+        assessments.record_final_assessment(actor=books.accountant, employee=employee, training=books.course,
+                                             taken_on=date(2026, 4, 14), today=date(2026, 4, 30))
     db.session.commit()
     data, entry = _export(books, vov_account_audit.vov_claims(books.employer, "2025-26", language="en"),
                           school_year="2025-26")
     lines, rest = _lines(csv_rows(data), "Employee")
-    sheet = refunds.refund_sheet(books.employer, refunds.parse_school_year("2025-26"))
+    sheet = refunds.refund_sheet(books.employer, refunds.parse_school_year("2025-26"), today=utcnow().date())
     assert [(line[0], line[3], line[4], line[5], Decimal(line[6])) for line in lines] == [
         ("Wim Worker", books.course.registry_id, "2026-03-02", "2026-03-03", Decimal("16.00")),
         ("'" + f"{INJECTIONS[0]} {INJECTIONS[1]}", books.course.registry_id, "2026-04-13", "2026-04-13",

@@ -27,6 +27,7 @@ from ila_sme.calendar import services as calendar
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding
+from ila_sme.leave.assessments import FinalAssessment
 from ila_sme.mail.outbox import queue_mail
 from ila_sme.notifications.models import Notification
 from ila_sme.worktime import services as worktime
@@ -108,6 +109,10 @@ def build_world(today: date) -> World:
     run = factories.reconciliation_run(bakery)
     difference = factories.difference(bakery, first_run_id=run.id, last_run_id=run.id)
     credential = factories.credential(record)
+    assessment = FinalAssessment(employer_id=bakery.id, employee_id=record.id, training_id=training.id,
+                                 taken_on=today, proof=b"%PDF-1.4", proof_content_type="application/pdf",
+                                 proof_filename="proof.pdf", recorded_by_id=worker.id)
+    db.session.add(assessment)
     invitation = accounts.invite(actor=boss, employer=bakery, email="invitee@example.be", name="Invitee",
                                  role="employee")
     _feed, feed_token = calendar.create_feed(actor=worker, employer=bakery)
@@ -126,7 +131,8 @@ def build_world(today: date) -> World:
         ids={"employee_id": record.id, "request_id": leave.id, "credential_id": credential.id,
              "funding_id": cofunding.id, "invitation_id": invitation.id, "difference_id": difference.id,
              "reconciliation_run_id": run.id, "leave_type_id": leave_type_id, "training_id": training.id,
-             "mail_id": mail.id, "membership_id": membership.id, "closing_day_id": closing_day.id},
+             "mail_id": mail.id, "membership_id": membership.id, "closing_day_id": closing_day.id,
+             "assessment_id": assessment.id},
         tokens={"accounts.accept_invitation": accounts.invitation_token(invitation),
                 "accounts.reset_password": reset, "calendar.feed": feed_token, "static": "htmx.min.js"},
     )

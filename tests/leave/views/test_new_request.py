@@ -459,3 +459,13 @@ def test_boosted_navigation_to_the_form_gets_the_whole_page(world, auth, client)
     auth.login(world.worker)
     html = client.get("/leave/new", headers={"HX-Request": "true", "HX-Boosted": "true"}).get_data(as_text=True)
     assert "<html" in html and 'id="leave-request-form"' in html and 'id="preview"' in html
+
+
+def test_study_points_are_a_field_of_the_form_and_count_4_hours_each(world, auth, client):
+    auth.login(world.worker)
+    html = client.get("/leave/new").get_data(as_text=True)
+    assert 'name="study_points"' in html and "Flemish training leave counts 4 hours per study point." in html
+    form = request_form(world, start_date="2026-03-16", end_date="2026-03-16", hours_per_day="", study_points="3")
+    assert auth.post("/leave/new", form).status_code == 302
+    leave_request = db.session.scalars(select(LeaveRequest)).one()
+    assert (leave_request.amount, leave_request.study_points) == (Decimal("12.00"), Decimal("3.0"))

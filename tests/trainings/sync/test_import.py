@@ -166,7 +166,7 @@ def test_a_bad_json_file_names_each_item_by_its_position(app, shop):
      [(1, "missing column(s): provider_name, hours, delivery, cost; unknown column(s): kost (the columns are: "
           "registry_id, title, provider_name, hours, delivery, cost, provider_enterprise_number, language, ects, "
           "eqf_level, eligible_ila, eligible_paid_leave, leads_to_microcredential, valid_from, valid_until, "
-          "withdrawn, updated_at)")]),
+          "withdrawn, updated_at, starts_on, ends_on, qualifies_for)")]),
     (csv_bytes(), "csv", [(0, "The file holds no training.")]),
     ("registry_id;title\néé".encode("latin-1"), "csv", [(0, "The file is not UTF-8 text (byte 19).")]),
     (b'[{"registry_id": "ODB-1",}]', "json", [(0, "The file is not valid JSON: Expecting property name enclosed "
