@@ -78,6 +78,7 @@ def seed():
         working_lives.regime_change(employer, key, users, today)
         working_lives.holiday_request(employer, key, users, today, _on)
         working_lives.closures(employer, key, users, today)
+        working_lives.final_assessments(employer, key, users, trainings, today)
         cofunding.register_token(employer)
         cofunding.policies(employer, key, users, today)
         with cofunding.demo_register() as register:

@@ -9,10 +9,10 @@ from decimal import Decimal
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from ila_sme.demo.data import CLOSURES, HOLIDAY_REQUEST, PATTERNS, REGIME_CHANGE
+from ila_sme.demo.data import CLOSURES, FINAL_ASSESSMENTS, HOLIDAY_REQUEST, PATTERNS, REGIME_CHANGE
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
-from ila_sme.leave import services
+from ila_sme.leave import assessments, services
 from ila_sme.leave.models import LeaveRequest
 from ila_sme.people import employment
 from ila_sme.people.history import WorkTerms
@@ -88,3 +88,17 @@ def closures(employer: Employer, key: str, users: dict, today: date) -> None:
             if not worktime.closing_days(employer, start, end):
                 worktime.add_closing_days(actor=users[by], employer=employer, first=start, last=end, name=name,
                                           today=today)
+
+
+def final_assessments(employer: Employer, key: str, users: dict, trainings: dict, today: date) -> None:
+    """An ended VOV course whose final assessment the employee recorded (its refund is released), and one
+    without (withdrawn from the claim once the grace period is over)."""
+    for employer_key, email, training_key, recorded in FINAL_ASSESSMENTS:
+        training = trainings[training_key]
+        if employer_key != key or not recorded or training.ends_on is None or training.ends_on >= today:
+            continue
+        employee = db.session.scalar(select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id,
+                                                                  EmployeeRecord.user_id == users[email].id))
+        if assessments.assessment_of(employee.id, training.id) is None:
+            assessments.record_final_assessment(actor=users[email], employee=employee, training=training,
+                                                taken_on=training.ends_on, today=today)
