@@ -15,7 +15,7 @@ from ila_sme.forms import FlaskForm, IdField, NumberField, WholeNumberField, coe
 from ila_sme.leave import assessments, request_parts
 from ila_sme.leave.services import RequestInput
 from ila_sme.schemes import services as schemes
-from ila_sme.schemes.models import SCHEME_LABELS
+from ila_sme.schemes.models import SCHEME_LABELS, Scheme
 from ila_sme.trainings.models import Training
 
 
@@ -45,6 +45,11 @@ class RequestForm(FlaskForm):
     evc_competences = WholeNumberField(
         _l("Competences to be recognised (EVC)"), default=0, minimum=0, maximum=50, validators=[Optional()],
         description=_l("Only for validation of prior learning: 16 hours per competence."),
+    )
+    employer_suggested = BooleanField(
+        _l("My employer suggested this training"),
+        description=_l("Flemish training leave: this school year allows extra hours for training your employer "
+                       "suggests."),
     )
     note = TextAreaField(_l("Note for your approver"), validators=[Optional(), Length(max=1000)])
 
@@ -79,6 +84,12 @@ class RequestForm(FlaskForm):
             self.csrf_token.errors = []
         return not self.errors
 
+    def offers_suggested(self, day) -> bool:
+        """Whether to show "my employer suggested this training": the employer offers Flemish training leave
+        for a training and the school year of ``day`` allows extra hours for training the employer suggests."""
+        return any(leave_type.scheme == Scheme.VOV and leave_type.needs_training
+                   for leave_type in self.leave_types.values()) and schemes.vov_allows_suggested(self.employer, day)
+
     @property
     def complete(self) -> bool:
         """Enough to compute a preview: a kind of leave and both dates."""
@@ -96,6 +107,7 @@ class RequestForm(FlaskForm):
             exams=self.exams.data or 0,
             evc_competences=self.evc_competences.data or 0,
             study_points=self.study_points.data or Decimal("0"),
+            employer_suggested=bool(self.employer_suggested.data),
             note=self.note.data,
         )
 

@@ -158,6 +158,17 @@ def entitlement_rows_total(employee, scheme: str, period: str) -> Decimal:
     return sum((Decimal(amount) for amount in amounts), ZERO)
 
 
+def base_rows_total(employee, scheme: str, period: str, *, apart: str) -> Decimal:
+    """The period's right without the allocation of the source ``apart`` (e.g. the VOV hours for training the
+    employer suggests): the other allocation rows, with the recalculation and correction rows."""
+    rows = db.session.execute(select(LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.dedupe_key).where(
+        LedgerEntry.employee_id == employee.id, LedgerEntry.scheme == scheme, LedgerEntry.period == period,
+        LedgerEntry.kind.in_([EntryKind.ALLOCATION.value, EntryKind.RECALCULATION.value,
+                              EntryKind.CORRECTION.value])))
+    return sum((Decimal(amount) for kind, amount, key in rows
+                if not (kind == EntryKind.ALLOCATION.value and key and key.rsplit(":", 1)[-1] == apart)), ZERO)
+
+
 def recalculate(employee, *, scheme: str, period: str, amount: Decimal, reason: str, actor=None) -> LedgerEntry:
     """A recalculation row: the right recomputed after a change of history, ``reason`` naming the change."""
     return add(employee, scheme=scheme, period=period, kind=EntryKind.RECALCULATION, amount=amount,

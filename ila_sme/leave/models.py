@@ -175,4 +175,5 @@ class LeaveRequest(db.Model):
             "status": self.status, "start_date": self.start_date.isoformat(), "end_date": self.end_date.isoformat(),
             "amount": str(self.amount), "scheme": self.scheme, "period": self.period,
             "training_id": self.training_id, "decision_reason": self.decision_reason,
+            **({"employer_suggested": True} if self.employer_suggested else {}),
         }

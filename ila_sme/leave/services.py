@@ -47,6 +47,7 @@ class RequestInput:
     exams: int = 0
     evc_competences: int = 0
     study_points: Decimal = Decimal("0")
+    employer_suggested: bool = False  # VOV: "my employer suggested this training" (counts only in a year allowing it)
     note: str | None = None
 
 
@@ -181,7 +182,33 @@ def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date)
     if amount > remaining and amount > 0:
         problems.append(_("This asks %(amount)s %(unit)s, but only %(remaining)s %(unit)s remain in %(period)s.",
                           amount=amount, remaining=remaining, unit=_unit(data.leave_type.unit), period=period.label))
+    elif amount > 0 and scheme == Scheme.VOV and not suggested(data, employer):
+        base = _base_remaining(employee, period, missing)
+        if amount > base:
+            problems.append(_("This asks %(amount)s hours, but only %(base)s hours of the base hours remain in "
+                              "%(period)s; the other hours are for training your employer suggested.",
+                              amount=amount, base=base, period=period.label))
     return Preview(amount, data.leave_type.unit, period, remaining, problems, counts)
+
+
+def suggested(data: RequestInput, employer) -> bool:
+    """A VOV request for training the employer suggested, in a school year that allows extra hours for it."""
+    return bool(data.employer_suggested and data.leave_type.scheme == Scheme.VOV
+                and schemes.vov_allows_suggested(employer, data.start_date))
+
+
+def _base_remaining(employee: EmployeeRecord, period: schemes.Period, missing: list) -> Decimal:
+    """The VOV base hours left for a request the employer did not suggest: the base allocation (with the
+    recalculation and correction rows, and the base allocation ``submit`` would add) less what the person's
+    other non-suggested requests of the period hold (pending, second step, approved, cancellation asked)."""
+    source = schemes.VOV_SUGGESTED_SOURCE
+    base = ledger.base_rows_total(employee, Scheme.VOV, period.label, apart=source) + sum(
+        (allocation.amount for allocation in missing if allocation.source != source), Decimal("0"))
+    held = db.session.scalars(select(LeaveRequest.amount).where(
+        LeaveRequest.employee_id == employee.id, LeaveRequest.scheme == Scheme.VOV.value,
+        LeaveRequest.period == period.label, LeaveRequest.status.in_(HOLDING_STATUSES),
+        LeaveRequest.employer_suggested.is_(False)))
+    return base - sum((Decimal(amount) for amount in held), Decimal("0"))
 
 
 def _unit(unit: Unit) -> str:
@@ -206,6 +233,7 @@ def submit(*, actor, employee: EmployeeRecord, data: RequestInput, today: date) 
         training_id=data.training.id if data.training else None, start_date=data.start_date, end_date=data.end_date,
         start_half=data.start_half, end_half=data.end_half, hours_per_day=data.hours_per_day, exams=data.exams,
         evc_competences=data.evc_competences, study_points=data.study_points or Decimal("0"), amount=result.amount,
+        employer_suggested=suggested(data, employer),
         day_counts=[count.as_json() for count in result.days], note=(data.note or "").strip() or None,
         status=RequestStatus.PENDING, requested_by_id=actor.id,
     )

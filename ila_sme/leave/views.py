@@ -105,8 +105,9 @@ def _request_page(form: RequestForm, employee: EmployeeRecord, block: str | None
     parts = request_parts.parts()
     for part in parts:
         context.update(part.context(form, employee))
+    offers_suggested = form.offers_suggested(form.start_date.data or dates.today())
     return render("leave/new_request.html", block, form=form, employee=employee, trainings=trainings,
-                  search=search, parts=parts, **context)
+                  search=search, parts=parts, offers_suggested=offers_suggested, **context)
 
 
 def _submit(employee: EmployeeRecord, form: RequestForm) -> str:

@@ -35,6 +35,8 @@ VOV_COMMON = {
     "claim_months_before": "3",
     "claim_months_after": "3",
     "claim_reminder_days": "14",
+    # Some school years allow more full-time hours for training the employer suggests; "0": not this year.
+    "extra_hours_employer_suggested": "0",
 }
 
 # Funding sources that can meet on one training (domain.md): Flemish training vouchers and the

@@ -374,7 +374,7 @@ def pro_rata_text(days: Decimal, regimes: list[Decimal]) -> str:
 
 @dataclass(frozen=True)
 class Allocation:
-    source: str  # "legal" | "employer_extra" | "vov"
+    source: str  # "legal" | "employer_extra" | "vov" | "vov_employer_suggested"
     amount: Decimal
     explanation: str
     # Why there is no right (VOV conditions not met on the reference day), in the reader's language; None: eligible.
@@ -439,8 +439,10 @@ def vov_ineligibility(history: History, values: dict, period: Period) -> list[st
 
 
 def vov_allocations(employee, employer, period: Period, history: History | None = None) -> list[Allocation]:
-    """125 h × the regime of the reference month, rounded down to the unit; zero, saying why, when the
-    conditions are not met on the reference day."""
+    """125 h × the regime of the reference month, rounded down to the unit; in a school year whose parameters
+    allow it (``extra_hours_employer_suggested`` > 0) a second source, ``vov_employer_suggested``: those hours ×
+    the same regime, rounded down alike. Zero, saying why, when the conditions are not met on the reference
+    day (and then no extra source either)."""
     history = history or History.of(employee)
     values = values_on(Scheme.VOV, employer, period.start)
     full = decimal_value(values, "hours_full_time")
@@ -456,8 +458,33 @@ def vov_allocations(employee, employer, period: Period, history: History | None 
                     f"(minimum {values['min_employment_pct']} %, {values['min_hours_per_week']} h/week)")
         return [Allocation("vov", Decimal("0.00"), text, not_eligible=reason)]
     pct = Decimal(reference.terms.employment_pct)
-    amount = round_down(full * pct / 100, rounding_unit(values))
-    return [Allocation("vov", amount, f"{full} h × {_pct(pct)} ({reference.day.isoformat()})")]
+    unit = rounding_unit(values)
+    allocations = [Allocation("vov", round_down(full * pct / 100, unit),
+                              f"{full} h × {_pct(pct)} ({reference.day.isoformat()})")]
+    extra = vov_extra_hours_of(values)
+    if extra > 0:
+        allocations.append(Allocation(VOV_SUGGESTED_SOURCE, round_down(extra * pct / 100, unit),
+                                      f"{extra} h × {_pct(pct)} ({reference.day.isoformat()}), "
+                                      f"training the employer suggests"))
+    return allocations
+
+
+VOV_SUGGESTED_SOURCE = "vov_employer_suggested"
+
+
+def vov_extra_hours_of(values: dict) -> Decimal:
+    """The full-time hours a school year adds for training the employer suggests (0: none that year)."""
+    extra = Decimal(vov_value(values, "extra_hours_employer_suggested") or "0")
+    return extra if extra.is_finite() and extra > 0 else Decimal("0")
+
+
+def vov_allows_suggested(employer, day: date) -> bool:
+    """Whether the school year of ``day`` allows extra hours for training the employer suggests."""
+    try:
+        values = values_on(Scheme.VOV, employer, period_of(Scheme.VOV, day).start)
+    except SchemeError:
+        return False
+    return vov_extra_hours_of(values) > 0
 
 
 def allocations_for(scheme: str, employee, employer, period: Period, history: History | None = None,
