@@ -116,7 +116,7 @@ def _allocation_key(employee, scheme: str, period: schemes.Period, allocation: s
 
 
 def allocated_sources(employee, scheme: str, period: schemes.Period) -> set[str]:
-    """The sources ("legal", "employer_extra", "vov") the period has an allocation row of."""
+    """The sources ("legal", "employer_extra", "vov", "vov_employer_suggested") the period has an allocation row of."""
     keys = db.session.scalars(select(LedgerEntry.dedupe_key).where(
         LedgerEntry.employee_id == employee.id, LedgerEntry.scheme == scheme, LedgerEntry.period == period.label,
         LedgerEntry.kind == EntryKind.ALLOCATION))

@@ -109,6 +109,10 @@ def _describe_vov(values: dict, full: bool) -> list[tuple[str, str]]:
             "%(hours)s × work regime (1 September – 31 August), e.g. %(example)s at 80 %%",
             hours=_hours(values["hours_full_time"]),
             example=_hours(services.quantize(Decimal(str(values["hours_full_time"])) * Decimal("0.8"))))))
+    if services.vov_extra_hours_of(values) > 0:
+        lines.append((_("Training the employer suggests"), _(
+            "another %(hours)s × work regime this school year, only for training the employer suggests",
+            hours=_hours(values["extra_hours_employer_suggested"]))))
     if "reference_month" in values:
         lines.append((_("Reference month"), _(
             "the cap and the conditions read the work regime on 1 %(month)s before the school year (or the first "

@@ -13,6 +13,7 @@ from ila_sme.extensions import db
 from ila_sme.leave import ledger, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LedgerEntry
+from ila_sme.schemes import descriptions
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme, SchemeParameter
 from tests import factories
@@ -134,3 +135,13 @@ def test_a_correction_counts_with_the_base(world):
     data = world.hours(date(2026, 3, 2), date(2026, 3, 6), hours_per_day="20.5")  # 102.5 h > 100 h base
     problems = services.preview(world.employee, world.employer, data, TODAY).problems
     assert any(BASE_MESSAGE in problem and "100.00 hours" in problem for problem in problems)
+
+
+def test_the_parameters_page_describes_the_extra_hours_only_in_a_year_allowing_them(world):
+    values = schemes.values_on(Scheme.VOV, world.employer, SCHOOL_YEAR.start)
+    assert not [line for line in descriptions.describe(Scheme.VOV, values) if "suggests" in line[0]]
+    allow_extra("125")
+    values = schemes.values_on(Scheme.VOV, world.employer, SCHOOL_YEAR.start)
+    assert ("Training the employer suggests",
+            "another 125 hours × work regime this school year, only for training the employer suggests",
+            ) in descriptions.describe(Scheme.VOV, values)
