@@ -192,8 +192,9 @@ def preview(employee: EmployeeRecord, employer, data: RequestInput, today: date)
 
 
 def suggested(data: RequestInput, employer) -> bool:
-    """A VOV request for training the employer suggested, in a school year that allows extra hours for it."""
-    return bool(data.employer_suggested and data.leave_type.scheme == Scheme.VOV
+    """A VOV training-leave request (not an EVC) for training the employer suggested, in a school year that
+    allows extra hours for it; elsewhere the mark counts for nothing."""
+    return bool(data.employer_suggested and data.leave_type.scheme == Scheme.VOV and data.leave_type.needs_training
                 and schemes.vov_allows_suggested(employer, data.start_date))
 
 

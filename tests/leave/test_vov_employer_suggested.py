@@ -145,3 +145,16 @@ def test_the_parameters_page_describes_the_extra_hours_only_in_a_year_allowing_t
     assert ("Training the employer suggests",
             "another 125 hours × work regime this school year, only for training the employer suggests",
             ) in descriptions.describe(Scheme.VOV, values)
+
+
+def test_the_mark_counts_only_for_vov_training_leave(world):
+    allow_extra("125")
+    assert services.suggested(world.hours(date(2026, 3, 3), date(2026, 3, 3), employer_suggested=True),
+                              world.employer)
+    evc = services.RequestInput(leave_type=world.evc, start_date=date(2026, 3, 3), end_date=date(2026, 3, 3),
+                                evc_competences=1, employer_suggested=True)
+    assert not services.suggested(evc, world.employer)
+    days = world.days(date(2026, 3, 3), date(2026, 3, 3), employer_suggested=True)
+    assert not services.suggested(days, world.employer)
+    request = world.submit(days)
+    assert request.employer_suggested is False and request.amount == Decimal("1.00")
