@@ -75,14 +75,14 @@ class Preview:
 
 def _amount(data: RequestInput, employer, scheme: str, counts: list[DayCount]) -> Decimal:
     """Days: the dates counted (a half day 0.5). VOV hours: each counted date at the training's hours per day
-    if given, else at the pattern's hours of that date (none for an exam or EVC request without hours per
-    day: those count their own hours); then the exams and competences as ``counted_vov_hours`` adds them."""
+    if given, else at the pattern's hours of that date (none for an exam, EVC or study-points request without
+    hours per day: those count their own hours); then the exams and competences as ``counted_vov_hours`` adds them."""
     if scheme == Scheme.TRAINING_RIGHT:
         return schemes.quantize(worktime.counted_days(counts))
     values = schemes.values_on(scheme, employer, data.start_date)
     if data.hours_per_day:
         attended = sum((count.days * data.hours_per_day for count in counts), Decimal("0"))
-    elif data.exams or data.evc_competences:
+    elif data.exams or data.evc_competences or data.study_points:
         attended = Decimal("0")
     else:
         attended = sum((count.hours for count in counts), Decimal("0"))
