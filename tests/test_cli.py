@@ -100,7 +100,7 @@ def test_demo_seed_builds_trainings_and_a_year_of_leave_history(app, outbox):
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert _leave_counts() == counts, "a second run adds nothing"
-    assert re.search(r"^31 leave requests exist \(approved \d+, cancellation_requested 1, cancelled 1, "
+    assert re.search(r"^32 leave requests exist \(approved \d+, cancellation_requested 1, cancelled 1, "
                      r"pending \d+, rejected \d+, withdrawn 1\)", first.output, re.MULTILINE), first.output
     assert _negative_balances() == []
     kinds = set(db.session.scalars(select(LedgerEntry.kind).distinct()))
@@ -142,7 +142,7 @@ def test_demo_seed_history_holds_on_any_day(app, today):
     app.config["TODAY"] = date.fromisoformat(today)
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    assert "31 leave requests exist" in result.output
+    assert "32 leave requests exist" in result.output
     assert _negative_balances() == []
     assert "26 co-funding requests exist" in result.output
     assert _budgets_below_zero() == []

@@ -47,6 +47,7 @@ from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme, SchemeParameter
 from ila_sme.trainings.models import Training
+from ila_sme.worktime import services as worktime
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
@@ -73,10 +74,10 @@ def seed():
         if not _has_history(employer):
             jobs.allocate_for(employer, today - timedelta(days=365))  # last year's entitlements
             _history(employer, key, users, trainings, today)
+            working_lives.holiday_request(employer, key, users, today, _on)
             jobs.close_for(employer, today)  # carry-over and expiry into this year's balances
         jobs.allocate_for(employer, today)
         working_lives.regime_change(employer, key, users, today)
-        working_lives.holiday_request(employer, key, users, today, _on)
         working_lives.closures(employer, key, users, today)
         working_lives.final_assessments(employer, key, users, trainings, today)
         cofunding.register_token(employer)
@@ -210,22 +211,34 @@ def _has_history(employer: Employer) -> bool:
     return db.session.scalar(first) is not None
 
 
-def _workdays_from(first: date, count: int) -> date:
+def _working(day: date, holidays: dict[date, str]) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def _workdays_from(first: date, count: int, holidays: dict[date, str]) -> date:
     day = first
     while count > 1:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if _working(day, holidays):
             count -= 1
     return day
 
 
-def _dates(scheme: str, first: date, workdays: int) -> tuple[date, date]:
-    """A weekday start, and an end inside the same period of the scheme (a request may not cross one)."""
-    start = first if first.weekday() < 5 else _monday_on_or_after(first)
-    end = _workdays_from(start, workdays)
+def _dates(employer: Employer, scheme: str, first: date, workdays: int) -> tuple[date, date]:
+    """A working start (a weekday, no public holiday), and an end inside the same period of the scheme (a
+    request may not cross one)."""
+    holidays = worktime.public_holidays(employer, first - timedelta(days=7), first + timedelta(days=400))
+
+    def start_on_or_after(day: date) -> date:
+        while not _working(day, holidays):
+            day += timedelta(days=1)
+        return day
+
+    start = start_on_or_after(first)
+    end = _workdays_from(start, workdays, holidays)
     if schemes.period_of(scheme, start) != schemes.period_of(scheme, end):
-        start = _monday_on_or_after(schemes.period_of(scheme, end).start)
-        end = _workdays_from(start, workdays)
+        start = start_on_or_after(schemes.period_of(scheme, end).start)
+        end = _workdays_from(start, workdays, holidays)
     return start, end
 
 
@@ -240,7 +253,7 @@ def _history(employer: Employer, key: str, users: dict[str, User], trainings: di
             EmployeeRecord.employer_id == employer.id, EmployeeRecord.user_id == users[email].id))
         leave_type, training = types[kind], trainings.get(training_key)
         first = training.starts_on + timedelta(days=when) if training else today + timedelta(days=when)
-        start, end = _dates(leave_type.scheme, first, 1 if workdays == "half" else workdays)
+        start, end = _dates(employer, leave_type.scheme, first, 1 if workdays == "half" else workdays)
         data = services.RequestInput(
             leave_type=leave_type, start_date=start, end_date=end, training=training,
             start_half=workdays == "half", hours_per_day=Decimal(hours) if hours else None,

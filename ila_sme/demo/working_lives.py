@@ -13,7 +13,7 @@ from ila_sme.demo.data import CLOSURES, FINAL_ASSESSMENTS, HOLIDAY_REQUEST, PATT
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.leave import assessments, services
-from ila_sme.leave.models import LeaveRequest
+from ila_sme.leave.models import HOLDING_STATUSES, LeaveRequest
 from ila_sme.people import employment
 from ila_sme.people.history import WorkTerms
 from ila_sme.people.models import EmployeeRecord
@@ -50,24 +50,25 @@ def regime_change(employer: Employer, key: str, users: dict, today: date) -> Non
                                 pattern=REGIME_CHANGE["pattern"], reason=REGIME_CHANGE["reason"], today=today)
 
 
-def _holiday_on_a_weekday(employer: Employer, today: date) -> date | None:
-    """The latest public holiday of the past year on a Monday to Thursday, a week or more ago."""
+def _holiday_on_a_weekday(employer: Employer, employee: EmployeeRecord, today: date) -> date | None:
+    """The latest public holiday on a Monday to Thursday of the 330 days until a week ago (every such span
+    holds one: Easter Monday, Ascension Day and Whit Monday fall on those days each spring) on which the
+    employee holds no other request."""
     found = worktime.public_holidays(employer, today - timedelta(days=330), today - timedelta(days=7))
-    weekdays = sorted(day for day in found if day.weekday() < 4 and day.year == today.year)
-    return weekdays[-1] if weekdays else None
+    held = db.session.scalars(select(LeaveRequest).where(LeaveRequest.employee_id == employee.id,
+                                                         LeaveRequest.status.in_(HOLDING_STATUSES))).all()
+    free = [day for day in found if day.weekday() < 4
+            and not any(request.overlaps(day, day + timedelta(days=1)) for request in held)]
+    return max(free) if free else None
 
 
 def holiday_request(employer: Employer, key: str, users: dict, today: date, on_day) -> None:
     """An approved request that spans a public holiday: the holiday is skipped, and the request says so."""
     if HOLIDAY_REQUEST["employer"] != key:
         return
-    holiday = _holiday_on_a_weekday(employer, today)
-    if holiday is None:
-        return
     employee = _employee(employer, HOLIDAY_REQUEST["employee"])
-    exists = db.session.scalar(select(LeaveRequest.id).where(LeaveRequest.employee_id == employee.id,
-                                                             LeaveRequest.start_date == holiday))
-    if exists is not None:
+    holiday = _holiday_on_a_weekday(employer, employee, today)
+    if holiday is None:
         return
     leave_type = next(t for t in schemes.leave_types(employer) if t.kind == HOLIDAY_REQUEST["kind"])
     data = services.RequestInput(leave_type=leave_type, start_date=holiday, end_date=holiday + timedelta(days=1),

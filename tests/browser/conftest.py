@@ -35,8 +35,10 @@ from ila_sme.schemes.services import install_defaults
 from tests import factories
 from tests.browser._support import CHROMIUM_ARGS, CHROMIUM_PATH, TRANSLATIONS
 
-EXPECT_TIMEOUT_MS = 5_000
-ACTION_TIMEOUT_MS = 10_000
+# Generous on purpose: they only cost time when a test fails. On the 2-core machine with both xdist workers
+# busy, a sign-in's redirect once took more than 10 s to be followed.
+EXPECT_TIMEOUT_MS = 10_000
+ACTION_TIMEOUT_MS = 30_000
 
 
 def pytest_configure(config):

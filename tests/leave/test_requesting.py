@@ -16,6 +16,8 @@ from ila_sme.leave import ledger, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LeaveRequest, RequestStatus
 from ila_sme.notifications.models import Notification
+from ila_sme.people import employment
+from ila_sme.people.history import History
 from ila_sme.schemes.models import Scheme
 from tests import factories
 from tests.leave.conftest import TODAY, bring_to, counts, rows_of, training
@@ -403,14 +405,17 @@ def test_a_training_outside_its_listing_period_is_refused(world, listing):
 @pytest.mark.parametrize(
     ("contract", "start", "end"),
     [
-        ({"contract_end": date(2026, 3, 3)}, date(2026, 3, 3), date(2026, 3, 4)),
-        ({"contract_start": date(2026, 3, 3)}, date(2026, 3, 2), date(2026, 3, 3)),
+        ({"ends_on": date(2026, 3, 3)}, date(2026, 3, 3), date(2026, 3, 4)),
+        ({"starts_on": date(2026, 3, 3)}, date(2026, 3, 2), date(2026, 3, 3)),
     ],
     ids=["after-the-end", "before-the-start"],
 )
 def test_dates_outside_the_contract_are_refused(world, contract, start, end):
-    for key, value in contract.items():
-        setattr(world.employee, key, value)
+    """The contract periods in force decide (a correction is a new row), not the record's summary."""
+    period = History.of(world.employee).contracts[-1]
+    employment.correct_contract(actor=world.admin, employee=world.employee, period=period,
+                                **{"starts_on": period.starts_on, "ends_on": period.ends_on, **contract},
+                                reason="test", today=TODAY)
     refused(world, world.days(start, end), "These dates fall outside the employment contract.")
     refused(world, world.hours(start, end), "These dates fall outside the employment contract.")
 
