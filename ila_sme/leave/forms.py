@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -87,6 +88,8 @@ class RequestForm(FlaskForm):
     def offers_suggested(self, day) -> bool:
         """Whether to show "my employer suggested this training": the employer offers Flemish training leave
         for a training and the school year of ``day`` allows extra hours for training the employer suggests."""
+        if not date.min.year < day.year < date.max.year:  # a typed 0001 or 9999: its school year has no calendar
+            return False
         return any(leave_type.scheme == Scheme.VOV and leave_type.needs_training
                    for leave_type in self.leave_types.values()) and schemes.vov_allows_suggested(self.employer, day)
 
