@@ -364,3 +364,16 @@ def paginate(select, *, per_page: int, page: int | None = None):
     if pagination.pages and page > pagination.pages:
         pagination = db.paginate(select, page=pagination.pages, per_page=per_page, error_out=False)
     return pagination
+
+
+def upload_size(field) -> int | None:
+    """The size in bytes of a file field's upload, measured without reading it into memory (None: no upload)."""
+    upload = field.data
+    if upload is None or not hasattr(upload, "stream"):
+        return None
+    stream = upload.stream
+    position = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(position)
+    return size

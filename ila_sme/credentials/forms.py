@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateField, DecimalField, SelectField, StringFi
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ila_sme.credentials import formats
-from ila_sme.forms import FlaskForm
+from ila_sme.forms import FlaskForm, upload_size
 
 
 def _strip(value):
@@ -26,15 +26,8 @@ class FileSize:
         self.maximum = maximum
 
     def __call__(self, form, field):
-        upload = field.data
-        if upload is None or not hasattr(upload, "stream"):
-            return
-        stream = upload.stream
-        position = stream.tell()
-        stream.seek(0, 2)
-        size = stream.tell()
-        stream.seek(position)
-        if size > self.maximum:
+        size = upload_size(field)
+        if size is not None and size > self.maximum:
             raise ValidationError(_l("The file is too large: a credential may be at most %(limit)s KiB.",
                                      limit=self.maximum // 1024))
 

@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ila_sme.extensions import db
-from ila_sme.forms import FlaskForm, IdField, NumberField, WholeNumberField, coerce_id
+from ila_sme.forms import FlaskForm, IdField, NumberField, WholeNumberField, coerce_id, upload_size
 from ila_sme.leave import assessments, request_parts
 from ila_sme.leave.services import RequestInput
 from ila_sme.schemes import services as schemes
@@ -162,15 +162,8 @@ class ProofSize:
     """Refuses a proof larger than the final assessment allows, before it is read into memory."""
 
     def __call__(self, form, field):
-        upload = field.data
-        if upload is None or not hasattr(upload, "stream"):
-            return
-        stream = upload.stream
-        position = stream.tell()
-        stream.seek(0, 2)
-        size = stream.tell()
-        stream.seek(position)
-        if size > assessments.MAX_PROOF_BYTES:
+        size = upload_size(field)
+        if size is not None and size > assessments.MAX_PROOF_BYTES:
             raise ValidationError(_l("The proof is too large: at most %(limit)s MiB.",
                                      limit=assessments.MAX_PROOF_BYTES // (1024 * 1024)))
 
