@@ -1,0 +1,81 @@
+"""No English on a Dutch or French page: every page every demo login reaches (tests/support/crawl.py), rendered in
+Dutch and in French, holds no message id left untranslated, no English-only word and no number written the English
+way (tests/support/untranslated.py says exactly what is looked for).
+
+Why Flask's test client and not the browser: the text is the server's (the pages render without JavaScript;
+htmx only swaps fragments the server renders the same way), so the test client sees every word a person reads,
+and reads ~400 pages in two languages in well under a minute. The browser crawl
+(tests/browser/test_every_page_on_a_phone.py) visits the same list for the layout.
+
+The demo is seeded once for the module (``flask demo seed``, the development register answering), and the test
+asserts once, with every finding: the text it was found in, and the pages (login, URL) that show it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from ila_sme.demo.credentials import CREDENTIALS
+from ila_sme.demo.data import TRAININGS
+from tests.support.crawl import crawl, demo_logins, route_of, seeded_demo, signed_in_client
+from tests.support.untranslated import english_in
+from tests.test_translations import compile_catalogs
+
+LANGUAGES = ("nl", "fr")
+
+# Data that is English on purpose, left out wherever it stands. Kept to what the demo itself declares English:
+# the titles of its English-language trainings (the register's titles, as the provider wrote them), the texts of
+# its English micro-credentials (the issuer's signed badge: the app may not translate it), and a language's own
+# name in a list of languages ("English", as "Nederlands" and "Français" stand beside it).
+ENGLISH_DATA = frozenset(
+    {title for _key, _id, title, _provider, language, *_rest in TRAININGS if language == "en"}
+    | {text for *_spec, elements in CREDENTIALS if elements.get("language") == "en"
+       for key, value in elements.items() if key != "language"
+       for text in (value if isinstance(value, list) else [value]) if isinstance(text, str) and len(text) >= 5}
+    | {"English"}
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    compile_catalogs()
+    with seeded_demo(tmp_path_factory.mktemp("demo")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def pages(demo):
+    """login -> the crawl's HTML pages (200), found in Dutch."""
+    return {login: crawl(demo, signed_in_client(demo, login, "nl"), login).ok for login in demo_logins()}
+
+
+def test_the_crawl_reaches_every_screen_of_every_role(demo, pages):
+    """The list the text test (and the phone crawl) reads is the whole app a role sees, not a home page."""
+    reached = {login.label: {route_of(demo, page.url).split("?")[0] for page in found}
+               for login, found in pages.items()}
+    assert {"approvals.inbox", "people.index", "schemes.settings", "audit.index", "scheduler.runs",
+            "credentials.skills", "people.show"} <= reached["Els@bakery"]
+    assert {"leave.new_request", "leave.my_balances", "learning_accounts.mine", "credentials.mine",
+            "trainings.detail"} <= reached["Sarah@bakery"]
+    assert {"reconciliation.index", "statements.index"} <= reached["Koen@bakery"] & reached["Koen@installer"]
+    assert "people.index" not in reached["Sarah@bakery"] | reached["Lucas@installer"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_english_on_any_page_of_any_role(demo, pages, language):
+    where: dict[str, list[str]] = defaultdict(list)
+    for login, found in pages.items():
+        client = signed_in_client(demo, login, language) if language != "nl" else None
+        for page in found:
+            html = page.html  # the crawl read the pages in Dutch
+            if client is not None:
+                response = client.get(page.url, follow_redirects=True)
+                assert response.status_code == 200, f"{login.label} {page.url}: {response.status_code} in {language}"
+                html = response.get_data(as_text=True)
+            for finding in english_in(html, language, ENGLISH_DATA):
+                where[str(finding)].append(f"{login.label} {page.url}")
+    report = "\n".join(f"  {finding}\n      on {len(on)} page(s): {', '.join(on[:4])}{' …' if len(on) > 4 else ''}"
+                       for finding, on in sorted(where.items()))
+    assert not where, f"{len(where)} English texts on {language} pages:\n{report}"
