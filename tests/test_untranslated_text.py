@@ -19,7 +19,7 @@ import pytest
 
 from ila_sme.demo.credentials import CREDENTIALS
 from ila_sme.demo.data import TRAININGS
-from tests.support.crawl import crawl, demo_logins, route_of, seeded_demo, signed_in_client
+from tests.support.crawl import crawl, demo_logins, links_in, route_of, seeded_demo, signed_in_client
 from tests.support.untranslated import english_in
 from tests.test_translations import compile_catalogs
 
@@ -79,3 +79,43 @@ def test_no_english_on_any_page_of_any_role(demo, pages, language):
     report = "\n".join(f"  {finding}\n      on {len(on)} page(s): {', '.join(on[:4])}{' …' if len(on) > 4 else ''}"
                        for finding, on in sorted(where.items()))
     assert not where, f"{len(where)} English texts on {language} pages:\n{report}"
+
+
+# The detectors and the link filter on small pages (no demo needed) ---------------------------------------------
+
+
+def _page(body: str, language: str = "nl") -> str:
+    return f'<!doctype html><html lang="{language}"><head><title>Start</title></head><body>{body}</body></html>'
+
+
+@pytest.mark.parametrize(("body", "language", "expected"), [
+    ("<nav><a href='/approvals'>Approvals</a></nav>", "nl", {("message", "Approvals"), ("word", "approvals")}),
+    ("<button>Sign out</button>", "fr", {("message", "Sign out")}),
+    ("<td>Opleidingsverlof <strong>from 2025</strong></td>", "nl", {("word", "from")}),
+    ("<input placeholder='Search the catalogue'>", "fr", {("message", "Search the catalogue"), ("word", "the")}),
+    ("<p>Sarah werkt 30.4 uur per week</p>", "nl", {("number", "30.4 uur")}),
+    ("<p>40.0 heures par semaine</p>", "fr", {("number", "40.0 heures")}),
+    ("<p>Pagina 2 van 3</p><p>page suivante</p>", "fr", set()),
+    ("<p>Volgende page</p>", "nl", {("word", "page")}),
+    ("<h1>Goedkeuringen</h1><p>Sarah werkt 30,4 uur: € 6.000,00 of meer is in orde</p>", "nl", set()),
+    ("<p><code>flask --app app scheduler run</code> <span lang='en'>English</span></p>", "nl", set()),
+])
+def test_the_detectors_find_english_and_leave_dutch_and_french_alone(body, language, expected):
+    compile_catalogs()
+    found = {(finding.kind, finding.what) for finding in english_in(_page(body, language), language)}
+    assert found == expected
+
+
+def test_data_declared_english_is_left_out_wherever_it_stands():
+    html = _page("<h1>Leadership for team leads</h1><p>Counts towards the Vlerick Certificate in Management</p>")
+    assert english_in(html, "nl", ENGLISH_DATA) == []
+    assert {finding.what for finding in english_in(html, "nl")} == {"the"}
+
+
+def test_the_crawl_follows_page_links_of_this_site_only():
+    html = ('<a href="/leave/requests">a</a> <a href="calendar?month=2026-12#today">b</a> <a href="/leave/requests">'
+            'c</a>'
+            '<a href="/statements/2026-Q3.xlsx">d</a> <a href="/export?format=csv">e</a> <a href="/x" download>f</a>'
+            '<a href="https://example.org/">g</a> <a href="mailto:els@example.be">h</a> <a href="/logout">i</a>'
+            '<a href="/static/app.css">j</a>')
+    assert links_in(html, "/leave/") == ["/leave/requests", "/leave/calendar?month=2026-12"]

@@ -6,6 +6,8 @@
   arguments overridden to use the system Chromium (``CHROMIUM_PATH`` or /usr/bin/chromium); no
   browser is ever downloaded.
 * The translation catalogs are compiled once per session (.mo files are not in git).
+* Every test that opens a page runs at each width of ``BROWSER_VIEWPORTS`` (``desktop`` 1280 × 800, ``phone``
+  390 × 844; default both, e.g. ``BROWSER_VIEWPORTS=phone``): its id ends in ``-desktop`` or ``-phone``.
 
 Every security feature stays on: CSRF, the rate limiter (memory storage), session protection.
 Only the password hash is cheap (``PASSWORD_HASH_FAST``).
@@ -41,8 +43,22 @@ EXPECT_TIMEOUT_MS = 10_000
 ACTION_TIMEOUT_MS = 30_000
 
 
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: real-browser end-to-end test (Playwright + system Chromium)")
+
+
+def pytest_generate_tests(metafunc):
+    """A test that opens pages (``page``, ``context``, ``new_context``) runs at each chosen width."""
+    if "viewport" in metafunc.fixturenames:
+        chosen = [name.strip() for name in os.environ.get("BROWSER_VIEWPORTS", "desktop,phone").split(",")
+                  if name.strip()]
+        unknown = set(chosen) - set(VIEWPORTS)
+        if unknown or not chosen:
+            raise pytest.UsageError(f"BROWSER_VIEWPORTS: use desktop, phone or both (got {sorted(unknown)})")
+        metafunc.parametrize("viewport", chosen)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -102,11 +118,12 @@ def _playwright_timeouts():
 
 
 @pytest.fixture
-def new_context(new_context):
-    """pytest-playwright's context factory, with a short default timeout (fail fast, not at 30 s)."""
+def new_context(new_context, viewport):
+    """pytest-playwright's context factory at the test's width, with a short default timeout (fail fast, not at
+    30 s)."""
 
     def make(**kwargs):
-        context = new_context(**kwargs)
+        context = new_context(**{"viewport": VIEWPORTS[viewport], **kwargs})
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
         return context

@@ -152,11 +152,19 @@ def readable_texts(html: str, language: str) -> list[str]:
         if element.tail and element.tail.strip() and element.getparent() is not None \
                 and not _skipped(element.getparent(), language):
             texts.append(element.tail)
-        if len(element):  # a sentence split by inline elements: the element's whole text too, when it is short
-            whole = element.text_content()
-            if len(whole) <= SENTENCE:
-                texts.append(whole)
+        if len(element) and len(element.text_content()) <= SENTENCE:
+            texts.append(_read_text(element, language))  # a sentence split by inline elements, as one text
     return [folded for text in texts if (folded := SPACES.sub(" ", text).strip())]
+
+
+def _read_text(element, language: str) -> str:
+    """The element's text without its skipped parts (code, another language)."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and not _skipped(child, language):
+            parts.append(_read_text(child, language))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def english_in(html: str, language: str, allowed: frozenset[str] = frozenset()) -> list[Finding]:
