@@ -6,8 +6,10 @@
   arguments overridden to use the system Chromium (``CHROMIUM_PATH`` or /usr/bin/chromium); no
   browser is ever downloaded.
 * The translation catalogs are compiled once per session (.mo files are not in git).
-* Every test that opens a page runs at each width of ``BROWSER_VIEWPORTS`` (``desktop`` 1280 × 800, ``phone``
-  390 × 844; default both, e.g. ``BROWSER_VIEWPORTS=phone``): its id ends in ``-desktop`` or ``-phone``.
+* Widths: every test that opens a page runs at desktop width (1280 × 800), and the journeys people make on the
+  move (module marked ``on_the_move``: leave, co-funding and approvals, credentials) at phone width (390 × 844)
+  too; its id says which. ``BROWSER_VIEWPORTS=desktop,phone`` runs every test at both (about 3 min more on the
+  2-core machine), ``BROWSER_VIEWPORTS=phone`` only at phone width.
 
 Every security feature stays on: CSRF, the rate limiter (memory storage), session protection.
 Only the password hash is cheap (``PASSWORD_HASH_FAST``).
@@ -48,17 +50,21 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: real-browser end-to-end test (Playwright + system Chromium)")
+    config.addinivalue_line("markers", "on_the_move: a journey people make on a phone: runs at phone width too")
 
 
 def pytest_generate_tests(metafunc):
-    """A test that opens pages (``page``, ``context``, ``new_context``) runs at each chosen width."""
-    if "viewport" in metafunc.fixturenames:
-        chosen = [name.strip() for name in os.environ.get("BROWSER_VIEWPORTS", "desktop,phone").split(",")
-                  if name.strip()]
-        unknown = set(chosen) - set(VIEWPORTS)
-        if unknown or not chosen:
-            raise pytest.UsageError(f"BROWSER_VIEWPORTS: use desktop, phone or both (got {sorted(unknown)})")
-        metafunc.parametrize("viewport", chosen)
+    """A test that opens pages (``page``, ``context``, ``new_context``) runs at each of its widths."""
+    if "viewport" not in metafunc.fixturenames:
+        return
+    chosen = os.environ.get("BROWSER_VIEWPORTS")
+    if chosen is None:
+        widths = ["desktop", "phone"] if metafunc.definition.get_closest_marker("on_the_move") else ["desktop"]
+    else:
+        widths = [name.strip() for name in chosen.split(",") if name.strip()]
+    if not widths or set(widths) - set(VIEWPORTS):
+        raise pytest.UsageError(f"BROWSER_VIEWPORTS={chosen!r}: use desktop, phone or desktop,phone")
+    metafunc.parametrize("viewport", widths)
 
 
 def pytest_collection_modifyitems(config, items):

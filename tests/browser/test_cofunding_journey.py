@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import expect
 
 from ila_sme.employers.models import Employer
@@ -17,6 +18,8 @@ from tests.browser.conftest import TRAINING_TITLE
 from tests.support.register_process import register  # noqa: F401 - the register stub as a process
 
 skip_without_chromium()
+
+pytestmark = pytest.mark.on_the_move  # at phone width too (tests/browser/conftest.py)
 
 
 def _emma_number():

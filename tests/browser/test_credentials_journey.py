@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from ila_sme.credentials import issuing
@@ -13,6 +14,8 @@ from tests.browser._support import sign_in, skip_without_chromium
 from tests.support.credentials import sample_elements, signed_ob3
 
 skip_without_chromium()
+
+pytestmark = pytest.mark.on_the_move  # at phone width too (tests/browser/conftest.py)
 
 TITLE = "Digital bookkeeping with e-invoices"
 

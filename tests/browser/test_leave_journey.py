@@ -3,12 +3,15 @@ the inbox, the employee sees the reduced balance, and the decision mail is in th
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser._support import fill_training_leave, sign_in, skip_without_chromium
 from tests.browser.conftest import TRAINING_TITLE
 
 skip_without_chromium()
+
+pytestmark = pytest.mark.on_the_move  # at phone width too (tests/browser/conftest.py)
 
 
 def test_request_approve_and_see_the_balance(live_server, new_context):
