@@ -4,7 +4,7 @@ way (tests/support/untranslated.py says exactly what is looked for).
 
 Why Flask's test client and not the browser: the text is the server's (the pages render without JavaScript;
 htmx only swaps fragments the server renders the same way), so the test client sees every word a person reads,
-and reads ~400 pages in two languages in well under a minute. The browser crawl
+and reads the ~220 pages in two languages in about a minute. The browser crawl
 (tests/browser/test_every_page_on_a_phone.py) visits the same list for the layout.
 
 The demo is seeded once for the module (``flask demo seed``, the development register answering), and the test
@@ -99,6 +99,7 @@ def _page(body: str, language: str = "nl") -> str:
     ("<p>Volgende page</p>", "nl", {("word", "page")}),
     ("<h1>Goedkeuringen</h1><p>Sarah werkt 30,4 uur: € 6.000,00 of meer is in orde</p>", "nl", set()),
     ("<p><code>flask --app app scheduler run</code> <span lang='en'>English</span></p>", "nl", set()),
+    ("<p>elke dag om 08.00 uur</p><td><code>leave.approved</code></td>", "nl", {("code", "leave.approved")}),
 ])
 def test_the_detectors_find_english_and_leave_dutch_and_french_alone(body, language, expected):
     compile_catalogs()

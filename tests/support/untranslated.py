@@ -11,7 +11,9 @@ Two detectors, over the text a person reads (text nodes, and the attributes ``ti
     (so never "in", "is", "of", "a", "on", "per", and not "account", "download" or "job", which Flemish uses);
     "page" is French, so it marks English on Dutch pages only.
 (c) a number written the English way before a unit or after a euro sign: "30.4 uur", "40.0 heures", "€ 6000.00"
-    (Dutch and French write a decimal comma).
+    (Dutch and French write a decimal comma; "om 08.00 uur", a time, is Dutch).
+(d) an event code shown as such ("leave.approved", "employee.created"), even inside ``<code>``: a person reads a
+    sentence, not the code.
 
 Not read: ``<script>``, ``<style>``, ``<code>``, ``<pre>``, ``<kbd>`` and ``<samp>`` (commands and identifiers,
 not sentences), and elements marked with another language (``lang="en"`` on the EN button of the language
@@ -49,13 +51,15 @@ WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:'[a-z]+)?")
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[a-zA-Z]|%[sd]")
 SPACES = re.compile(r"\s+")
 UNITS = r"uur|u|dagen|dag|d|heures|heure|h|jours|jour|j|%|EUR"
+EVENT_CODE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
+DUTCH_TIME = re.compile(r"^[0-2]\d\.[0-5]\d\s?uur$")
 ENGLISH_NUMBER = re.compile(rf"(?<![\w.,])(?:€\s?\d[\d ]*\.\d{{2}}(?![\d,])|\d+\.\d+\s?(?:{UNITS})(?!\w))")
 SENTENCE = 300  # characters: an element with more text is a container, not a sentence
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # "message" (a), "word" (b) or "number" (c)
+    kind: str  # "message" (a), "word" (b), "number" (c) or "code" (d)
     what: str  # the message id or the marker word
     text: str  # the text it was found in (shortened)
 
@@ -186,14 +190,24 @@ def english_in(html: str, language: str, allowed: frozenset[str] = frozenset()) 
             if message.literal in text and message.pattern.search(text):
                 findings.setdefault(("message", message.msgid), Finding("message", message.msgid, _short(text)))
                 break
+    for code in event_codes(html):
+        findings.setdefault(("code", code), Finding("code", code, code))
     markers = MARKERS_ON[language]
     for text in texts:
         for word in WORD.findall(text):
             if word.lower() in markers:
                 findings.setdefault(("word", word.lower()), Finding("word", word.lower(), _short(text)))
         for number in ENGLISH_NUMBER.findall(text):
+            if language == "nl" and DUTCH_TIME.match(number):
+                continue
             findings.setdefault(("number", number), Finding("number", number, _short(text)))
     return list(findings.values())
+
+
+def event_codes(html: str) -> list[str]:
+    root = lxml.html.document_fromstring(html)
+    return [text for element in root.iter() if isinstance(element.tag, str) and element.tag not in ("script", "style")
+            and (text := (element.text or "").strip()) and EVENT_CODE.match(text)]
 
 
 def _short(text: str, limit: int = 90) -> str:
