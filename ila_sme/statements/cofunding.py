@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from ila_sme.dates import local
 from ila_sme.db_types import UTCDateTime
 from ila_sme.extensions import db
 from ila_sme.funding import periods
@@ -57,12 +58,13 @@ class StatementError(periods.PeriodError):
 
 def _columns() -> list[Column]:
     return [
-        Column("date", _("Date"), DATE, 18), Column("reference", _("Reference"), width=24),
-        Column("employee", _("Employee"), width=34), Column("national_number", _("National number"), width=24),
-        Column("training", _("Training"), width=40), Column("registry_id", _("Registry id"), width=18),
-        Column("kind", _("Kind"), width=30), Column("source", _("Source"), width=22),
-        Column("amount", _("Amount (EUR)"), MONEY, 20), Column("entry_id", _("Register entry"), width=24),
-        Column("outcome", _("Reconciliation"), width=22), Column("note", _("Note"), width=0),
+        # PDF widths (277 mm): an id (reference, register entry: "L-" and 16 signs) fits on one line; texts wrap.
+        Column("date", _("Date"), DATE, 18), Column("reference", _("Reference"), width=23),
+        Column("employee", _("Employee"), width=29), Column("national_number", _("National number"), width=22),
+        Column("training", _("Training"), width=38), Column("registry_id", _("Registry id"), width=20),
+        Column("kind", _("Kind"), width=27), Column("source", _("Source"), width=20),
+        Column("amount", _("Amount (EUR)"), MONEY, 21), Column("entry_id", _("Register entry"), width=30),
+        Column("outcome", _("Reconciliation"), width=29), Column("note", _("Note"), width=0),
     ]
 
 
@@ -194,7 +196,7 @@ class Statement:
         self.sources[source_text] = self.sources.get(source_text, 0) + cents
         holder = self.employees.setdefault(employee_id, [name, masked, 0])
         holder[2] += cents
-        return (stamp.date(), reference, name, masked, title or "", training_registry or registry_id or "",
+        return (local(stamp).date(), reference, name, masked, title or "", training_registry or registry_id or "",
                 kind_text, source_text, cents, entry or "", result, note or "")
 
     def _rows(self) -> Iterator[tuple]:

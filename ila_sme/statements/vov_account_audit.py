@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ila_sme.accounts.models import User
 from ila_sme.audit.models import AuditEvent
+from ila_sme.dates import BRUSSELS, local
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding.periods import PeriodError
@@ -23,7 +24,7 @@ from ila_sme.leave.models import ENTRY_KIND_LABELS, LeaveRequest
 from ila_sme.money import from_cents, to_cents
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes.models import Scheme
-from ila_sme.statements.report import DATE, DECIMAL, MONEY, TEXT, Column, Report, Section, SummaryRow
+from ila_sme.statements.report import DATE, DECIMAL, MOMENT, MONEY, TEXT, Column, Report, Section, SummaryRow
 
 BATCH = 1000
 
@@ -119,7 +120,7 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
             for row in balance.rows:
                 request = trainings.get(row.request_id)
                 training = request.training if request is not None else None
-                yield (row.created_at.date(), kinds.get(row.kind, row.kind), training.title if training else "",
+                yield (local(row.created_at).date(), kinds.get(row.kind, row.kind), training.title if training else "",
                        f"{request.start_date.isoformat()} - {request.end_date.isoformat()}" if request else "",
                        row.amount, row.reason or "")
             report.line_count = len(balance.rows)
@@ -140,11 +141,11 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
 
 def audit_log(employer, *, start: date, end: date, language: str = "nl",
               generated_at: datetime | None = None) -> Report:
-    """The audit events of an employer from ``start`` up to and including ``end``, streamed."""
+    """The audit events of an employer from ``start`` up to and including ``end`` (days in Brussels), streamed."""
     with force_locale(language):
         if end < start:
             raise PeriodError(_("The end comes before the start."))
-        columns = [Column("at", _("Time (UTC)"), TEXT, 36), Column("actor", _("By"), TEXT, 45),
+        columns = [Column("at", _("Time"), MOMENT, 36), Column("actor", _("By"), TEXT, 45),
                    Column("action", _("Action"), TEXT, 55), Column("object", _("Object"), TEXT, 40),
                    Column("before", _("Before"), TEXT, 50), Column("after", _("After"), TEXT, 50)]
         count = {"lines": 0}
@@ -156,13 +157,13 @@ def audit_log(employer, *, start: date, end: date, language: str = "nl",
                             AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
                      .outerjoin(User, User.id == AuditEvent.actor_id)
                      .where(AuditEvent.employer_id == employer.id,
-                            AuditEvent.occurred_at >= datetime.combine(start, time.min, tzinfo=utcnow().tzinfo),
-                            AuditEvent.occurred_at < datetime.combine(end, time.max, tzinfo=utcnow().tzinfo))
+                            AuditEvent.occurred_at >= datetime.combine(start, time.min, tzinfo=BRUSSELS),
+                            AuditEvent.occurred_at <= datetime.combine(end, time.max, tzinfo=BRUSSELS))
                      .order_by(AuditEvent.occurred_at, AuditEvent.id))
             for at, email, action, kind, object_id, before, after in db.session.execute(
                     query.execution_options(yield_per=BATCH)):
                 count["lines"] += 1
-                yield (at.strftime("%Y-%m-%d %H:%M:%S"), email or system, action,
+                yield (at, email or system, action,
                        f"{kind} {object_id}" if kind else "",
                        json.dumps(before, sort_keys=True, ensure_ascii=False) if before else "",
                        json.dumps(after, sort_keys=True, ensure_ascii=False) if after else "")
