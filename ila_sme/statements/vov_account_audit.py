@@ -8,6 +8,7 @@ import json
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from ila_sme.money import from_cents, to_cents
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes.models import Scheme
 from ila_sme.statements.report import DATE, DECIMAL, MOMENT, MONEY, TEXT, Column, Report, Section, SummaryRow
+from ila_sme.web import babel_locale, format_quantity
 
 BATCH = 1000
 
@@ -102,16 +104,16 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
         trainings = {request.id: request for request in db.session.scalars(
             select(LeaveRequest).where(LeaveRequest.id.in_(requests)))} if requests else {}
         kinds = {key: str(value) for key, value in ENTRY_KIND_LABELS.items()}
-        regime = _("%(pct)s %% (%(hours)s hours a week)", pct=f"{employee.employment_pct:f}",
-                   hours=f"{employee.hours_per_week:f}")
-        days = _("%(amount)s days")
+        regime = _("%(pct)s %% (%(hours)s a week)", pct=format_decimal(employee.employment_pct, format="#,##0.##",
+                                                                       locale=babel_locale()),
+                   hours=format_quantity(employee.hours_per_week, "hours"))
         meta = [*_employer_meta(employer), (_("Employee"), employee.full_name),
                 (_("National number"), mask_insz(employee.national_number)), (_("Work regime"), regime),
-                (_("Year"), str(year)), (_("Entitlement"), days % {"amount": f"{balance.entitlement:f}"}),
-                (_("Carried over"), days % {"amount": f"{balance.carried_over:f}"}),
-                (_("Days followed"), days % {"amount": f"{balance.used:f}"}),
-                (_("Reserved"), days % {"amount": f"{balance.reserved:f}"}),
-                (_("Remaining"), days % {"amount": f"{balance.remaining:f}"})]
+                (_("Year"), str(year)), (_("Entitlement"), format_quantity(balance.entitlement, "days")),
+                (_("Carried over"), format_quantity(balance.carried_over, "days")),
+                (_("Days followed"), format_quantity(balance.used, "days")),
+                (_("Reserved"), format_quantity(balance.reserved, "days")),
+                (_("Remaining"), format_quantity(balance.remaining, "days"))]
         columns = [Column("date", _("Date"), DATE, 24), Column("movement", _("Movement"), TEXT, 40),
                    Column("training", _("Training"), TEXT, 80), Column("dates", _("Leave dates"), TEXT, 45),
                    Column("days", _("Days"), DECIMAL, 20), Column("note", _("Note"), TEXT, 60)]
