@@ -23,6 +23,7 @@ from ila_sme.web import BABEL_LOCALES
 
 LINE_HEIGHT = 4
 FONT_SIZE = 7
+MIN_FONT_SIZE = 5
 ENCODING = "windows-1252"
 _SPACES = {"\u202f": "\xa0", "\u2009": " ", "\u2007": " "}  # Babel's narrow spaces (fr) -> a no-break space
 
@@ -124,19 +125,37 @@ class _Document(FPDF):
     def row(self, cells: list[tuple[str, float, str]], *, border: str | int = 0, breaks: bool = True) -> None:
         """One row of cells (text, width, align), each wrapped in its width; the row as high as its tallest
         cell, moved whole to the next page when it does not fit."""
-        lines = [len(self.multi_cell(width, LINE_HEIGHT, text, dry_run=True, output="LINES")) or 1
-                 for text, width, _align in cells]
+        size = self.font_size_pt
+        sizes = [self._word_size(text, width, size) for text, width, _align in cells]
+        lines = []
+        for (text, width, _align), cell_size in zip(cells, sizes, strict=True):
+            self.set_font_size(cell_size)
+            lines.append(len(self.multi_cell(width, LINE_HEIGHT, text, dry_run=True, output="LINES")) or 1)
         height = max(lines) * LINE_HEIGHT
         if breaks and self.will_page_break(height):
+            self.set_font_size(size)
             self.add_page()
         top, x = self.get_y(), self.l_margin
-        for text, width, align in cells:
+        for (text, width, align), cell_size in zip(cells, sizes, strict=True):
+            self.set_font_size(cell_size)
             self.set_xy(x, top)
             self.multi_cell(width, LINE_HEIGHT, text, align=align, new_x="RIGHT", new_y="TOP")
             if border:
                 self.line(x, top + height, x + width, top + height)
             x += width
+        self.set_font_size(size)
         self.set_xy(self.l_margin, top + height)
+
+    def _word_size(self, text: str, width: float, size: float) -> float:
+        """The font size at which the longest word of ``text`` fits its cell (down to MIN_FONT_SIZE): a long
+        word ("Rijksregisternummer", an id) shrinks a little rather than break in two."""
+        self.set_font_size(size)
+        room = width - 2 * self.c_margin
+        longest = max(text.split(), key=self.get_string_width, default="")
+        while size > MIN_FONT_SIZE and self.get_string_width(longest) > room:
+            size -= 0.5
+            self.set_font_size(size)
+        return size
 
 
 def write(report: Report, out: BinaryIO) -> None:
