@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
+from ila_sme.statements import vov_account_audit
 from ila_sme.statements.csvout import cell
 from ila_sme.statements.report import MOMENT
-from ila_sme.statements import vov_account_audit
 from tests import factories
 from tests.statements.helpers import csv_rows, export, pdf_text, workbook
 
