@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from babel.numbers import format_decimal
 from flask import current_app, get_flashed_messages, has_request_context, render_template, request, session
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from ila_sme import permissions
+from ila_sme.dates import format_day, format_moment
 from ila_sme.forms import IdConverter
 from ila_sme.identifiers import format_kbo
 from ila_sme.money import format_money
@@ -67,10 +68,33 @@ def format_quantity(amount, unit) -> str:
     return ngettext("%(amount)s hour", "%(amount)s hours", 1 if abs(amount) == 1 else 2, amount=number)
 
 
+def format_hours(amount) -> str:
+    """Hours with their unit in the reader's language: '30,4 uur', '40 heures', '7.5 hours' never '40.0'."""
+    return format_quantity(amount, "hours")
+
+
+def language() -> str:
+    """The reader's language as dates are written ('nl', 'fr', 'en'); numbers use ``babel_locale``."""
+    return str(get_locale())
+
+
+def day_filter(value, fmt: str = "medium") -> str:
+    return format_day(value, language(), fmt)
+
+
+def moment_filter(value, fmt: str = "short") -> str:
+    return format_moment(value, language(), fmt)
+
+
 def init_app(app) -> None:
     app.url_map.converters["int"] = IdConverter  # before the blueprints: every <int:…> holds an id, or 404
     app.jinja_env.filters["money"] = lambda amount, currency="EUR": format_money(amount, babel_locale(), currency)
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    # Every date and moment a page shows goes through ila_sme/dates.py: Brussels time, no ambiguous English
+    # short date. Flask-Babel's own filters are pointed there too, so no template can bypass it.
+    app.jinja_env.filters["date"] = app.jinja_env.filters["dateformat"] = day_filter
+    app.jinja_env.filters["datetime"] = app.jinja_env.filters["datetimeformat"] = moment_filter
+    app.jinja_env.globals["moment"] = moment_filter
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["kbo"] = format_kbo
     app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals.update(permissions.PREDICATES)

@@ -18,7 +18,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -31,6 +30,7 @@ from ila_sme.learning_accounts.models import AccountSnapshot
 from ila_sme.money import from_cents, to_cents
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.register.client import RegisterClient, RegisterError
+from ila_sme.web import moment_filter
 
 ON_ITS_WAY = (ContributionStatus.PENDING.value, ContributionStatus.SENT.value)
 FIGURES = ("balance_cents", "public_credit_cents", "employer_contributions_cents", "spent_cents")
@@ -200,7 +200,7 @@ def _stored_error(error: RegisterError, employee: EmployeeRecord) -> str:
 
 
 def _user_message(error: RegisterError, snapshot: AccountSnapshot | None) -> str:
-    when = format_datetime(snapshot.fetched_at, "short") if snapshot is not None else None
+    when = moment_filter(snapshot.fetched_at, "short") if snapshot is not None else None
     if _unavailable(error):
         if when:
             return _("The register could not be reached; the figures are those of %(time)s.", time=when)

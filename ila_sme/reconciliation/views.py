@@ -8,7 +8,6 @@ rolls everything back and says why."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -34,7 +33,7 @@ from ila_sme.reconciliation.models import (
     RunState,
 )
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
-from ila_sme.web import babel_locale, render, wants_fragment
+from ila_sme.web import babel_locale, moment_filter, render, wants_fragment
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/reconciliation")
 register_url_object("reconciliation_run_id", ReconciliationRun)
@@ -78,7 +77,7 @@ def _stalled(run: ReconciliationRun) -> bool:
 
 
 def _common() -> dict:
-    return {"moment": format_datetime, "phase_labels": PHASE_LABELS, "trigger_labels": TRIGGER_LABELS,
+    return {"moment": moment_filter, "phase_labels": PHASE_LABELS, "trigger_labels": TRIGGER_LABELS,
             "outcome_labels": OUTCOME_LABELS, "scheduler_running": _scheduler_running(), "stalled": _stalled,
             "from_cents": from_cents}
 

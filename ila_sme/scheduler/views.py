@@ -7,7 +7,6 @@ Job runs and the outbox counts are the platform's, not one employer's: an admin 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,7 +22,7 @@ from ila_sme.scheduler import services
 from ila_sme.scheduler.forms import RetryMailForm, RunFilterForm
 from ila_sme.scheduler.models import JobRun
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
-from ila_sme.web import render
+from ila_sme.web import moment_filter, render
 
 bp = Blueprint("scheduler", __name__, url_prefix="/admin/jobs")
 RUNS_PER_PAGE = 25
@@ -43,7 +42,7 @@ def runs():
     page = paginate(query, per_page=RUNS_PER_PAGE)
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
-                  start_command=services.START_COMMAND, due_at=services.due_at, moment=format_datetime,
+                  start_command=services.START_COMMAND, due_at=services.due_at, moment=moment_filter,
                   trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(),
                   failed_mail=outbox.failed(employer.id),
                   retry_form=RetryMailForm())

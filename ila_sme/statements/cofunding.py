@@ -6,7 +6,9 @@ in the period, then totals per employee, per source and overall, and the budget 
 Lines stream from two ordered queries (contributions' parts; adjustments) merged on (time, reference):
 nothing holds them all. For a closed month everything shown is what it was at closing: contributions of a
 closed month are never changed (``periods.ensure_open``), the reconciliation outcome is the last one found
-by a run finished before the closing, and the budget position is the one kept at closing."""
+by a run finished before the closing (or, when later, what the accountant did with its difference then:
+"Recorded as booked outside the app" for a booking made at the register's portal), and the budget position
+is the one kept at closing."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from ila_sme.dates import local
 from ila_sme.db_types import UTCDateTime
 from ila_sme.extensions import db
 from ila_sme.funding import periods
@@ -37,6 +40,7 @@ from ila_sme.money import from_cents
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.models import (
     OUTCOME_LABELS,
+    RESOLUTION_LABELS,
     Adjustment,
     AdjustmentKind,
     Difference,
@@ -57,12 +61,13 @@ class StatementError(periods.PeriodError):
 
 def _columns() -> list[Column]:
     return [
-        Column("date", _("Date"), DATE, 18), Column("reference", _("Reference"), width=24),
-        Column("employee", _("Employee"), width=34), Column("national_number", _("National number"), width=24),
-        Column("training", _("Training"), width=40), Column("registry_id", _("Registry id"), width=18),
-        Column("kind", _("Kind"), width=30), Column("source", _("Source"), width=22),
-        Column("amount", _("Amount (EUR)"), MONEY, 20), Column("entry_id", _("Register entry"), width=24),
-        Column("outcome", _("Reconciliation"), width=22), Column("note", _("Note"), width=0),
+        # PDF widths (277 mm): an id (reference, register entry: "L-" and 16 signs) fits on one line; texts wrap.
+        Column("date", _("Date"), DATE, 18), Column("reference", _("Reference"), width=23),
+        Column("employee", _("Employee"), width=29), Column("national_number", _("National number"), width=22),
+        Column("training", _("Training"), width=38), Column("registry_id", _("Registry id"), width=20),
+        Column("kind", _("Kind"), width=27), Column("source", _("Source"), width=20),
+        Column("amount", _("Amount (EUR)"), MONEY, 21), Column("entry_id", _("Register entry"), width=30),
+        Column("outcome", _("Reconciliation"), width=29), Column("note", _("Note"), width=0),
     ]
 
 
@@ -73,6 +78,7 @@ class _Texts:
         self.kinds = {key: str(value) for key, value in KIND_LABELS.items()}
         self.sources = {key: str(value) for key, value in SOURCE_LABELS.items()}
         self.outcomes = {key: str(value) for key, value in OUTCOME_LABELS.items()}
+        self.resolutions = {key: str(value) for key, value in RESOLUTION_LABELS.items()}
         self.open_difference = _("%(outcome)s (open difference)")
         self.not_reconciled = _("Not reconciled yet")
         self.adjustment = _("Adjustment of %(reference)s (%(period)s)")
@@ -81,12 +87,24 @@ class _Texts:
 
 def _part_lines(employer_id: int, months, source: str | None):
     closed = aliased(ClosedPeriod)
-    outcome = (select(ReconciliationItem.outcome)
-               .join(ReconciliationRun, ReconciliationRun.id == ReconciliationItem.run_id)
-               .where(ReconciliationItem.contribution_id == Contribution.id,
-                      or_(closed.closed_at.is_(None), and_(ReconciliationRun.finished_at.is_not(None),
-                                                           ReconciliationRun.finished_at <= closed.closed_at)))
-               .order_by(ReconciliationItem.id.desc()).limit(1).correlate(Contribution, closed).scalar_subquery())
+    latest_item = (select(ReconciliationItem.outcome, ReconciliationRun.finished_at)
+                   .join(ReconciliationRun, ReconciliationRun.id == ReconciliationItem.run_id)
+                   .where(ReconciliationItem.contribution_id == Contribution.id,
+                          or_(closed.closed_at.is_(None), and_(ReconciliationRun.finished_at.is_not(None),
+                                                               ReconciliationRun.finished_at <= closed.closed_at)))
+                   .order_by(ReconciliationItem.id.desc()).limit(1).correlate(Contribution, closed))
+    outcome = latest_item.with_only_columns(ReconciliationItem.outcome).scalar_subquery()
+    outcome_at = latest_item.with_only_columns(ReconciliationRun.finished_at).scalar_subquery()
+    # What the accountant did since (e.g. recorded a booking made at the register's portal): the latest
+    # resolution of a difference of this contribution, made before the period was closed.
+    latest_resolution = (select(Difference.resolution, Difference.resolved_at)
+                         .where(Difference.contribution_id == Contribution.id,
+                                Difference.state == DifferenceState.RESOLVED, Difference.resolved_at.is_not(None),
+                                or_(closed.closed_at.is_(None), Difference.resolved_at <= closed.closed_at))
+                         .order_by(Difference.resolved_at.desc(), Difference.id.desc()).limit(1)
+                         .correlate(Contribution, closed))
+    resolution = latest_resolution.with_only_columns(Difference.resolution).scalar_subquery()
+    resolved_at = latest_resolution.with_only_columns(Difference.resolved_at).scalar_subquery()
     difference = (select(Difference.kind)
                   .where(Difference.contribution_id == Contribution.id, Difference.state == DifferenceState.OPEN,
                          closed.id.is_(None))
@@ -95,7 +113,8 @@ def _part_lines(employer_id: int, months, source: str | None):
     query = (select(stamp, Contribution.reference, FundingPart.source, FundingPart.amount_cents,
                     Contribution.amount_cents, Contribution.status, Contribution.kind, Contribution.entry_id,
                     Contribution.registry_id, EmployeeRecord.id, EmployeeRecord.first_name, EmployeeRecord.last_name,
-                    EmployeeRecord.national_number, Training.title, Training.registry_id, outcome, difference)
+                    EmployeeRecord.national_number, Training.title, Training.registry_id, outcome, difference,
+                    type_coerce(outcome_at, UTCDateTime), resolution, type_coerce(resolved_at, UTCDateTime))
              .select_from(Contribution)
              .join(FundingRequest, FundingRequest.id == Contribution.funding_request_id)
              .join(FundingPart, FundingPart.funding_request_id == FundingRequest.id)
@@ -170,13 +189,16 @@ class Statement:
         texts = self.texts
         if kind == "part":
             (stamp, reference, source, part_cents, booked_cents, status, contribution_kind, entry_id, registry_id,
-             employee_id, first, last, insz, title, training_registry, outcome, difference) = row
+             employee_id, first, last, insz, title, training_registry, outcome, difference, outcome_at, resolution,
+             resolved_at) = row
             mine = source == Source.EMPLOYER
             cents = (booked_cents if status == ContributionStatus.BOOKED else 0) if mine else part_cents
             if not mine:
                 result = ""
             elif difference:
                 result = texts.open_difference % {"outcome": texts.outcomes.get(difference, difference)}
+            elif resolution and (outcome_at is None or resolved_at >= outcome_at):
+                result = texts.resolutions.get(resolution, resolution)
             else:
                 result = texts.outcomes.get(outcome, outcome) if outcome else texts.not_reconciled
             kind_text, note = texts.kinds.get(contribution_kind, contribution_kind), ""
@@ -194,7 +216,7 @@ class Statement:
         self.sources[source_text] = self.sources.get(source_text, 0) + cents
         holder = self.employees.setdefault(employee_id, [name, masked, 0])
         holder[2] += cents
-        return (stamp.date(), reference, name, masked, title or "", training_registry or registry_id or "",
+        return (local(stamp).date(), reference, name, masked, title or "", training_registry or registry_id or "",
                 kind_text, source_text, cents, entry or "", result, note or "")
 
     def _rows(self) -> Iterator[tuple]:

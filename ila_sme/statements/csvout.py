@@ -1,6 +1,7 @@
 """CSV for Excel and LibreOffice: UTF-8 with a BOM, ``;`` and a decimal comma (Dutch and French users) or
-``,`` and a decimal point, CRLF line ends, formula-looking text neutralised. Streams: one chunk of bytes
-per batch of lines, never the whole file in memory."""
+``,`` and a decimal point, no thousands separator, ISO dates, moments on a Brussels clock, CRLF line ends,
+formula-looking text neutralised. Streams: one chunk of bytes per batch of lines, never the whole file in
+memory."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ila_sme.money import from_cents
-from ila_sme.statements.report import DATE, DECIMAL, MONEY, Report, neutralise
+from ila_sme.statements.report import DATE, DECIMAL, MOMENT, MONEY, Report, local_text, neutralise
 
 SEPARATORS = (";", ",")
 CHUNK_LINES = 500
@@ -30,6 +31,8 @@ def cell(value, kind: str, separator: str) -> str:
         return _number(Decimal(value), separator)
     if kind == DATE:
         return value.isoformat()
+    if kind == MOMENT:
+        return local_text(value)
     return neutralise(str(value))
 
 

@@ -62,6 +62,7 @@ def check(fmt: str, language: str, separator: str | None, *, formats=FORMATS) ->
 def write(report: Report, fmt: str, out: BinaryIO, *, separator: str = ";", language: str = "nl") -> tuple[str, int]:
     """Write ``report`` to ``out``; returns (sha256, size). Labels stay in ``language``."""
     counting = _Counting(out)
+    report.language = language
     with force_locale(language):
         if fmt == "csv":
             for chunk in csvout.chunks(report, separator):

@@ -1,6 +1,11 @@
-"""PDF with fpdf2 (pure Python, its core fonts): A4 landscape, a header with the report's title and facts
-on every page, page numbers "page X of Y" and the generated-at time in the footer, the lines as a table
-that breaks across pages, then the totals. Built in memory; thousands of lines are fine."""
+"""PDF with fpdf2 (pure Python, its core fonts in Windows-1252, so "€" and accents print): A4 landscape, a
+header with the report's title and facts on every page, page numbers "page X of Y" and the generated-at
+time (Europe/Brussels) in the footer, the lines as a table that breaks across pages, then the totals.
+
+Nothing is cut: a cell too narrow for its text wraps onto more lines and the row grows; a row never splits
+across pages (the header of the table is repeated on the next). Numbers and dates are written in the
+report's language (nl ``6.000,00``, fr ``6 000,00``; an amount standing alone with its currency,
+``€ 6.000,00``). Built in memory; thousands of lines are fine."""
 
 from __future__ import annotations
 
@@ -8,51 +13,84 @@ import unicodedata
 from decimal import Decimal
 from typing import BinaryIO
 
+from babel.numbers import format_decimal
 from fpdf import FPDF
 
-from ila_sme.money import from_cents
-from ila_sme.statements.report import DATE, DECIMAL, MONEY, Report
+from ila_sme.dates import format_day, format_moment
+from ila_sme.money import format_money, from_cents
+from ila_sme.statements.report import DATE, DECIMAL, MOMENT, MONEY, Report
+from ila_sme.web import BABEL_LOCALES
 
-LINE_HEIGHT = 4.5
+LINE_HEIGHT = 4
 FONT_SIZE = 7
-CHAR_MM = 1.45  # average width of a character at FONT_SIZE, to cut long texts without measuring each
+MIN_FONT_SIZE = 5
+ENCODING = "windows-1252"
+_SPACES = {"\u202f": "\xa0", "\u2009": " ", "\u2007": " "}  # Babel's narrow spaces (fr) -> a no-break space
 
 
-def latin(text: str) -> str:
-    """The core fonts know Latin-1 only: accents stay, other signs become their nearest plain form."""
-    text = str(text).replace("•", "*").replace("€", "EUR").replace("–", "-").replace("’", "'")
-    if all(ord(ch) < 256 for ch in text):
+def latin(text) -> str:
+    """The core fonts know Windows-1252 only: €, accents and quotes stay, other signs become their nearest
+    plain form (or "?")."""
+    text = "".join(_SPACES.get(ch, ch) for ch in str(text))
+    try:
+        text.encode(ENCODING)
         return text
+    except UnicodeEncodeError:
+        pass
     plain = unicodedata.normalize("NFKD", text)
-    return "".join(ch if ord(ch) < 256 else "?" for ch in plain if not unicodedata.combining(ch))
+    return "".join(ch if _encodes(ch) else "?" for ch in plain if not unicodedata.combining(ch))
 
 
-def amount_text(cents: int) -> str:
-    return f"{from_cents(cents):,.2f}".replace(",", " ")
+def _encodes(ch: str) -> bool:
+    try:
+        ch.encode(ENCODING)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
-def _text(value, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == MONEY:
-        return amount_text(value)
-    if kind == DECIMAL:
-        return f"{Decimal(value):f}"
-    if kind == DATE:
-        return value.isoformat()
-    return latin(value)
+class Numbers:
+    """How numbers, amounts and dates read in the report's language."""
 
+    def __init__(self, language: str):
+        self.language = language
+        self.locale = BABEL_LOCALES.get(language, language)
 
-def _fit(text: str, width: float) -> str:
-    most = max(3, int(width / CHAR_MM))
-    return text if len(text) <= most else text[: most - 1] + "~"
+    def amount(self, cents: int) -> str:
+        """In a column whose title names the currency: '6.000,00'."""
+        return format_decimal(from_cents(cents), format="#,##0.00", locale=self.locale)
+
+    def money(self, cents: int) -> str:
+        """Standing alone: '€ 6.000,00' (nl), '6 000,00 €' (fr)."""
+        return format_money(from_cents(cents), self.locale)
+
+    def decimal(self, value) -> str:
+        number = Decimal(value)
+        pattern = "#,##0" if number == number.to_integral_value() else "#,##0.00##"
+        return format_decimal(number, format=pattern, locale=self.locale)
+
+    def text(self, value, kind: str) -> str:
+        if value is None:
+            return ""
+        if kind == MONEY:
+            return self.amount(value)
+        if kind == DECIMAL:
+            return self.decimal(value)
+        if kind == DATE:
+            return format_day(value, self.language, "short")
+        if kind == MOMENT:
+            return format_moment(value, self.language, "medium")
+        return str(value)
 
 
 class _Document(FPDF):
-    def __init__(self, report: Report):
+    def __init__(self, report: Report, numbers: Numbers):
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.report = report
+        self.core_fonts_encoding = ENCODING
+        self.report, self.numbers = report, numbers
         self.columns = [column for column in report.columns if column.width]
+        scale = min(1.0, self.epw / sum(column.width for column in self.columns))  # never wider than the page
+        self.widths = [column.width * scale for column in self.columns]
         self.set_auto_page_break(auto=True, margin=14)
         self.set_creation_date(report.generated_at)
         self.set_title(latin(report.title))
@@ -61,7 +99,7 @@ class _Document(FPDF):
 
     def header(self):
         self.set_font("Helvetica", "B", 11)
-        self.cell(0, 6, latin(self.report.title), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 6, latin(self.report.title), new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", "", 8)
         facts = "   ".join(f"{label}: {value}" for label, value in self.report.meta)
         self.multi_cell(0, 4, latin(facts), new_x="LMARGIN", new_y="NEXT")
@@ -73,39 +111,73 @@ class _Document(FPDF):
         self.set_y(-10)
         self.set_font("Helvetica", "", 7)
         page = latin(self.report.page_label % {"page": self.page_no(), "pages": "{nb}"})
-        left = latin(f"{self.report.footer}   {self.report.generated_label}: {self.report.generated_text}")
-        self.cell(self.epw / 2, 4, left)
-        self.cell(self.epw / 2, 4, page, align="R")
+        generated = format_moment(self.report.generated_at, self.numbers.language, "medium")
+        left = latin(f"{self.report.footer}   {self.report.generated_label}: {generated}")
+        self.cell(self.epw * 0.75, 4, left)
+        self.cell(self.epw * 0.25, 4, page, align="R")
 
     def table_header(self):
         self.set_font("Helvetica", "B", FONT_SIZE)
-        for column in self.columns:
-            self.cell(column.width, LINE_HEIGHT, _fit(latin(column.title), column.width), border="B")
-        self.ln(LINE_HEIGHT)
+        self.row([(latin(column.title), width, "L") for column, width in zip(self.columns, self.widths, strict=True)],
+                 border="B", breaks=False)
         self.set_font("Helvetica", "", FONT_SIZE)
+
+    def row(self, cells: list[tuple[str, float, str]], *, border: str | int = 0, breaks: bool = True) -> None:
+        """One row of cells (text, width, align), each wrapped in its width; the row as high as its tallest
+        cell, moved whole to the next page when it does not fit."""
+        size = self.font_size_pt
+        sizes = [self._word_size(text, width, size) for text, width, _align in cells]
+        lines = []
+        for (text, width, _align), cell_size in zip(cells, sizes, strict=True):
+            self.set_font_size(cell_size)
+            lines.append(len(self.multi_cell(width, LINE_HEIGHT, text, dry_run=True, output="LINES")) or 1)
+        height = max(lines) * LINE_HEIGHT
+        if breaks and self.will_page_break(height):
+            self.set_font_size(size)
+            self.add_page()
+        top, x = self.get_y(), self.l_margin
+        for (text, width, align), cell_size in zip(cells, sizes, strict=True):
+            self.set_font_size(cell_size)
+            self.set_xy(x, top)
+            self.multi_cell(width, LINE_HEIGHT, text, align=align, new_x="RIGHT", new_y="TOP")
+            if border:
+                self.line(x, top + height, x + width, top + height)
+            x += width
+        self.set_font_size(size)
+        self.set_xy(self.l_margin, top + height)
+
+    def _word_size(self, text: str, width: float, size: float) -> float:
+        """The font size at which the longest word of ``text`` fits its cell (down to MIN_FONT_SIZE): a long
+        word ("Rijksregisternummer", an id) shrinks a little rather than break in two."""
+        self.set_font_size(size)
+        room = width - 2 * self.c_margin
+        longest = max(text.split(), key=self.get_string_width, default="")
+        while size > MIN_FONT_SIZE and self.get_string_width(longest) > room:
+            size -= 0.5
+            self.set_font_size(size)
+        return size
 
 
 def write(report: Report, out: BinaryIO) -> None:
-    document = _Document(report)
+    numbers = Numbers(report.language)
+    document = _Document(report, numbers)
     document.alias_nb_pages()
     document.add_page()
     document.in_table = True
     document.table_header()
     shown = [report.column_index(column.key) for column in document.columns]
+    aligns = ["R" if column.type in (MONEY, DECIMAL) else "L" for column in document.columns]
     for row in report.rows():
-        for index, column in zip(shown, document.columns, strict=True):
-            align = "R" if column.type in (MONEY, DECIMAL) else "L"
-            document.cell(column.width, LINE_HEIGHT, _fit(_text(row[index], column.type), column.width), align=align)
-        document.ln(LINE_HEIGHT)
+        document.row([(latin(numbers.text(row[index], column.type)), width, align) for index, column, width, align
+                      in zip(shown, document.columns, document.widths, aligns, strict=True)])
     document.in_table = False
     for section in report.summary():
         document.ln(3)
         document.set_font("Helvetica", "B", 8)
-        document.cell(0, 5, latin(section.title), new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(0, 5, latin(section.title), new_x="LMARGIN", new_y="NEXT")
         document.set_font("Helvetica", "", 8)
         for summary in section.rows:
-            label = " - ".join(_text(value, report.columns[report.column_index(key)].type)
+            label = " - ".join(numbers.text(value, report.columns[report.column_index(key)].type)
                                for key, value in summary.cells.items() if value not in (None, ""))
-            document.cell(150, 4.5, _fit(label, 150))
-            document.cell(40, 4.5, amount_text(summary.cents), align="R", new_x="LMARGIN", new_y="NEXT")
+            document.row([(latin(label), 150, "L"), (latin(numbers.money(summary.cents)), 40, "R")])
     out.write(bytes(document.output()))

@@ -2,7 +2,9 @@
 from the database, then summary sections (totals) known once the lines are consumed. The CSV, XLSX and
 PDF writers only read this; nothing in them knows what a contribution is.
 
-Values by column type: ``text`` str, ``date`` date, ``money`` int cents, ``decimal`` Decimal.
+Values by column type: ``text`` str, ``date`` date, ``moment`` aware datetime (written on a Brussels
+clock), ``money`` int cents, ``decimal`` Decimal. ``language`` (set by ``exports.write``) is the language
+the PDF writes numbers and dates in; CSV and XLSX keep machine-readable cells.
 Every label is translated when the report is built (under the asked language), so that a streamed
 response that is iterated after the request's locale is gone still speaks that language."""
 
@@ -12,8 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-TEXT, DATE, MONEY, DECIMAL = "text", "date", "money", "decimal"
+from ila_sme.dates import local
+
+TEXT, DATE, MOMENT, MONEY, DECIMAL = "text", "date", "moment", "money", "decimal"
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def local_text(moment: datetime) -> str:
+    """A moment for a machine-readable cell: Brussels time, ISO order, the zone named."""
+    return local(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def neutralise(value: str) -> str:
@@ -63,11 +72,13 @@ class Report:
     line_count: int = 0
     money_column: str | None = None  # the column the totals add up
     labels: dict = field(default_factory=dict)  # "formula": the XLSX totals' formula column title
+    language: str = "nl"
 
     @property
     def generated_text(self) -> str:
-        """The one field that differs between two exports of the same closed period."""
-        return self.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        """The one field that differs between two exports of the same closed period: on a Brussels clock,
+        with its zone ('2026-07-02 00:30:00 CEST')."""
+        return local_text(self.generated_at)
 
     def column_index(self, key: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.key == key)

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, request, send_file, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -30,7 +30,7 @@ from ila_sme.statements import exports, page_data, vov_account_audit
 from ila_sme.statements.forms import AuditLogForm, CloseForm, DownloadForm, TrainingAccountForm, VovClaimsForm
 from ila_sme.statements.models import StatementExport
 from ila_sme.tenancy import current_employer
-from ila_sme.web import render
+from ila_sme.web import moment_filter, render
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
 
@@ -142,7 +142,7 @@ def _page(block: str | None = None, *, chosen: Chosen | None = None, **forms):
                   kinds=KIND_LABELS, period_choices=page_data.choices(chosen.kind, today),
                   sources=SOURCE_LABELS, formats=FORMAT_LABELS, separators=exports.csvout.SEPARATORS,
                   download_form=DownloadForm(formdata=None), close_form=CloseForm(formdata=None),
-                  closed=page_data.closed_months(employer.id), moment=format_datetime, **forms)
+                  closed=page_data.closed_months(employer.id), moment=moment_filter, **forms)
 
 
 @bp.get("")
@@ -297,5 +297,5 @@ def log():
              .options(selectinload(StatementExport.created_by))
              .order_by(StatementExport.created_at.desc(), StatementExport.id.desc()))
     entries = paginate(query, per_page=LOG_PER_PAGE)
-    return render("statements/log.html", "log", employer=employer, entries=entries, moment=format_datetime,
+    return render("statements/log.html", "log", employer=employer, entries=entries, moment=moment_filter,
                   export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS)

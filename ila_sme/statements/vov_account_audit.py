@@ -8,12 +8,14 @@ import json
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ila_sme.accounts.models import User
 from ila_sme.audit.models import AuditEvent
+from ila_sme.dates import BRUSSELS, local
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.funding.periods import PeriodError
@@ -23,7 +25,8 @@ from ila_sme.leave.models import ENTRY_KIND_LABELS, LeaveRequest
 from ila_sme.money import from_cents, to_cents
 from ila_sme.refunds import services as refunds
 from ila_sme.schemes.models import Scheme
-from ila_sme.statements.report import DATE, DECIMAL, MONEY, TEXT, Column, Report, Section, SummaryRow
+from ila_sme.statements.report import DATE, DECIMAL, MOMENT, MONEY, TEXT, Column, Report, Section, SummaryRow
+from ila_sme.web import babel_locale, format_quantity
 
 BATCH = 1000
 
@@ -101,16 +104,16 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
         trainings = {request.id: request for request in db.session.scalars(
             select(LeaveRequest).where(LeaveRequest.id.in_(requests)))} if requests else {}
         kinds = {key: str(value) for key, value in ENTRY_KIND_LABELS.items()}
-        regime = _("%(pct)s %% (%(hours)s hours a week)", pct=f"{employee.employment_pct:f}",
-                   hours=f"{employee.hours_per_week:f}")
-        days = _("%(amount)s days")
+        regime = _("%(pct)s %% (%(hours)s a week)", pct=format_decimal(employee.employment_pct, format="#,##0.##",
+                                                                       locale=babel_locale()),
+                   hours=format_quantity(employee.hours_per_week, "hours"))
         meta = [*_employer_meta(employer), (_("Employee"), employee.full_name),
                 (_("National number"), mask_insz(employee.national_number)), (_("Work regime"), regime),
-                (_("Year"), str(year)), (_("Entitlement"), days % {"amount": f"{balance.entitlement:f}"}),
-                (_("Carried over"), days % {"amount": f"{balance.carried_over:f}"}),
-                (_("Days followed"), days % {"amount": f"{balance.used:f}"}),
-                (_("Reserved"), days % {"amount": f"{balance.reserved:f}"}),
-                (_("Remaining"), days % {"amount": f"{balance.remaining:f}"})]
+                (_("Year"), str(year)), (_("Entitlement"), format_quantity(balance.entitlement, "days")),
+                (_("Carried over"), format_quantity(balance.carried_over, "days")),
+                (_("Days followed"), format_quantity(balance.used, "days")),
+                (_("Reserved"), format_quantity(balance.reserved, "days")),
+                (_("Remaining"), format_quantity(balance.remaining, "days"))]
         columns = [Column("date", _("Date"), DATE, 24), Column("movement", _("Movement"), TEXT, 40),
                    Column("training", _("Training"), TEXT, 80), Column("dates", _("Leave dates"), TEXT, 45),
                    Column("days", _("Days"), DECIMAL, 20), Column("note", _("Note"), TEXT, 60)]
@@ -119,7 +122,7 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
             for row in balance.rows:
                 request = trainings.get(row.request_id)
                 training = request.training if request is not None else None
-                yield (row.created_at.date(), kinds.get(row.kind, row.kind), training.title if training else "",
+                yield (local(row.created_at).date(), kinds.get(row.kind, row.kind), training.title if training else "",
                        f"{request.start_date.isoformat()} - {request.end_date.isoformat()}" if request else "",
                        row.amount, row.reason or "")
             report.line_count = len(balance.rows)
@@ -140,11 +143,11 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
 
 def audit_log(employer, *, start: date, end: date, language: str = "nl",
               generated_at: datetime | None = None) -> Report:
-    """The audit events of an employer from ``start`` up to and including ``end``, streamed."""
+    """The audit events of an employer from ``start`` up to and including ``end`` (days in Brussels), streamed."""
     with force_locale(language):
         if end < start:
             raise PeriodError(_("The end comes before the start."))
-        columns = [Column("at", _("Time (UTC)"), TEXT, 36), Column("actor", _("By"), TEXT, 45),
+        columns = [Column("at", _("Time"), MOMENT, 36), Column("actor", _("By"), TEXT, 45),
                    Column("action", _("Action"), TEXT, 55), Column("object", _("Object"), TEXT, 40),
                    Column("before", _("Before"), TEXT, 50), Column("after", _("After"), TEXT, 50)]
         count = {"lines": 0}
@@ -156,13 +159,13 @@ def audit_log(employer, *, start: date, end: date, language: str = "nl",
                             AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
                      .outerjoin(User, User.id == AuditEvent.actor_id)
                      .where(AuditEvent.employer_id == employer.id,
-                            AuditEvent.occurred_at >= datetime.combine(start, time.min, tzinfo=utcnow().tzinfo),
-                            AuditEvent.occurred_at < datetime.combine(end, time.max, tzinfo=utcnow().tzinfo))
+                            AuditEvent.occurred_at >= datetime.combine(start, time.min, tzinfo=BRUSSELS),
+                            AuditEvent.occurred_at <= datetime.combine(end, time.max, tzinfo=BRUSSELS))
                      .order_by(AuditEvent.occurred_at, AuditEvent.id))
             for at, email, action, kind, object_id, before, after in db.session.execute(
                     query.execution_options(yield_per=BATCH)):
                 count["lines"] += 1
-                yield (at.strftime("%Y-%m-%d %H:%M:%S"), email or system, action,
+                yield (at, email or system, action,
                        f"{kind} {object_id}" if kind else "",
                        json.dumps(before, sort_keys=True, ensure_ascii=False) if before else "",
                        json.dumps(after, sort_keys=True, ensure_ascii=False) if after else "")

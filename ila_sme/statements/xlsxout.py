@@ -1,9 +1,11 @@
-"""XLSX with openpyxl in write-only mode (rows go to disk as they come): dates and amounts typed, a frozen
+"""XLSX with openpyxl in write-only mode (rows go to disk as they come): dates, moments (on a Brussels clock)
+and amounts typed (real numbers with a number format, which the spreadsheet shows in its user's language), a frozen
 header, totals both as values and as formulas over the lines (SUM / SUMIFS) that agree with them."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -12,11 +14,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ila_sme.dates import local
 from ila_sme.money import from_cents
-from ila_sme.statements.report import DATE, DECIMAL, MONEY, Report, neutralise
+from ila_sme.statements.report import DATE, DECIMAL, MOMENT, MONEY, Report, neutralise
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
+MOMENT_FORMAT = "yyyy-mm-dd hh:mm:ss"  # a spreadsheet has no time zones: the Brussels clock
 _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -35,6 +39,10 @@ def _typed(sheet, value, kind: str):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATE_FORMAT
         return cell
+    if kind == MOMENT:
+        cell = WriteOnlyCell(sheet, value=local(value).replace(tzinfo=None))
+        cell.number_format = MOMENT_FORMAT
+        return cell
     return neutralise(str(value))
 
 
@@ -47,7 +55,8 @@ def _bold(sheet, value):
 def write(report: Report, out: BinaryIO) -> None:
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "ILA-SME"
-    workbook.properties.created = workbook.properties.modified = report.generated_at.replace(tzinfo=None)
+    created = report.generated_at.astimezone(UTC).replace(tzinfo=None)  # the file's metadata: UTC
+    workbook.properties.created = workbook.properties.modified = created
     sheet = workbook.create_sheet(_SHEET_NAME.sub(" ", report.title)[:31] or "Export")
     columns = report.columns
     for index, column in enumerate(columns, start=1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,7 +16,7 @@ from ila_sme.trainings import services
 from ila_sme.trainings.forms import DELIVERY_LABELS, LANGUAGE_LABELS, CatalogueFilterForm, TrainingForm
 from ila_sme.trainings.models import Training
 from ila_sme.trainings.sync_models import RegistrySyncRun
-from ila_sme.web import render
+from ila_sme.web import moment_filter, render
 
 bp = Blueprint("trainings", __name__, url_prefix="/trainings")
 register_url_object("training_id", Training, belongs=lambda training, employer: training.visible_to(employer))
@@ -84,4 +83,4 @@ def sync_runs():
     """Every sync with the register and every file import, newest first: when, counts, error."""
     permissions.require(permissions.can_manage_trainings(current_user, current_employer()))
     page = paginate(db.select(RegistrySyncRun).order_by(RegistrySyncRun.id.desc()), per_page=SYNC_RUNS_PER_PAGE)
-    return render("trainings/sync_runs.html", "runs", page=page, moment=format_datetime)
+    return render("trainings/sync_runs.html", "runs", page=page, moment=moment_filter)

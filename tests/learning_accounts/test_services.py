@@ -85,7 +85,7 @@ def test_register_down_keeps_the_old_figures_and_notes_the_failure_without_the_p
 
     message = str(caught.value)
     # outside a request: the default locale (nl) and Brussels time; 08:30 UTC is 09:30 in March
-    assert message == "The register could not be reached; the figures are those of 3/2/26, 9:30\u202fAM."
+    assert message == "The register could not be reached; the figures are those of Mar 2, 2026, 9:30\u202fAM."
     stored = services.snapshot_of(world.employee)
     assert stored.balance_cents == 15010 and stored.fetched_at == NOW  # the old figures stay
     assert stored.last_error == "the register answered 503 (unavailable)"
@@ -141,7 +141,8 @@ def test_a_person_the_register_does_not_know_gets_a_clear_message(world, ledger,
 
     assert str(caught.value) == (
         "The register does not know this person as an employee of this employer, so it does not show their "
-        "account. An administrator should check the employee record. The figures are those of 3/2/26, 9:30\u202fAM.")
+        "account. An administrator should check the employee record. The figures are those of "
+        "Mar 2, 2026, 9:30\u202fAM.")
     assert caught.value.whole_employer is False
     stored = services.snapshot_of(world.employee)
     assert stored.last_error == "the register answered 403 (forbidden)" and stored.balance_cents == 15010

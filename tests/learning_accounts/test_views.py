@@ -72,8 +72,8 @@ def test_first_visit_asks_the_register_and_shows_where_every_euro_came_from(worl
     assert _text(html, "account-balance-with-on-its-way") == f"150,10{EUR}"  # nothing on its way
     assert "Nothing on its way" in html
     # as of: the register's own time (02:00 UTC = 3:00 AM in Brussels), and when we fetched it
-    assert "The register last updated this account on 3/1/26, 3:00\u202fAM." in _text(html, "account-as-of")
-    assert re.search(r"Fetched from the register on \d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}\u202f[AP]M\.",
+    assert "The register last updated this account on Mar 1, 2026, 3:00\u202fAM." in _text(html, "account-as-of")
+    assert re.search(r"Fetched from the register on [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\u202f[AP]M\.",
                      _text(html, "account-as-of"))
     stored = _snapshot(world.employee)
     assert stored.balance_cents == 15010 and stored.fetched_at >= before
@@ -110,7 +110,7 @@ def test_contributions_on_their_way_are_listed_and_added(world, known, auth, cli
 
     html = client.get("/account").get_data(as_text=True)
 
-    day = "3/2/26"  # created at NOW
+    day = "Mar 2, 2026"  # created at NOW
     assert _row(html, f"contribution-{pending.id}") == [
         day, "Course fee", "Boekhouden voor KMO's ODB-123456", f"50,00{EUR}", "C-2026-000001"]
     assert _row(html, f"contribution-{sent.id}") == [
@@ -171,7 +171,7 @@ def test_register_down_keeps_the_old_figures_and_says_so(world, known, auth, cli
     assert response.status_code == 200 and "HX-Trigger" not in response.headers
     html = response.get_data(as_text=True)
     message = _text(html, "account-error")
-    assert message == "The register could not be reached; the figures are those of 3/2/26, 9:30\u202fAM."
+    assert message == "The register could not be reached; the figures are those of Mar 2, 2026, 9:30\u202fAM."
     assert _text(html, "account-balance") == f"150,10{EUR}"
     stored = _snapshot(world.employee)
     assert stored.balance_cents == 15010 and stored.fetched_at == NOW
@@ -313,5 +313,5 @@ def test_the_refresh_time_shown_is_the_new_one(world, known, auth, client):
     db.session.commit()
     auth.login(world.worker)
     html = auth.post("/account/refresh", headers=HTMX).get_data(as_text=True)
-    assert "2/27/26" not in _text(html, "account-as-of")
+    assert "Feb 27, 2026" not in _text(html, "account-as-of")
     assert _snapshot(world.employee).fetched_at > NOW

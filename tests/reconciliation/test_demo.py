@@ -5,16 +5,21 @@ corrected)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from ila_sme.accounts.models import User
 from ila_sme.demo.data import EMPLOYERS
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
+from ila_sme.funding.models import Contribution
+from ila_sme.reconciliation import actions
 from ila_sme.reconciliation.engine import reconcile
 from ila_sme.reconciliation.models import Difference, Outcome, RunState
+from ila_sme.statements import cofunding
 from tests.devregister.conftest import start_register
 
 
@@ -42,3 +47,19 @@ def test_the_demo_reconciles_with_its_two_differences_only(app, demo_register):
     assert kinds == [Outcome.AMOUNT_MISMATCH, Outcome.UNKNOWN_IN_REGISTER]
     unknown = db.session.scalar(select(Difference).where(Difference.kind == Outcome.UNKNOWN_IN_REGISTER))
     assert unknown.employee_id is not None and unknown.register_cents == 7500  # a known employee's top-up
+
+
+def test_koen_records_the_portal_top_up_and_the_statement_says_so(app, demo_register):
+    """The issue's journey: Koen records the top-up booked at the register's portal; the statement of its
+    period no longer says "Not reconciled yet" for it."""
+    bakery = db.session.scalar(select(Employer).where(Employer.enterprise_number == EMPLOYERS[0]["enterprise_number"]))
+    koen = db.session.scalar(select(User).where(User.email == "koen@boekhouding-maes.be"))
+    reconcile(bakery)
+    unknown = db.session.scalar(select(Difference).where(Difference.kind == Outcome.UNKNOWN_IN_REGISTER))
+    actions.record_outside(actor=koen, difference=unknown, note=None, today=date.today())
+    db.session.commit()
+    recorded = db.session.get(Contribution, unknown.contribution_id)
+    with app.test_request_context("/"):
+        lines = [line for line in cofunding.build(bakery, recorded.period, language="nl").report.rows()
+                 if line[1] == recorded.reference]
+    assert [line[10] for line in lines] == ["Geregistreerd als buiten de app geboekt"]

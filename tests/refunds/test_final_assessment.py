@@ -137,14 +137,14 @@ def _page(client, app, day: date) -> str:
 def test_the_page_marks_each_line_and_shows_the_withdrawn_apart(books, auth, client, app):
     auth.login("accountant@example.be")
     html = _page(client, app, TODAY)
-    assert html.count("Waiting: to record by 4/12/26") == 2 and "Withdrawn: not claimed" not in html
+    assert html.count("Waiting: to record by Apr 12, 2026") == 2 and "Withdrawn: not claimed" not in html
     assert 'class="overflow-auto"' in html  # the wide table scrolls on a phone
 
     html = _page(client, app, date(2026, 4, 13))
     assert "No Flemish training leave to claim in this school year." in html
     withdrawn = re.search(r'<section id="withdrawn-leave".*?</section>', html, re.S).group(0)
     assert "No final assessment was recorded within 30 days after the course ended" in withdrawn
-    assert "Wim Worker, Boekhouden voor KMO's: 24 hours (357,84\xa0€), course ended 3/13/26." in withdrawn
+    assert "Wim Worker, Boekhouden voor KMO's: 24 hours (357,84\xa0€), course ended Mar 13, 2026." in withdrawn
     assert "Cleo Colleague" in withdrawn
 
 
@@ -158,7 +158,7 @@ def test_the_accountant_records_it_from_the_page_with_a_proof(books, auth, clien
     assert response.status_code == 303 and response.headers["Location"].endswith("/refunds/vov?school_year=2025-26")
     html = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "The final assessment of Wim Worker for Boekhouden voor KMO's was recorded: its refund is released." in html
-    assert "Released: taken on 3/13/26" in html
+    assert "Released: taken on Mar 13, 2026" in html
     footer = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
     assert "24 hours" in footer and "357,84\xa0€" in footer
     assessment = assessments.assessment_of(employee(books).id, training_of(books).id)

@@ -52,5 +52,6 @@ def workbook(data: bytes):
 
 
 def pdf_text(data: bytes) -> tuple[str, int]:
+    """The text of every page, no-break spaces read as spaces (as the PDF's text extraction gives them)."""
     reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+    return "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " "), len(reader.pages)

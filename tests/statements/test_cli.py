@@ -30,7 +30,7 @@ def test_export_statement_command(app, books, tmp_path, fmt):
     elif fmt == "xlsx":
         assert workbook(data)["A1"].value == "Co-funding statement"
     else:
-        assert "1 523.94" in pdf_text(data)[0]
+        assert "1.523,94 €" in pdf_text(data)[0]  # English as written in Belgium (en_BE)
 
 
 @pytest.mark.parametrize(("args", "message"), [

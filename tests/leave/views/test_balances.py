@@ -67,19 +67,19 @@ def test_my_balances_show_every_figure_and_the_rows_behind_it(world, history, au
     assert _figure(html, "vov", "expired") == "0 hours"
 
     # each row: the date it was written (short), the movement, the amount, the request, the reason
-    day = r"\d{1,2}/\d{1,2}/\d{2}"
+    day = r"[A-Z][a-z]{2} \d{1,2}, \d{4}"  # an English date is never written 3/16/26
     entitlement = _rows(html, "vov", "entitlement")
     assert entitlement[0] == "Entitlement: 125 hours"
     assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 % \(2025-03-01\)", entitlement[1])
     used = _rows(html, "vov", "used")
     assert used[0] == "Used: 24 hours" and len(used) == 2
-    assert re.fullmatch(rf"{day} Used -24 hours 3/16/26 – 3/18/26 Approved", used[1])
+    assert re.fullmatch(rf"{day} Used -24 hours Mar 16, 2026 – Mar 18, 2026 Approved", used[1])
     reserved = _rows(html, "vov", "reserved")
     assert reserved[0] == "Reserved by pending requests: 8 hours"
     assert len(reserved) == 1 + 5  # three reservations; released at approval and at withdrawal
-    assert any(re.fullmatch(rf"{day} Reservation released \+8 hours 3/20/26 Withdrawn withdrawn", row)
+    assert any(re.fullmatch(rf"{day} Reservation released \+8 hours Mar 20, 2026 Withdrawn withdrawn", row)
                for row in reserved)
-    assert any(re.fullmatch(rf"{day} Reserved by a request -8 hours 3/19/26 Waiting for approval", row)
+    assert any(re.fullmatch(rf"{day} Reserved by a request -8 hours Mar 19, 2026 Waiting for approval", row)
                for row in reserved)
     assert f'href="/leave/requests#request-{history["pending"].id}"' in html
     # the federal training right too, in days (25 FTE: 5 days)
@@ -291,7 +291,7 @@ def test_a_recalculation_shows_with_its_reason_and_counts_in_the_entitlement(wor
     assert _figure(html, "training_right", "remaining") == "3,75 days"
     rows = _rows(html, "training_right", "entitlement")
     assert rows[0] == "Entitlement: 3,75 days"
-    day = r"\d{1,2}/\d{1,2}/\d{2}"
+    day = r"[A-Z][a-z]{2} \d{1,2}, \d{4}"  # an English date is never written 3/16/26
     assert re.fullmatch(rf"{day} Entitlement \+5 days 5 d × 100 % × 12/12", rows[1])
     assert re.fullmatch(rf"{day} Recalculated -1,25 days work regime 50 % from 2026-07-01: "
                         rf"5 d × \(6 × 100 % \+ 6 × 50 %\) / 12 \(Ada Admin\)", rows[2]), rows[2]
