@@ -233,19 +233,19 @@ def _flash_summary(approved: int, refusals: list[str]) -> None:
 # Co-funding asked on its own ----------------------------------------------------------------
 
 
-def _funding_row(funding: FundingRequest, error: str | None = None, reject_form: RejectForm | None = None):
+def _funding_row(funding: FundingRequest, reject_form: RejectForm | None = None):
     """The co-funding row as it now is: its buttons while the user may still decide, else its status."""
     if funding in waiting.waiting_for(current_user, current_employer(), dates.today()).funding:
-        return render("approvals/inbox.html", "funding_pending", funding=funding, row_error=error,
+        return render("approvals/inbox.html", "funding_pending", funding=funding,
                       reject_form=reject_form or RejectForm(formdata=None), decide_form=DecideForm(formdata=None))
-    return render("approvals/inbox.html", "funding_settled", funding=funding, row_error=error)
+    return render("approvals/inbox.html", "funding_settled", funding=funding)
 
 
 def _funding_refused(funding: FundingRequest, message: str, *, status: int = 409, reject_form=None):
     db.session.rollback()
     flash(message, "error")
-    if wants_fragment():
-        return _funding_row(funding, message, reject_form), status
+    if wants_fragment():  # the message comes with the fragment (the flashes, out of band)
+        return _funding_row(funding, reject_form=reject_form), status
     if reject_form is not None:
         return render("approvals/inbox.html", **_inbox(funding_forms={funding.id: reject_form})), status
     return redirect(url_for("approvals.inbox"))
