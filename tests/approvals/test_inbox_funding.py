@@ -22,7 +22,8 @@ ROW = re.compile(r'<tr id="funding-(\d+)"')
 def set_policy(world, budget: str = "10000.00", admin_above: str | None = None):
     funding.set_policy(actor=world.admin, employer=world.employer, year=2026, budget=Decimal(budget),
                        cap_per_employee=Decimal("1500.00"), max_share_pct=Decimal("50"), gives_top_up=True,
-                       gives_course_fee=True, admin_approval_above=None if admin_above is None else Decimal(admin_above))
+                       gives_course_fee=True,
+                       admin_approval_above=None if admin_above is None else Decimal(admin_above))
 
 
 def top_up(world, record, amount: str = "200.00", actor=None):
