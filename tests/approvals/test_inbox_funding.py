@@ -176,3 +176,14 @@ def test_the_menu_counts_what_the_inbox_lists(world, auth, client, policy):
     inbox = client.get("/approvals").get_data(as_text=True)
     assert len(re.findall(r'<tr id="request-\d+"', inbox)) == 1 and len(funding_rows(inbox)) == 1
     assert badge(inbox) == "2"
+
+
+def test_refuse_without_a_reason_and_without_javascript_shows_the_inbox_again(world, auth, client, policy):
+    asked = top_up(world, world.zoe_record)
+    auth.login(world.manager)
+    response = auth.post(f"/approvals/funding/{asked.id}/reject", data={"reason": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in html
+    assert f'id="funding-reason-{asked.id}"' in html and 'aria-invalid="true"' in html
+    db.session.refresh(asked)
+    assert asked.status == FundingStatus.PENDING
