@@ -264,9 +264,16 @@ def _with_leave() -> str:
     return _("This co-funding belongs to a training-leave request: it is decided with the leave, on its row.")
 
 
+def _funding(funding_id: int) -> FundingRequest:
+    """The co-funding request, for those who decide co-funding (managers and admins; not an accountant)."""
+    funding = get_or_404(FundingRequest, funding_id)
+    permissions.require(permissions.can_grant_funding(current_user, current_employer()))
+    return funding
+
+
 @bp.post("/funding/<int:funding_id>/approve")
 def approve_funding(funding_id: int):
-    funding = get_or_404(FundingRequest, funding_id)
+    funding = _funding(funding_id)
     if funding.decided_with_leave:
         return _funding_refused(funding, _with_leave())
     try:
@@ -278,7 +285,7 @@ def approve_funding(funding_id: int):
 
 @bp.post("/funding/<int:funding_id>/reject")
 def reject_funding(funding_id: int):
-    funding = get_or_404(FundingRequest, funding_id)
+    funding = _funding(funding_id)
     form = RejectForm()
     if not form.validate_on_submit():
         return _funding_refused(funding, " ".join(map(str, form.reason.errors)), status=422, reject_form=form)

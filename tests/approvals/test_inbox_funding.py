@@ -187,3 +187,12 @@ def test_refuse_without_a_reason_and_without_javascript_shows_the_inbox_again(wo
     assert f'id="funding-reason-{asked.id}"' in html and 'aria-invalid="true"' in html
     db.session.refresh(asked)
     assert asked.status == FundingStatus.PENDING
+
+
+def test_an_accountant_decides_no_co_funding(world, auth, client, policy):
+    asked = top_up(world, world.zoe_record)
+    auth.login(world.accountant)
+    assert auth.post(f"/approvals/funding/{asked.id}/approve", headers=HTMX).status_code == 403
+    assert auth.post(f"/approvals/funding/{asked.id}/reject", data={"reason": "No"}, headers=HTMX).status_code == 403
+    db.session.refresh(asked)
+    assert asked.status == FundingStatus.PENDING
