@@ -107,6 +107,9 @@ MATRIX = {
     "approvals.approve": ("POST", DECIDERS),
     "approvals.reject": ("POST", DECIDERS),
     "approvals.bulk_approve": ("POST", DECIDERS),
+    "approvals.badge": ("GET", DECIDERS),
+    "approvals.approve_funding": ("POST", MANAGERS),  # co-funding: managers and admins decide it
+    "approvals.reject_funding": ("POST", MANAGERS),
     "calendar.month": ("GET", MEMBERS),
     "calendar.feeds": ("GET", MEMBERS),
     "calendar.create_feed": ("POST", MEMBERS),

@@ -1,10 +1,11 @@
-"""The approvals inbox: decide inline, in bulk, and on cancellations."""
+"""The approvals inbox: every decision a user may take (``waiting.py``), inline, in bulk, on cancellations and on
+co-funding asked on its own; and the count of it for the menu's badge."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, has_request_context, redirect, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,25 +13,40 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, permissions
+from ila_sme.approvals import waiting
 from ila_sme.approvals.forms import BulkApproveForm, DecideForm, RejectForm
 from ila_sme.extensions import db
+from ila_sme.funding import services as funding_services
 from ila_sme.funding.models import FundingRequest
+from ila_sme.funding.services import FundingError
 from ila_sme.leave import ledger, request_lists, services
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import LeaveRequest, RequestStatus
-from ila_sme.tenancy import current_employer, get_or_404
+from ila_sme.tenancy import current_employer, current_employer_or_none, get_or_404
 from ila_sme.web import render, wants_fragment
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
 RECENT = 10
 DECIDED = {"HX-Trigger": "leaveDecided"}
+FUNDING_DECIDED = {"HX-Trigger": "fundingDecided"}
 
 
 @bp.before_request
 @login_required
 def _approvals_are_for_deciders():
     permissions.require(permissions.can_view_approvals(current_user, current_employer()))
+
+
+@bp.app_context_processor
+def _decisions_waiting():
+    """The menu's badge: ``decisions_waiting()`` counts only when the menu shows the Approvals entry."""
+    def count() -> int:
+        if not has_request_context() or not current_user.is_authenticated:
+            return 0
+        employer = current_employer_or_none()
+        return waiting.count_for(current_user, employer, dates.today()) if employer else 0
+    return {"decisions_waiting": count}
 
 
 # What the inbox shows ------------------------------------------------------------------------
@@ -87,10 +103,13 @@ def _recently_decided(employer) -> list[LeaveRequest]:
     ))
 
 
-def _inbox(reject_forms: dict | None = None) -> dict:
+def _inbox(reject_forms: dict | None = None, funding_forms: dict | None = None) -> dict:
     employer = current_employer()
+    found = waiting.waiting_for(current_user, employer, dates.today())
     return {
-        "rows": _rows(employer, request_lists.decidable_requests(current_user, employer, dates.today()), reject_forms),
+        "rows": _rows(employer, found.leave, reject_forms),
+        "fundings": found.funding, "funding_forms": funding_forms or {}, "waiting_count": found.count,
+        "funding_reject_form": RejectForm(formdata=None),
         "recent": _recently_decided(employer),
         "decide_form": DecideForm(formdata=None),
         "bulk_form": BulkApproveForm(formdata=None),
@@ -132,6 +151,14 @@ def _refused(leave_request: LeaveRequest, message: str, *, status: int = 409, re
 @bp.get("")
 def inbox():
     return render("approvals/inbox.html", "inbox", **_inbox())
+
+
+@bp.get("/badge")
+def badge():
+    """The count beside Approvals in the menu, refreshed when a decision is taken."""
+    count = waiting.count_for(current_user, current_employer(), dates.today())
+    return (str(count) if count else ""), 200, {"Content-Type": "text/plain; charset=utf-8",
+                                                "Cache-Control": "no-store"}
 
 
 @bp.post("/<int:request_id>/approve")
@@ -201,3 +228,71 @@ def _flash_summary(approved: int, refusals: list[str]) -> None:
         return
     flash(done + " " + ngettext("%(num)s could not be: %(reasons)s", "%(num)s could not be: %(reasons)s",
                                 len(refusals), reasons=" ".join(refusals)), "error")
+
+
+# Co-funding asked on its own ----------------------------------------------------------------
+
+
+def _funding_row(funding: FundingRequest, reject_form: RejectForm | None = None):
+    """The co-funding row as it now is: its buttons while the user may still decide, else its status."""
+    if funding in waiting.waiting_for(current_user, current_employer(), dates.today()).funding:
+        return render("approvals/inbox.html", "funding_pending", funding=funding,
+                      reject_form=reject_form or RejectForm(formdata=None), decide_form=DecideForm(formdata=None))
+    return render("approvals/inbox.html", "funding_settled", funding=funding)
+
+
+def _funding_refused(funding: FundingRequest, message: str, *, status: int = 409, reject_form=None):
+    db.session.rollback()
+    flash(message, "error")
+    if wants_fragment():  # the message comes with the fragment (the flashes, out of band)
+        return _funding_row(funding, reject_form=reject_form), status
+    if reject_form is not None:
+        return render("approvals/inbox.html", **_inbox(funding_forms={funding.id: reject_form})), status
+    return redirect(url_for("approvals.inbox"))
+
+
+def _funding_decided(funding: FundingRequest):
+    db.session.commit()
+    flash(_("Co-funding of %(name)s: %(status)s.", name=funding.employee.full_name, status=funding.status_label),
+          "success")
+    if not wants_fragment():
+        return redirect(url_for("approvals.inbox"))
+    return _funding_row(funding), 200, FUNDING_DECIDED
+
+
+def _with_leave() -> str:
+    return _("This co-funding belongs to a training-leave request: it is decided with the leave, on its row.")
+
+
+def _funding(funding_id: int) -> FundingRequest:
+    """The co-funding request, for those who decide co-funding (managers and admins; not an accountant)."""
+    funding = get_or_404(FundingRequest, funding_id)
+    permissions.require(permissions.can_grant_funding(current_user, current_employer()))
+    return funding
+
+
+@bp.post("/funding/<int:funding_id>/approve")
+def approve_funding(funding_id: int):
+    funding = _funding(funding_id)
+    if funding.decided_with_leave:
+        return _funding_refused(funding, _with_leave())
+    try:
+        funding_services.approve(actor=current_user, funding=funding, today=dates.today())
+    except FundingError as error:
+        return _funding_refused(funding, str(error))
+    return _funding_decided(funding)
+
+
+@bp.post("/funding/<int:funding_id>/reject")
+def reject_funding(funding_id: int):
+    funding = _funding(funding_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _funding_refused(funding, " ".join(map(str, form.reason.errors)), status=422, reject_form=form)
+    if funding.decided_with_leave:
+        return _funding_refused(funding, _with_leave())
+    try:
+        funding_services.reject(actor=current_user, funding=funding, reason=form.reason.data)
+    except FundingError as error:
+        return _funding_refused(funding, str(error))
+    return _funding_decided(funding)

@@ -318,6 +318,14 @@ def can_see(user, credential: Credential) -> bool:
     return visible_to_employer(credential) and can_view_skills(user, employee.employer)
 
 
+def held_by(employee, viewer) -> list[Credential]:
+    """The credentials ``employee`` holds that ``viewer`` may see, newest first: the employee's page lists them,
+    the home page counts them."""
+    query = (select(Credential).where(Credential.employee_id == employee.id)
+             .order_by(Credential.issued_on.desc().nulls_last(), Credential.id.desc()))
+    return [credential for credential in db.session.scalars(query) if can_see(viewer, credential)]
+
+
 # Reading it back ---------------------------------------------------------------------------------
 
 

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, sen
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ila_sme import dates, permissions
 from ila_sme.credentials import formats, matrix, services
@@ -83,14 +82,8 @@ def _managed(employee_id: int) -> EmployeeRecord:
 # The employee's credentials -------------------------------------------------------------------------
 
 
-def _held(employee: EmployeeRecord) -> list[Credential]:
-    query = (select(Credential).where(Credential.employee_id == employee.id)
-             .order_by(Credential.issued_on.desc().nulls_last(), Credential.id.desc()))
-    return [c for c in db.session.scalars(query) if services.can_see(current_user, c)]
-
-
 def _employee_page(employee: EmployeeRecord, upload_form: UploadForm | None = None, block: str | None = None):
-    held = _held(employee)
+    held = services.held_by(employee, current_user)
     imported = next((c for c in held if c.id == request.args.get("imported", type=int)), None)
     manages = permissions.can_manage_credentials_of(current_user, employee)
     return render("credentials/employee.html", block, employee=employee, credentials=held,

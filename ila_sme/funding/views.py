@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import search_arg
+from ila_sme.funding import decisions, services
 from ila_sme.funding import permissions as funding_permissions
-from ila_sme.funding import services
 from ila_sme.funding.blueprint import bp
 from ila_sme.funding.forms import CancelForm, CourseFeeForm, EmptyForm, PolicyForm, RefuseForm, TopUpForm
 from ila_sme.funding.models import (
@@ -258,8 +258,7 @@ def _lists() -> dict:
         "waiting": [], "asked": [], "recent": [],
     }
     if decider:
-        undecided = _listed(FundingRequest.status.in_(UNDECIDED), order=(FundingRequest.created_at,
-                                                                          FundingRequest.id))
+        undecided = decisions.undecided(employer)
         lists["waiting"] = [f for f in undecided if funding_permissions.may_decide(current_user, f)]
         lists["asked"] = [f for f in undecided if f.requested_by_id == current_user.id
                           and (me is None or f.employee_id != me.id)]

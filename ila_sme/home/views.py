@@ -8,9 +8,7 @@ from sqlalchemy import text
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
-from ila_sme.leave import request_lists
-from ila_sme.leave.balances import current_balances
-from ila_sme.people import services as people
+from ila_sme.home import cards
 from ila_sme.tenancy import current_employer_or_none
 from ila_sme.web import render
 
@@ -27,15 +25,13 @@ def index():
     context = {}
     today = dates.today()
     if permissions.can_request_leave(current_user, employer):
-        me = context["me"] = people.employee_for_user(employer, current_user)
-        if me is not None:
-            context["balances"] = current_balances(me, employer, today)
-            context["my_requests"] = request_lists.requests_of(me)[:5]
+        context.update(cards.employee_cards(current_user, employer, today))
     if permissions.can_view_approvals(current_user, employer):
-        context["to_decide"] = request_lists.decidable_requests(current_user, employer, today)
+        context.update(cards.decision_cards(current_user, employer, today))
     if permissions.can_approve_for_a_team(current_user, employer):
-        context["team"] = people.team_of(employer, current_user)
-        context["staff_count"] = len(people.employees(employer))
+        context.update(cards.manager_cards(current_user, employer, today))
+    if permissions.is_accountant(current_user, employer):
+        context.update(cards.accountant_cards(employer))
     return render("home/index.html", **context)
 
 

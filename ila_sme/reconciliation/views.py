@@ -11,7 +11,7 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, locks, permissions
@@ -19,13 +19,12 @@ from ila_sme.extensions import db
 from ila_sme.forms import page_arg, paginate
 from ila_sme.funding.models import Contribution
 from ila_sme.money import format_money, from_cents
-from ila_sme.reconciliation import actions, engine
+from ila_sme.reconciliation import actions, engine, overview
 from ila_sme.reconciliation.forms import LinkForm, OutsideForm, ReasonForm, StartRunForm
 from ila_sme.reconciliation.models import (
     DIFFERENCE_KINDS,
     OUTCOME_LABELS,
     Difference,
-    DifferenceState,
     Outcome,
     Phase,
     ReconciliationItem,
@@ -85,16 +84,6 @@ def _common() -> dict:
 # The page and its regions ----------------------------------------------------------------------
 
 
-def _current_run(employer) -> ReconciliationRun | None:
-    """The run at work (or the oldest waiting one); else the latest."""
-    mine = select(ReconciliationRun).where(ReconciliationRun.employer_id == employer.id)
-    return (db.session.scalar(mine.where(ReconciliationRun.state == RunState.RUNNING)
-                              .order_by(ReconciliationRun.id.desc()).limit(1))
-            or db.session.scalar(mine.where(ReconciliationRun.state == RunState.QUEUED)
-                                 .order_by(ReconciliationRun.id).limit(1))
-            or db.session.scalar(mine.order_by(ReconciliationRun.id.desc()).limit(1)))
-
-
 def _page_number() -> int:
     return page_arg()
 
@@ -113,15 +102,8 @@ def _filters() -> dict:
 
 
 def _differences(employer, filters: dict, page: int):
-    query = select(Difference).where(Difference.employer_id == employer.id)
-    if filters["show"] != "all":
-        query = query.where(Difference.state == filters["show"])
-    if filters["kind"]:
-        query = query.where(Difference.kind == filters["kind"])
-    query = query.options(selectinload(Difference.employee), selectinload(Difference.resolved_by)).order_by(
-        case((Difference.state == DifferenceState.OPEN, 0), else_=1), Difference.found_at.desc(),
-        Difference.id.desc())
-    return paginate(query, page=page, per_page=DIFFERENCES_PER_PAGE)
+    return paginate(overview.differences(employer, show=filters["show"], kind=filters["kind"]), page=page,
+                    per_page=DIFFERENCES_PER_PAGE)
 
 
 def _row_context(filters: dict) -> dict:
@@ -134,11 +116,12 @@ def _index(block: str | None = None, *, runs_page: int = 1, differences_page: in
            start_form: StartRunForm | None = None):
     employer = _employer()
     filters = _filters()
-    current = _current_run(employer)
+    current = overview.current_run(employer)
     return render("reconciliation/index.html", block, current_run=current,
                   busy=current is not None and current.state in UNFINISHED,
                   start_form=start_form or StartRunForm.for_today(dates.today(), formdata=None),
                   runs=_runs(employer, runs_page), differences=_differences(employer, filters, differences_page),
+                  last_done_run=overview.last_done_run(employer),
                   **_row_context(filters), **_common())
 
 

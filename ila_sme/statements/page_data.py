@@ -16,6 +16,7 @@ from ila_sme.funding.models import ClosedPeriod, Source
 from ila_sme.money import from_cents
 from ila_sme.reconciliation.models import Adjustment
 from ila_sme.statements import cofunding
+from ila_sme.statements.models import StatementExport
 
 KINDS = ("month", "quarter", "year")
 SHOWN = {"month": 24, "quarter": 12, "year": 6}  # how many periods each picker offers, newest first
@@ -101,3 +102,10 @@ def closed_months(employer_id: int, *, limit: int = 36) -> list[ClosedPeriod]:
     return list(db.session.scalars(
         select(ClosedPeriod).where(ClosedPeriod.employer_id == employer_id)
         .options(selectinload(ClosedPeriod.closed_by)).order_by(ClosedPeriod.month.desc()).limit(limit)))
+
+
+def export_log(employer):
+    """Every export of this employer, newest first (the export log; the home card shows the latest)."""
+    return (select(StatementExport).where(StatementExport.employer_id == employer.id)
+            .options(selectinload(StatementExport.created_by))
+            .order_by(StatementExport.created_at.desc(), StatementExport.id.desc()))

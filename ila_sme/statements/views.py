@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ila_sme import dates, permissions
 from ila_sme.extensions import db
@@ -28,7 +27,6 @@ from ila_sme.people.models import EmployeeRecord
 from ila_sme.refunds import services as refunds
 from ila_sme.statements import exports, page_data, vov_account_audit
 from ila_sme.statements.forms import AuditLogForm, CloseForm, DownloadForm, TrainingAccountForm, VovClaimsForm
-from ila_sme.statements.models import StatementExport
 from ila_sme.tenancy import current_employer
 from ila_sme.web import moment_filter, render
 
@@ -293,9 +291,6 @@ def close():
 def log():
     """Every export of this employer, newest first: who, when, parameters, lines, totals, sha256."""
     employer = _employer()
-    query = (select(StatementExport).where(StatementExport.employer_id == employer.id)
-             .options(selectinload(StatementExport.created_by))
-             .order_by(StatementExport.created_at.desc(), StatementExport.id.desc()))
-    entries = paginate(query, per_page=LOG_PER_PAGE)
+    entries = paginate(page_data.export_log(employer), per_page=LOG_PER_PAGE)
     return render("statements/log.html", "log", employer=employer, entries=entries, moment=moment_filter,
                   export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS)

@@ -35,7 +35,7 @@ def test_an_employee_shares_a_verified_badge_and_the_manager_sees_it(live_server
 
     employee = new_context().new_page()
     sign_in(employee, server, "employee")
-    employee.get_by_role("link", name="My credentials").click()
+    employee.locator("nav").get_by_role("link", name="My credentials").click()  # the menu, not the home card
     expect(employee.locator("main h1")).to_have_text("My credentials")
     employee.set_input_files("#file", str(badge))
     employee.get_by_role("button", name="Upload").click()

@@ -92,11 +92,12 @@ def test_the_accountant_reconciles_and_resolves_a_difference(live_server, new_co
     server = live_server
     page = new_context().new_page()
     sign_in(page, server, "accountant")
-    page.get_by_role("link", name="Reconciliation").click()
+    page.locator("nav").get_by_role("link", name="Reconciliation").click()  # the menu (a home card links there too)
     expect(page.locator("main h1")).to_have_text("Reconciliation with the register")
     current = page.locator("#reconciliation-current")
     expect(current).to_contain_text("No scheduler process is running.")
-    expect(page.locator("#reconciliation-differences")).to_contain_text("No open difference")
+    # Before any run the page claims no agreement: it says nothing was compared yet.
+    expect(page.locator("#reconciliation-differences")).to_contain_text("No run has compared the app with the register")
 
     page.select_option("#period", "")  # every open period
     page.get_by_role("button", name="Start a run").click()

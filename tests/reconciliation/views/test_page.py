@@ -357,3 +357,18 @@ def test_the_page_in_dutch_and_french(office, auth, client, language, texts):
     for expected in texts:
         assert expected in page, expected
     assert "Start a run" not in page and "Unknown here" not in page
+
+
+def test_an_empty_queue_says_agreement_only_after_a_run_compared(office, auth, client):
+    auth.login(office.accountant)
+    before = text(client.get(PAGE).get_data(as_text=True))
+    assert "No run has compared the app with the register yet" in before
+    assert "agree" not in before and "0 differences." not in before
+    factories.reconciliation_run(office.employer, state="failed", phase="finished")
+    db.session.commit()
+    assert "No run has compared the app with the register yet" in text(client.get(PAGE).get_data(as_text=True))
+    run = factories.reconciliation_run(office.employer)
+    db.session.commit()
+    after = text(client.get(PAGE).get_data(as_text=True))
+    assert f"No open difference: the app and the register agree (run {run.id}," in after
+    assert "No run has compared" not in after
