@@ -14,6 +14,7 @@ from ila_sme.accounts.models import User
 from ila_sme.accounts.services import authenticate
 from ila_sme.audit.models import AuditEvent
 from ila_sme.credentials.models import Credential
+from ila_sme.demo.data import TRAININGS as DEMO_TRAININGS
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.funding import reports
@@ -24,7 +25,6 @@ from ila_sme.leave.models import LeaveRequest, LedgerEntry
 from ila_sme.notifications.models import Notification
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes.models import SchemeParameter
-from ila_sme.demo.data import TRAININGS as DEMO_TRAININGS
 from ila_sme.trainings.models import Training
 
 

@@ -1,6 +1,7 @@
 """``flask --app app demo seed``: a realistic Flemish bakery, an installer and their accountant,
-the training registry (the development register's whole registry, mirrored as the nightly sync does), a year of training-leave and co-funding history and the staff's micro-credentials, built
-through the real services.
+the training registry (the development register's whole registry, mirrored as the nightly sync does), a
+year of training-leave and co-funding history and the staff's micro-credentials, built through the real
+services.
 
 Idempotent: every object is looked up by its natural key first (the history: once per employer),
 so a second run adds nothing. Dates are relative to ``dates.today()`` so every screen has a past

@@ -12,11 +12,10 @@ from flask_login import current_user, login_required
 
 from ila_sme import dates, permissions
 from ila_sme.accounts import services as accounts
-from ila_sme.accounts.models import Invitation
+from ila_sme.accounts.models import Invitation, User
 from ila_sme.extensions import db
 from ila_sme.forms import format_decimal, search_arg
 from ila_sme.identifiers import looks_like_insz, mask_typed_insz
-from ila_sme.accounts.models import User
 from ila_sme.people import account_links, csv_import, employment, services
 from ila_sme.people.forms import (
     ContractForm,
@@ -160,7 +159,8 @@ def _history_page(employee, *, terms_form=None, contract_form=None, correct_form
                   contracts=history.contracts, editable=editable, terms_form=terms_form,
                   contract_form=contract_form or ContractForm(formdata=None, prefix="new"),
                   correct_forms=correct_forms, weekdays=_weekdays(),
-                  number=lambda value: format_decimal(value, "#,##0.##"), **_account_context(employee, link_form)), status
+                  number=lambda value: format_decimal(value, "#,##0.##"),
+                  **_account_context(employee, link_form)), status
 
 
 def _account_context(employee, link_form=None) -> dict:

@@ -47,7 +47,8 @@ LEASE = "scheduler"
 HEARTBEAT = "heartbeat"
 QUEUED_RUNS = "queued-runs"  # the poll that carries out the runs asked for on a page (recorder.run_queued)
 UNSET_SLOT = {"slot": None}  # SlotExecutor sets it for each firing
-QUIET = ("reconcile-queued", "mail-outbox", HEARTBEAT, QUEUED_RUNS)  # polls: a skipped firing while the last one runs is normal
+# The polls: a firing skipped while the last one still runs is normal.
+QUIET = ("reconcile-queued", "mail-outbox", HEARTBEAT, QUEUED_RUNS)
 log = logging.getLogger("ila_sme.scheduler")
 
 
