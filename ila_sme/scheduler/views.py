@@ -25,7 +25,7 @@ from ila_sme.scheduler.forms import RetryMailForm, RunFilterForm, RunNowForm
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobRun
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
-from ila_sme.web import render
+from ila_sme.web import render, wants_fragment
 
 bp = Blueprint("scheduler", __name__, url_prefix="/admin/jobs")
 RUNS_PER_PAGE = 25
@@ -112,7 +112,7 @@ def run_now(job_name: str):
             db.session.rollback()
     else:
         flash(_("The page was out of date: try again."), "error")
-    if request.htmx:
+    if wants_fragment():  # a boosted plain form wants the page back
         return _progress(job_name, place)
     if queued:
         flash(_("Queued: the scheduler starts it within seconds."), "success")

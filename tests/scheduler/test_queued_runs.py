@@ -59,3 +59,15 @@ def test_the_scheduler_process_polls_the_queue_on_the_registers_worker(app):
     poll = scheduler.get_job(QUEUED_RUNS)
     assert poll is not None and poll.executor == "register"
     assert poll.trigger.interval.total_seconds() == app.config["SCHEDULER_POLL_SECONDS"]
+
+
+def test_the_poll_runs_the_queue_only_while_this_process_holds_the_lease(app, probe):
+    recorder.queue_run("probe")
+    db.session.commit()
+    process = SchedulerProcess(app, echo=lambda *args, **kwargs: None)
+    process._run_queued()  # standing by: nothing runs
+    assert probe.calls == 0 and [run.state for run in job_runs("probe")] == [JobState.QUEUED]
+    process.holding.set()
+    process._run_queued()
+    db.session.rollback()  # the poll ran in its own app context: read afresh
+    assert probe.calls == 1 and [run.state for run in job_runs("probe")] == [JobState.DONE]
