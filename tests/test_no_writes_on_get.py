@@ -70,7 +70,7 @@ def world(app):
         "args": {
             "employee_id": employee.id, "credential_id": credential.id, "reconciliation_run_id": run.id,
             "training_id": training.id, "assessment_id": assessment.id,
-            "filename": static.relative_to(app.static_folder).as_posix(),
+            "filename": static.relative_to(app.static_folder).as_posix(), "job_name": "registry-sync",
         },
         "tokens": {"calendar.feed": token, "accounts.accept_invitation": invitation_token(invitation),
                    "accounts.reset_password": "not-a-valid-token"},

@@ -1,6 +1,7 @@
 """``flask --app app demo seed``: a realistic Flemish bakery, an installer and their accountant,
-the training registry, a year of training-leave and co-funding history and the staff's micro-credentials, built
-through the real services.
+the training registry (the development register's whole registry, mirrored as the nightly sync does), a
+year of training-leave and co-funding history and the staff's micro-credentials, built through the real
+services.
 
 Idempotent: every object is looked up by its natural key first (the history: once per employer),
 so a second run adds nothing. Dates are relative to ``dates.today()`` so every screen has a past
@@ -47,6 +48,7 @@ from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme, SchemeParameter
 from ila_sme.trainings.models import Training
+from ila_sme.trainings.sync import last_watermark
 from ila_sme.worktime import services as worktime
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
@@ -92,6 +94,9 @@ def seed():
                     cofunding.register_differences(employer, register, today)
         demo_credentials.seed(employer, key, trainings, today)
     db.session.commit()
+    if last_watermark() is None:  # the whole registry, once; then the nightly registry-sync keeps it current
+        with cofunding.demo_register() as register:
+            register_notes.append(register.mirror_registry())
     for note in filter(None, register_notes):
         click.echo(note)
     click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000 with password " + DEMO_PASSWORD)

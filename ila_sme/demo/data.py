@@ -205,6 +205,8 @@ EVC_COMPETENCES = 2  # the one EVC request: two competences recognised, 16 h eac
 REGISTER_TOKEN = "demo-token-{enterprise_number}"  # noqa: S105 - a development token, public on purpose
 # The bearer token of the development register's dev-only endpoints (devregister/dev.py), which the seed uses.
 REGISTER_DEV_TOKEN = "demo-dev-token"  # noqa: S105 - a development token, public on purpose
+# The development register's platform token, for its public training registry (when LEDGER_TOKEN is not set).
+REGISTER_PLATFORM_TOKEN = "demo-platform-token"  # noqa: S105 - a development token, public on purpose
 
 # Each employer's co-funding policy, for last year and this year (set by its admin).
 COFUNDING_POLICIES = {

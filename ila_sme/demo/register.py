@@ -22,13 +22,14 @@ import httpx
 from flask import current_app
 
 from ila_sme import dates
-from ila_sme.demo.data import REGISTER_DEV_TOKEN
+from ila_sme.demo.data import REGISTER_DEV_TOKEN, REGISTER_PLATFORM_TOKEN
 from ila_sme.employers.models import Employer
 from ila_sme.funding.models import Contribution
 from ila_sme.funding.submit import payload
 from ila_sme.money import from_cents
 from ila_sme.register import devprocess
 from ila_sme.register.client import RegisterClient, RegisterError, scrub
+from ila_sme.trainings import sync
 
 
 class DemoRegister:
@@ -64,6 +65,19 @@ class DemoRegister:
         return answer
 
     # The contract, through the app's own client --------------------------------------------------
+
+    def mirror_registry(self) -> str:
+        """Mirror the register's whole training registry into the catalogue, as the nightly ``registry-sync``
+        does (the first run takes every training, a later one what changed since): a line for the seed's output.
+        Commits (the sync records its run)."""
+        token = current_app.config.get("LEDGER_TOKEN") or REGISTER_PLATFORM_TOKEN
+        try:
+            with RegisterClient(self.url, token, timeout=self.timeout) as client:
+                run = sync.sync_registry(client)
+        except sync.SyncError as error:
+            raise click.ClickException(f"The demo could not mirror the training registry: {error}") from error
+        counts = sync.Counts(run.inserted, run.updated, run.withdrawn, run.unchanged)
+        return f"Training registry mirrored from {self.url}: {counts.summary()}"
 
     def book(self, employer: Employer, contribution: Contribution) -> str:
         """Book the contribution as ``contributions submit`` would (same body and idempotency key): its entry id."""

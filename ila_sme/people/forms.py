@@ -134,6 +134,13 @@ class InviteForm(FlaskForm):
     role = SelectField(_l("Role"))
 
 
+class LinkAccountForm(FlaskForm):
+    """An admin links an existing account (one with a role here, no employee yet) to a staff record."""
+
+    user_id = SelectField(_l("Account"), coerce=int, validate_choice=False,  # the service says why an account cannot
+                          validators=[DataRequired(message=_l("Choose an account."))])
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 

@@ -304,7 +304,7 @@ def _give_the_invited_record(invitation, *, user, **_ignored) -> None:
     if invitation.employee_record_id is None:
         return
     employee = db.session.get(EmployeeRecord, invitation.employee_record_id)
-    if employee is not None and employee.user_id is None:
+    if employee is not None and employee.user_id is None and employee_for_user(employee.employer, user) is None:
         employee.user_id = user.id
 
 

@@ -12,17 +12,18 @@ from flask_login import current_user, login_required
 
 from ila_sme import dates, permissions
 from ila_sme.accounts import services as accounts
-from ila_sme.accounts.models import Invitation
+from ila_sme.accounts.models import Invitation, User
 from ila_sme.extensions import db
 from ila_sme.forms import format_decimal, search_arg
 from ila_sme.identifiers import looks_like_insz, mask_typed_insz
-from ila_sme.people import csv_import, employment, services
+from ila_sme.people import account_links, csv_import, employment, services
 from ila_sme.people.forms import (
     ContractForm,
     EmployeeForm,
     EmptyForm,
     ImportForm,
     InviteForm,
+    LinkAccountForm,
     NewEmployeeForm,
     TermsForm,
 )
@@ -142,7 +143,7 @@ def _field_or_pattern(form, error: services.PeopleError):
 # The history: work terms and contracts --------------------------------------------------------
 
 
-def _history_page(employee, *, terms_form=None, contract_form=None, correct_forms=None, status=200):
+def _history_page(employee, *, terms_form=None, contract_form=None, correct_forms=None, link_form=None, status=200):
     history = History.of(employee)
     editable = permissions.can_edit_people(current_user, employee.employer)
     if terms_form is None:
@@ -158,7 +159,19 @@ def _history_page(employee, *, terms_form=None, contract_form=None, correct_form
                   contracts=history.contracts, editable=editable, terms_form=terms_form,
                   contract_form=contract_form or ContractForm(formdata=None, prefix="new"),
                   correct_forms=correct_forms, weekdays=_weekdays(),
-                  number=lambda value: format_decimal(value, "#,##0.##")), status
+                  number=lambda value: format_decimal(value, "#,##0.##"),
+                  **_account_context(employee, link_form)), status
+
+
+def _account_context(employee, link_form=None) -> dict:
+    """The person's account: linked to whom, and for an admin the accounts it could be linked to."""
+    if not permissions.can_manage_access(current_user, employee.employer):
+        return {"link_form": None, "unlink_form": None}
+    if link_form is None:
+        link_form = LinkAccountForm(formdata=None)
+        link_form.user_id.choices = [(user.id, f"{user.name} ({user.email})")
+                                     for user in account_links.linkable_accounts(employee.employer)]
+    return {"link_form": link_form, "unlink_form": EmptyForm()}
 
 
 def _weekdays() -> list[str]:
@@ -241,43 +254,107 @@ def _contract_field(form: ContractForm, error: services.PeopleError):
 
 @bp.post("/<int:employee_id>/invite")
 def invite_employee(employee_id: int):
+    """Invite from the staff row: the account it makes (or the one that exists) is this employee's."""
     employee = get_or_404(EmployeeRecord, employee_id)
     permissions.require(permissions.can_invite(current_user, employee.employer, "employee"))
     if EmptyForm().validate_on_submit():
-        if not employee.email:
-            flash(_("Add an e-mail address to %(name)s first.", name=employee.full_name), "error")
-        elif employee.user_id:
-            flash(_("%(name)s can already sign in.", name=employee.full_name), "info")
+        try:
+            result = account_links.invite_employee(actor=current_user, employee=employee)
+        except services.PeopleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
         else:
-            try:
-                accounts.invite(actor=current_user, employer=employee.employer, email=employee.email,
-                                name=employee.full_name, role="employee", employee_record=employee)
-            except accounts.AccountError as error:
-                flash(str(error), "error")
-            else:
-                db.session.commit()
-                flash(_("An invitation was sent to %(email)s.", email=employee.email), "success")
+            db.session.commit()
+            flash(_invited_message(employee, result), "success")
     return redirect(url_for("people.index"))
+
+
+def _invited_message(employee: EmployeeRecord, result: account_links.InviteResult) -> str:
+    if result.linked:
+        return _("%(name)s already had an account: it is now linked to their employee record.",
+                 name=employee.full_name)
+    return _("An invitation was sent to %(email)s; the account is linked to the employee record of %(name)s.",
+             email=result.invitation.email, name=employee.full_name)
 
 
 @bp.route("/invite", methods=["GET", "POST"])
 def invite():
+    """Invite a user. An address of a staff member not linked yet offers to link the account to that record."""
     employer = current_employer()
     roles = permissions.invitable_roles(current_user, employer)
     permissions.require(bool(roles))
     form = InviteForm()
     form.role.choices = [(role.value, ROLE_LABELS[role]) for role in roles]
+    offer = None
     if form.validate_on_submit():
-        try:
-            accounts.invite(actor=current_user, employer=employer, email=form.email.data,
-                            name=form.name.data, role=form.role.data)
-        except accounts.AccountError as error:
-            form.email.errors.append(str(error))
+        choice = request.form.get("link_choice", "")
+        staff = account_links.staff_member_with_email(employer, form.email.data)
+        if staff is not None and choice not in ("link", "no"):
+            offer = staff  # asked first: link or not
+        elif staff is not None and choice == "link":
+            try:
+                result = account_links.invite_employee(actor=current_user, employee=staff, role=form.role.data,
+                                                       name=form.name.data)
+            except services.PeopleError as error:
+                db.session.rollback()
+                form.email.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_invited_message(staff, result), "success")
+                return redirect(url_for("people.index"))
         else:
-            db.session.commit()
-            flash(_("An invitation was sent to %(email)s.", email=form.email.data.strip().lower()), "success")
-            return redirect(url_for("people.index"))
-    return render("people/invite.html", form=form, invitation_days=current_app.config["INVITATION_MAX_AGE"] // 86400)
+            try:
+                accounts.invite(actor=current_user, employer=employer, email=form.email.data,
+                                name=form.name.data, role=form.role.data)
+            except accounts.AccountError as error:
+                form.email.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("An invitation was sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+                return redirect(url_for("people.index"))
+    return render("people/invite.html", form=form, offer=offer,
+                  invitation_days=current_app.config["INVITATION_MAX_AGE"] // 86400)
+
+
+# The account of an employee record: link, unlink (admins) --------------------------------------------
+
+
+@bp.post("/<int:employee_id>/account")
+def link_account(employee_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    permissions.require(permissions.can_manage_access(current_user, employee.employer))
+    form = LinkAccountForm()
+    form.user_id.choices = [(user.id, f"{user.name} ({user.email})")
+                            for user in account_links.linkable_accounts(employee.employer)]
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        try:
+            if user is None or not user.roles_in(employee.employer_id):
+                raise services.PeopleError(_("This account has no access to %(employer)s: invite them instead.",
+                                             employer=employee.employer.name))
+            account_links.link_account(actor=current_user, employee=employee, user=user)
+        except services.PeopleError as error:
+            db.session.rollback()
+            form.user_id.errors.append(str(error))
+        else:
+            return _saved(employee, _("The account of %(account)s is now linked to %(name)s.",
+                                      account=user.name, name=employee.full_name))
+    return _history_page(employee, link_form=form, status=422)
+
+
+@bp.post("/<int:employee_id>/account/unlink")
+def unlink_account(employee_id: int):
+    employee = get_or_404(EmployeeRecord, employee_id)
+    permissions.require(permissions.can_manage_access(current_user, employee.employer))
+    if not EmptyForm().validate_on_submit():
+        return _history_page(employee, status=400)
+    try:
+        user = account_links.unlink_account(actor=current_user, employee=employee)
+    except services.PeopleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("people.show", employee_id=employee.id), 303)
+    return _saved(employee, _("The account of %(account)s is no longer linked to %(name)s.",
+                              account=user.name, name=employee.full_name))
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

@@ -158,8 +158,8 @@ def start():
     if _scheduler_running():
         flash(_("Run %(number)s is queued: the scheduler starts it within seconds.", number=run.id), "success")
     else:
-        flash(_("Run %(number)s is queued, but no scheduler process is running: it waits until "
-                "“flask --app app scheduler run” is started.", number=run.id), "info")
+        flash(_("Run %(number)s is queued, but no scheduler process is running: it waits until the "
+                "scheduler runs again.", number=run.id), "info")
     return redirect(url_for("reconciliation.index"))
 
 

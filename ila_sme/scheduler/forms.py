@@ -23,3 +23,7 @@ class RunFilterForm(QueryForm):
 
 class RetryMailForm(FlaskForm):
     """The outbox's "send again" button: a POST with its CSRF token, nothing else."""
+
+
+class RunNowForm(FlaskForm):
+    """The "Run now" and "Sync now" buttons: a POST with its CSRF token (and the page it stands on)."""

@@ -14,6 +14,7 @@ from ila_sme.extensions import db
 
 
 class JobState(StrEnum):
+    QUEUED = "queued"  # asked for on the jobs page or the catalogue; the scheduler process picks it up
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"  # the job raised, or reported that part of its work failed: see ``error``
@@ -21,6 +22,7 @@ class JobState(StrEnum):
 
 
 JOB_STATE_LABELS = {
+    JobState.QUEUED: _l("Queued"),
     JobState.RUNNING: _l("Running"),
     JobState.DONE: _l("Done"),
     JobState.FAILED: _l("Failed"),
@@ -30,7 +32,9 @@ JOB_STATE_LABELS = {
 
 class JobRun(db.Model):
     """One run of a scheduled job. ``slot`` is the time it was due (or "now-<uuid>" for a run asked by
-    hand): a second scheduler firing the same slot hits the unique constraint and runs nothing."""
+    hand): a second scheduler firing the same slot hits the unique constraint and runs nothing. A run
+    asked for on a page waits as QUEUED under the slot "queued" (one per job at a time, by the same
+    constraint) until the scheduler takes it and gives it a slot of its own."""
 
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("job", "slot"),)
@@ -38,13 +42,17 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(40), index=True)
     slot: Mapped[str] = mapped_column(String(60))
-    trigger: Mapped[str] = mapped_column(String(20), default="scheduler")  # scheduler | cli
+    trigger: Mapped[str] = mapped_column(String(20), default="scheduler")  # scheduler | cli | web
     holder: Mapped[str | None] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(20), default=JobState.RUNNING, index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counts: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in (JobState.QUEUED, JobState.RUNNING)
 
     @property
     def state_label(self):

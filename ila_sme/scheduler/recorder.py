@@ -7,6 +7,10 @@ first insert stands; the second process gets an IntegrityError and runs nothing.
 
 A job that raises, or that reports that part of its work failed, is recorded as failed with the
 error, scrubbed of national numbers; it never stops the scheduler.
+
+A run asked for on a page (``queue_run``: the jobs page's "Run now", the catalogue's "Sync now") waits as
+QUEUED; the scheduler process polls every SCHEDULER_POLL_SECONDS (``run_queued``), takes it and records it
+like any other run. The web request never runs the job itself.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ila_sme import locks
@@ -33,6 +37,9 @@ ERROR_LENGTH = 500  # JobRun.error
 def slot_of(run_time: datetime) -> str:
     """The slot of a firing: the time it was due, in UTC (the same string in every process)."""
     return run_time.astimezone(UTC).isoformat()
+
+
+QUEUED_SLOT = "queued"  # the slot of the one run of a job waiting for the scheduler
 
 
 def manual_slot() -> str:
@@ -55,7 +62,13 @@ def run_job(name: str, *, slot: str, trigger: str) -> JobRun | None:
         db.session.rollback()
         log.info("%s at %s: already run by another scheduler; skipped", name, slot)
         return None
-    run_id = record.id
+    return _carry_out(job, record.id)
+
+
+def _carry_out(job, run_id: int) -> JobRun:
+    """Run the job of the committed run ``run_id`` (state running) and record how it ended."""
+    record = db.session.get(JobRun, run_id)
+    name, slot = record.job, record.slot
     log.info("%s at %s: started", name, slot)
     try:
         outcome = job.run()
@@ -72,6 +85,65 @@ def run_job(name: str, *, slot: str, trigger: str) -> JobRun | None:
     db.session.commit()
     log.info("%s at %s: %s %s%s", name, slot, record.state, counts or {}, f" ({record.error})" if problem else "")
     return record
+
+
+# Runs asked for on a page ---------------------------------------------------------------------
+
+
+def unfinished_run(name: str) -> JobRun | None:
+    """The run of ``name`` waiting or going on now, if any (a run left running by a process of this host
+    that has died does not count: the scheduler marks it interrupted)."""
+    runs = db.session.scalars(select(JobRun).where(JobRun.job == name, JobRun.state.in_(
+        (JobState.QUEUED, JobState.RUNNING))).order_by(JobRun.id.desc()))
+    return next((run for run in runs if run.state == JobState.QUEUED or locks.holder_alive(run.holder)), None)
+
+
+def queue_run(name: str) -> tuple[JobRun, bool]:
+    """Queue a run of ``name`` for the scheduler process: (the run, True); while one is queued or running,
+    that one and False: never two waiting. Adds and flushes; the caller commits. Two clicks at the same
+    moment: the second insert hits the unique (job, "queued") slot, and the caller gets the first one by
+    calling again after its rollback."""
+    job_named(name)
+    waiting = unfinished_run(name)
+    if waiting is not None:
+        return waiting, False
+    run = JobRun(job=name, slot=QUEUED_SLOT, trigger="web", state=JobState.QUEUED, started_at=utcnow())
+    db.session.add(run)
+    db.session.flush()
+    return run, True
+
+
+def queued_work() -> bool:
+    return db.session.scalar(select(JobRun.id).where(JobRun.state == JobState.QUEUED).limit(1)) is not None
+
+
+def run_queued() -> list[JobRun]:
+    """Carry out the queued runs, oldest first, each recorded like a scheduled run. A run is taken once:
+    QUEUED -> RUNNING with a slot of its own, by an UPDATE that only one process can win."""
+    done = []
+    while True:
+        queued = db.session.scalar(select(JobRun).where(JobRun.state == JobState.QUEUED).order_by(JobRun.id).limit(1))
+        if queued is None:
+            db.session.rollback()
+            return done
+        run_id, name = queued.id, queued.job
+        taken = db.session.execute(
+            update(JobRun).where(JobRun.id == run_id, JobRun.state == JobState.QUEUED)
+            .values(state=JobState.RUNNING, slot=manual_slot(), holder=locks.holder_id(), started_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        db.session.expire_all()
+        if not taken:
+            continue
+        try:
+            job = job_named(name)
+        except LookupError as error:  # a job removed since it was queued
+            record = db.session.get(JobRun, run_id)
+            record.state, record.finished_at, record.error = JobState.FAILED, utcnow(), str(error)[:ERROR_LENGTH]
+            db.session.commit()
+            done.append(record)
+            continue
+        done.append(_carry_out(job, run_id))
 
 
 def mark_interrupted() -> int:

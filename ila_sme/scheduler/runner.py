@@ -45,8 +45,10 @@ from ila_sme.scheduler.jobs import JOBS
 
 LEASE = "scheduler"
 HEARTBEAT = "heartbeat"
+QUEUED_RUNS = "queued-runs"  # the poll that carries out the runs asked for on a page (recorder.run_queued)
 UNSET_SLOT = {"slot": None}  # SlotExecutor sets it for each firing
-QUIET = ("reconcile-queued", "mail-outbox", HEARTBEAT)  # polls: a skipped firing while the last one runs is normal
+# The polls: a firing skipped while the last one still runs is normal.
+QUIET = ("reconcile-queued", "mail-outbox", HEARTBEAT, QUEUED_RUNS)
 log = logging.getLogger("ila_sme.scheduler")
 
 
@@ -158,6 +160,9 @@ class SchedulerProcess:
         for name, at in self.once:
             scheduler.add_job(self._fire, DateTrigger(at, timezone=self.zone), args=[name], kwargs=UNSET_SLOT,
                               name=name, id=f"{name}@{recorder.slot_of(at)}", executor=JOBS[name].executor)
+        # On the register's worker: a queued reconciliation never runs beside the scheduled ones.
+        scheduler.add_job(self._run_queued, IntervalTrigger(seconds=self.poll_seconds, timezone=self.zone),
+                          id=QUEUED_RUNS, name=QUEUED_RUNS, executor="register", misfire_grace_time=60)
         scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=self.heartbeat_seconds, timezone=self.zone),
                           id=HEARTBEAT, name=HEARTBEAT, executor=HEARTBEAT)
         return scheduler
@@ -177,6 +182,18 @@ class SchedulerProcess:
                     recorder.run_job(name, slot=slot, trigger="scheduler")
             except Exception:  # noqa: BLE001 - the database failed under the recorder: the scheduler goes on
                 log.exception("%s at %s: could not be run or recorded", name, slot)
+
+    def _run_queued(self) -> None:
+        """The runs asked for on a page (the jobs page, the catalogue): each recorded like a scheduled run."""
+        if not self.holding.is_set() or self.stopping.is_set():
+            return
+        with self._job_running():
+            try:
+                with self.app.app_context():
+                    if recorder.queued_work():
+                        recorder.run_queued()
+            except Exception:  # noqa: BLE001 - the database failed under the recorder: the scheduler goes on
+                log.exception("the queued job runs could not be run or recorded")
 
     @contextmanager
     def _job_running(self):

@@ -14,8 +14,6 @@ from ila_sme.scheduler.jobs import JOBS, Job
 from ila_sme.scheduler.models import JobRun
 from ila_sme.scheduler.runner import LEASE
 
-START_COMMAND = "flask --app app scheduler run"
-
 
 @dataclass
 class Status:

@@ -6,11 +6,12 @@ Job runs and the outbox counts are the platform's, not one employer's: an admin 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ila_sme import permissions
 from ila_sme.audit.services import record
@@ -18,15 +19,16 @@ from ila_sme.extensions import db
 from ila_sme.forms import paginate
 from ila_sme.mail import outbox
 from ila_sme.mail.models import OutboxMail
-from ila_sme.scheduler import services
-from ila_sme.scheduler.forms import RetryMailForm, RunFilterForm
+from ila_sme.scheduler import progress, recorder, services
+from ila_sme.scheduler.forms import RetryMailForm, RunFilterForm, RunNowForm
+from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobRun
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
-from ila_sme.web import moment_filter, render
+from ila_sme.web import moment_filter, render, wants_fragment
 
 bp = Blueprint("scheduler", __name__, url_prefix="/admin/jobs")
 RUNS_PER_PAGE = 25
-TRIGGER_LABELS = {"scheduler": _l("scheduled"), "cli": _l("command")}
+TRIGGER_LABELS = {"scheduler": _l("scheduled"), "cli": _l("command"), "web": _l("from a page")}
 
 
 @bp.get("")
@@ -42,7 +44,8 @@ def runs():
     page = paginate(query, per_page=RUNS_PER_PAGE)
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
-                  start_command=services.START_COMMAND, due_at=services.due_at, moment=moment_filter,
+                  due_at=services.due_at, moment=moment_filter, shown_run=progress.shown_run,
+                  count_items=progress.count_items, run_now_form=RunNowForm(),
                   trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(),
                   failed_mail=outbox.failed(employer.id),
                   retry_form=RetryMailForm())
@@ -69,3 +72,58 @@ def retry_mail(mail_id: int):
         else:
             flash(_("This mail is no longer waiting for a retry."), "info")
     return redirect(url_for("scheduler.runs", _anchor="mail-outbox"), 303)
+
+
+# "Run now" and "Sync now": the run is only queued; the scheduler process carries it out ----------------
+
+
+def _job_for_admin(job_name: str) -> str:
+    permissions.require(permissions.can_view_jobs(current_user, current_employer()))
+    if job_name not in JOBS:
+        abort(404)
+    return job_name
+
+
+def _place() -> str:
+    place = request.values.get("place", "jobs")
+    return place if place in progress.PLACES else "jobs"
+
+
+def _progress(job_name: str, place: str):
+    return render_template("scheduler/_run_progress.html", name=job_name, place=place,
+                           run=progress.shown_run(job_name), count_items=progress.count_items,
+                           scheduler_running=services.status() is not None, moment=moment_filter,
+                           run_now_form=RunNowForm())
+
+
+@bp.post("/<job_name>/run")
+@login_required
+def run_now(job_name: str):
+    """Queue a run of the job for the scheduler process (never run here); a second click while one is
+    queued or running queues nothing more. htmx gets the progress, a plain form the page back."""
+    job_name, place = _job_for_admin(job_name), _place()
+    queued = False
+    if RunNowForm().validate_on_submit():
+        try:
+            _run, queued = recorder.queue_run(job_name)
+            db.session.commit()
+        except IntegrityError:  # a click at the same moment queued it first
+            db.session.rollback()
+    else:
+        flash(_("The page was out of date: try again."), "error")
+    if wants_fragment():  # a boosted plain form wants the page back
+        return _progress(job_name, place)
+    if queued:
+        flash(_("Queued: the scheduler starts it within seconds."), "success")
+    else:
+        flash(_("It is already queued or running: its progress shows on the page."), "info")
+    if place == "catalogue":
+        return redirect(url_for("trainings.index"), 303)
+    return redirect(url_for("scheduler.runs", _anchor=f"job-{job_name}"), 303)
+
+
+@bp.get("/<job_name>/progress")
+@login_required
+def run_progress(job_name: str):
+    """The button and the progress of the run it asked for; polled every 2 s while that run is unfinished."""
+    return _progress(_job_for_admin(job_name), _place())

@@ -105,7 +105,7 @@ def test_the_accountant_reconciles_and_resolves_a_difference(live_server, new_co
     expect(status).to_have_attribute("data-state", "queued")
     expect(status.locator("progress")).to_be_visible()
     expect(status).to_contain_text("Waiting to start")
-    expect(status).to_contain_text("flask --app app scheduler run")
+    expect(status).to_contain_text("Runs started here wait until it runs again")
     page.evaluate("window.reconciliationPage = 'not reloaded'")  # gone if the page were loaded again
 
     pair.start_scheduler()

@@ -470,7 +470,8 @@ def test_invite_button_sends_a_mail_with_a_link(staff, auth, client, outbox):
     assert len(_events("invitation.created")) == 1
 
     page = client.get("/people").get_data(as_text=True)
-    assert "An invitation was sent to zoe@example.be." in page
+    assert "An invitation was sent to zoe@example.be; the account is linked to the employee record of Zoë Peeters." \
+        in page
     assert "Open invitations" in page and "zoe@example.be" in page
 
 

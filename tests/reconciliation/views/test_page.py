@@ -102,7 +102,7 @@ def test_starting_a_run_queues_exactly_one(office, auth, client):
     status = _status(html)
     assert f'hx-get="/reconciliation/runs/{run.id}/status" hx-trigger="every 1s"' in status
     assert 'value="0" max="100"' in status and "Waiting to start" in status
-    assert "flask --app app scheduler run" in text(status)
+    assert "Runs started here wait until it runs again" in text(status)
     assert 'id="start-run"' not in html  # one run at a time
     assert "You can start another run when this one has finished." in text(html)
 

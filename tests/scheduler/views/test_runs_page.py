@@ -15,16 +15,18 @@ URL = "/admin/jobs"
 HTMX = {"HX-Request": "true"}
 
 
-def test_the_page_says_the_scheduler_is_not_running_and_how_to_start_it(client, auth, office):
+def test_the_page_says_the_scheduler_is_not_running_and_gives_a_button_per_job(client, auth, office):
     auth.login(office.users["admin"])
-    page = text(client.get(URL).get_data(as_text=True))
-    assert "The scheduler is not running: no job runs on its schedule. Start it with: flask --app app scheduler run" \
-        in page
+    html = client.get(URL).get_data(as_text=True)
+    page = text(html)
+    assert "The scheduler is not running: no job runs on its schedule." in page
+    assert "flask --app" not in html  # no command on the screen: a button per job
+    for job in JOBS.values():
+        assert f'action="/admin/jobs/{job.name}/run"' in html
     for job in JOBS.values():
         assert f"{job.name} {job.description}" in page
     assert "nightly-reconcile Submits the pending contributions" in page
     assert "every day at 02:00" in page and "Monday to Friday at 08:00" in page
-    assert "flask --app app leave allocate" in page
     assert "Schedules are in Europe/Brussels time." in page
     assert "0 runs." in page and "No job has run yet." in page
 

@@ -1,0 +1,42 @@
+"""What the "Run now" and "Sync now" buttons show: the run asked for, queued → running → done with its
+counts in the reader's language, or failed with the job's own message."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ila_sme.extensions import db
+from ila_sme.scheduler import recorder
+from ila_sme.scheduler.models import JobRun
+
+# The counts the jobs report (``Outcome.counts``), as a reader says them; an unknown key is shown as is.
+COUNT_LABELS = {
+    "inserted": _l("new"),
+    "updated": _l("updated"),
+    "withdrawn": _l("withdrawn"),
+    "unchanged": _l("unchanged"),
+    "employers": _l("employers"),
+    "rows_added": _l("rows added"),
+    "refreshed": _l("refreshed"),
+    "failed": _l("failed"),
+    "done": _l("done"),
+    "incomplete": _l("incomplete"),
+    "busy": _l("busy elsewhere"),
+    "matched": _l("in agreement"),
+    "differences": _l("differences"),
+    "sent": _l("sent"),
+    "retrying": _l("to retry"),
+}
+
+PLACES = ("jobs", "catalogue")  # where a button stands: its label, and the page a plain POST returns to
+
+
+def count_items(counts: dict | None) -> list[tuple[str, object]]:
+    return [(str(COUNT_LABELS.get(key, key)), value) for key, value in (counts or {}).items()]
+
+
+def shown_run(name: str) -> JobRun | None:
+    """The run a button shows: the one waiting or going on, else the last one asked for on a page."""
+    return recorder.unfinished_run(name) or db.session.scalar(
+        select(JobRun).where(JobRun.job == name, JobRun.trigger == "web").order_by(JobRun.id.desc()).limit(1))
