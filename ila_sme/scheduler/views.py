@@ -28,6 +28,16 @@ from ila_sme.web import render
 bp = Blueprint("scheduler", __name__, url_prefix="/admin/jobs")
 RUNS_PER_PAGE = 25
 TRIGGER_LABELS = {"scheduler": _l("scheduled"), "cli": _l("command")}
+# What each job counts (``Outcome.counts`` of the features' jobs), said in the reader's language.
+COUNT_LABELS = {
+    "done": _l("done"), "incomplete": _l("incomplete"), "failed": _l("failed"), "busy": _l("already running"),
+    "sent": _l("sent"), "retrying": _l("to be tried again"), "leave_requests": _l("leave requests"),
+    "funding_requests": _l("co-funding requests"), "notifications": _l("notifications"),
+    "without_decider": _l("without anyone who may decide"), "checked": _l("checked"), "changed": _l("changed"),
+    "expired": _l("expired"), "notified": _l("people notified"), "trainings": _l("trainings"),
+    "employers": _l("employers"), "refreshed": _l("refreshed"), "rows_added": _l("ledger rows added"),
+    "inserted": _l("added"), "updated": _l("updated"), "withdrawn": _l("withdrawn"), "unchanged": _l("unchanged"),
+}
 
 
 @bp.get("")
@@ -44,7 +54,7 @@ def runs():
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
                   start_command=services.START_COMMAND, due_at=services.due_at, moment=format_datetime,
-                  trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(),
+                  trigger_labels=TRIGGER_LABELS, count_labels=COUNT_LABELS, mail_counts=outbox.state_counts(),
                   failed_mail=outbox.failed(employer.id),
                   retry_form=RetryMailForm())
 

@@ -26,7 +26,7 @@ from ila_sme.funding import periods
 from ila_sme.funding.models import SOURCE_LABELS
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.refunds import services as refunds
-from ila_sme.statements import exports, page_data, vov_account_audit
+from ila_sme.statements import export_log, exports, page_data, vov_account_audit
 from ila_sme.statements.forms import AuditLogForm, CloseForm, DownloadForm, TrainingAccountForm, VovClaimsForm
 from ila_sme.statements.models import StatementExport
 from ila_sme.tenancy import current_employer
@@ -298,4 +298,5 @@ def log():
              .order_by(StatementExport.created_at.desc(), StatementExport.id.desc()))
     entries = paginate(query, per_page=LOG_PER_PAGE)
     return render("statements/log.html", "log", employer=employer, entries=entries, moment=format_datetime,
-                  export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS)
+                  export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS,
+                  said=export_log)
