@@ -5,6 +5,7 @@ Each is a ``Report`` (report.py), written by the same CSV/XLSX/PDF writers and l
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ila_sme.accounts.models import User
+from ila_sme.audit import sentences
 from ila_sme.audit.models import AuditEvent
 from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
@@ -146,26 +148,30 @@ def audit_log(employer, *, start: date, end: date, language: str = "nl",
             raise PeriodError(_("The end comes before the start."))
         columns = [Column("at", _("Time (UTC)"), TEXT, 36), Column("actor", _("By"), TEXT, 45),
                    Column("action", _("Action"), TEXT, 55), Column("object", _("Object"), TEXT, 40),
-                   Column("before", _("Before"), TEXT, 50), Column("after", _("After"), TEXT, 50)]
+                   Column("before", _("Before"), TEXT, 50), Column("after", _("After"), TEXT, 50),
+                   Column("sentence", _("What happened"), TEXT, 90)]
         count = {"lines": 0}
         system = _("the system")
 
         def rows():
             count["lines"] = 0
             query = (select(AuditEvent.occurred_at, User.email, AuditEvent.action, AuditEvent.object_type,
-                            AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
+                            AuditEvent.object_id, AuditEvent.before, AuditEvent.after, User.name)
                      .outerjoin(User, User.id == AuditEvent.actor_id)
                      .where(AuditEvent.employer_id == employer.id,
                             AuditEvent.occurred_at >= datetime.combine(start, time.min, tzinfo=utcnow().tzinfo),
                             AuditEvent.occurred_at < datetime.combine(end, time.max, tzinfo=utcnow().tzinfo))
                      .order_by(AuditEvent.occurred_at, AuditEvent.id))
-            for at, email, action, kind, object_id, before, after in db.session.execute(
+            objects: dict = {}  # each object the events name, loaded once
+            for at, email, action, kind, object_id, before, after, name in db.session.execute(
                     query.execution_options(yield_per=BATCH)):
                 count["lines"] += 1
+                said = sentences.say(SimpleNamespace(action=action, object_type=kind, object_id=object_id),
+                                     actor_name=name or system, cache=objects, links=False)
                 yield (at.strftime("%Y-%m-%d %H:%M:%S"), email or system, action,
                        f"{kind} {object_id}" if kind else "",
                        json.dumps(before, sort_keys=True, ensure_ascii=False) if before else "",
-                       json.dumps(after, sort_keys=True, ensure_ascii=False) if after else "")
+                       json.dumps(after, sort_keys=True, ensure_ascii=False) if after else "", said.text)
             report.line_count = count["lines"]
 
         report = Report(kind="audit", title=_("Audit log"),
