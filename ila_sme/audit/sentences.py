@@ -58,7 +58,7 @@ SENTENCES = {
     "leave.final_assessment_recorded": _l("%(actor)s recorded the final assessment of %(object)s"),
     "leave.first_approved": _l("%(actor)s gave the first approval to %(object)s"),
     "leave.rejected": _l("%(actor)s rejected %(object)s"),
-    "leave.requested": _l("%(actor)s asked for %(object)s"),
+    "leave.requested": _l("%(actor)s submitted %(object)s"),
     "leave.withdrawn": _l("%(actor)s withdrew %(object)s"),
     "leave_type.updated": _l("%(actor)s changed the leave type %(object)s"),
     "mail.retried": _l("%(actor)s had a mail sent again"),
@@ -166,6 +166,5 @@ def say(event, *, actor_name: str | None = None, cache: dict | None = None, link
         template = _l("%(actor)s: %(object)s")
     url = _link(event.object_type, found) if links else None
     shown = Markup('<a href="%s">%s</a>') % (url, label) if url else escape(label)
-    html = Markup(escape(str(template))) % {"actor": escape(actor), "object": shown}
-    text = str(template) % {"actor": actor, "object": label}
-    return Said(text[:1].upper() + text[1:], Markup(html[:1].upper()) + html[1:] if html else html)
+    html = escape(str(template)) % {"actor": actor, "object": shown}  # escapes the actor's name and the label
+    return Said(str(template) % {"actor": actor, "object": label}, html)

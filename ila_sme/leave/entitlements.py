@@ -24,6 +24,7 @@ from ila_sme.leave import ledger
 from ila_sme.leave.balances import schemes_in_use
 from ila_sme.leave.models import EntryKind, LedgerEntry
 from ila_sme.leave.notices import tell_balance_below_zero
+from ila_sme.messages import message
 from ila_sme.people import services as people
 from ila_sme.people.history import History
 from ila_sme.people.models import EmployeeRecord
@@ -56,11 +57,11 @@ def target(employee, employer, scheme: str, period: schemes.Period, history: His
                 if allocation.source in present), ledger.ZERO)
 
 
-def _explanation(employee, employer, scheme: str, period: schemes.Period, history: History) -> str:
+def _explanations(employee, employer, scheme: str, period: schemes.Period, history: History) -> list[dict]:
     present = ledger.allocated_sources(employee, scheme, period)
-    return "; ".join(allocation.explanation for allocation in
-                     schemes.allocations_for(scheme, employee, employer, period, history=history)
-                     if allocation.source in present)
+    return [allocation.explanation for allocation in
+            schemes.allocations_for(scheme, employee, employer, period, history=history)
+            if allocation.source in present]
 
 
 def recompute_period(employee, employer, scheme: str, period: schemes.Period, *, change: str, actor, today: date,
@@ -75,7 +76,9 @@ def recompute_period(employee, employer, scheme: str, period: schemes.Period, *,
     if difference == 0:
         return None
     entry = ledger.recalculate(employee, scheme=scheme, period=period.label, amount=difference, actor=actor,
-                               reason=f"{change}: {_explanation(employee, employer, scheme, period, history)}")
+                               reason=message("leave.recalculated", change=change,
+                                              explanations=_explanations(employee, employer, scheme, period,
+                                                                         history)))
     after = ledger.balance(employee.id, scheme, period.label)
     if after.remaining < 0:
         tell_balance_below_zero(after, employee=employee, change=change, today=today)

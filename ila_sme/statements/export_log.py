@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ila_sme.funding.models import SOURCE_LABELS
+from ila_sme.messages import number as plain_number
+from ila_sme.money import format_money
+from ila_sme.web import babel_locale
 
 PARAMETER_LABELS = {
     "period": _l("Period"), "source": _l("Source"), "format": _l("Format"), "language": _l("Language"),
@@ -44,12 +46,12 @@ def amount(value, how: str) -> str:
     if number is None:
         return str(value)
     if how == MONEY:
-        return format_currency(number, "EUR")
+        return format_money(number, babel_locale())
     if how == DAYS:
-        return _("%(amount)s days", amount=format_decimal(number))
+        return _("%(amount)s days", amount=plain_number(number))
     if how == HOURS:
-        return _("%(amount)s hours", amount=format_decimal(number))
-    return format_decimal(number)
+        return _("%(amount)s hours", amount=plain_number(number))
+    return plain_number(number)
 
 
 def parameters(entry) -> list[str]:

@@ -5,9 +5,9 @@ Each is a ``Report`` (report.py), written by the same CSV/XLSX/PDF writers and l
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from datetime import date, datetime, time
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -123,7 +123,7 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
                 training = request.training if request is not None else None
                 yield (row.created_at.date(), kinds.get(row.kind, row.kind), training.title if training else "",
                        f"{request.start_date.isoformat()} - {request.end_date.isoformat()}" if request else "",
-                       row.amount, row.reason or "")
+                       row.amount, row.reason_text)
             report.line_count = len(balance.rows)
 
         report = Report(kind="training_account", title=_("Individual training account"), meta=meta,
@@ -167,7 +167,7 @@ def audit_log(employer, *, start: date, end: date, language: str = "nl",
                     query.execution_options(yield_per=BATCH)):
                 count["lines"] += 1
                 said = sentences.say(SimpleNamespace(action=action, object_type=kind, object_id=object_id),
-                                     actor_name=name or system, cache=objects, links=False)
+                                     actor_name=name, cache=objects, links=False)
                 yield (at.strftime("%Y-%m-%d %H:%M:%S"), email or system, action,
                        f"{kind} {object_id}" if kind else "",
                        json.dumps(before, sort_keys=True, ensure_ascii=False) if before else "",

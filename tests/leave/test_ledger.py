@@ -222,7 +222,7 @@ def test_ensure_allocation_adds_the_employer_extra_days_once_they_exist(world):
     schemes.add_employer_version(actor=world.admin, employer=world.employer, scheme=TR, valid_from=date(2026, 1, 1),
                                  valid_until=None, values={"employer_extra_days_per_fte": "2"}, note=None)
     added = ledger.ensure_allocation(world.employee, world.employer, TR, period)
-    assert [(row.amount, row.reason) for row in added] == [(Decimal("2.00"), "2 d × 100 % × 12/12")]
+    assert [(row.amount, row.reason_text) for row in added] == [(Decimal("2.00"), "2 d × 100 % × 12/12")]
     assert ledger.ensure_allocation(world.employee, world.employer, TR, period) == []
     assert ledger.balance(world.employee.id, TR, "2026").entitlement == Decimal("7.00")
 
@@ -259,7 +259,7 @@ def test_close_period_lets_vov_hours_expire(world):
 
     rows = ledger.close_period(world.employee, world.employer, VOV, last_year)
     db.session.commit()
-    assert [(row.period, row.kind, row.amount, row.reason) for row in rows] == [
+    assert [(row.period, row.kind, row.amount, row.reason_text) for row in rows] == [
         ("2024-25", EntryKind.EXPIRY, Decimal("-125.00"), "end of period")]
     balance = _balance_adds_up(world.employee.id, VOV, "2024-25")
     assert (balance.entitlement, balance.expired, balance.remaining) == (
