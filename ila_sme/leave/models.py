@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,7 +18,7 @@ from ila_sme.extensions import db
 from ila_sme.leave import reasons  # noqa: F401 - registers the messages of the ledger's rows
 from ila_sme.messages import message, say
 from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training refers to it
-from ila_sme.worktime.services import DayCount
+from ila_sme.worktime.services import DayCount, Skipped, public_holidays
 
 
 class EntryKind(StrEnum):
@@ -190,8 +192,16 @@ class LeaveRequest(db.Model):
 
     @property
     def skipped_days(self) -> list[DayCount]:
-        """The dates of the request that counted nothing, and why, as counted at submit (none before)."""
-        return [DayCount.from_json(row) for row in self.day_counts or () if row.get("skipped")]
+        """The dates of the request that counted nothing, and why, as counted at submit (none before); a public
+        holiday named in the reader's language (the stored name is the requester's)."""
+        counts = [DayCount.from_json(row) for row in self.day_counts or () if row.get("skipped")]
+        if not any(count.skipped == Skipped.HOLIDAY for count in counts) or self.employee is None:
+            return counts
+        locale = get_locale()
+        names = public_holidays(self.employee.employer, self.start_date, self.end_date,
+                                language=locale.language if locale else None)
+        return [replace(count, name=names.get(count.day, count.name)) if count.skipped == Skipped.HOLIDAY else count
+                for count in counts]
 
     def overlaps(self, start: date, end: date) -> bool:
         return self.start_date <= end and start <= self.end_date
