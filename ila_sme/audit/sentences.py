@@ -159,7 +159,8 @@ def say(event, *, actor_name: str | None = None, cache: dict | None = None, link
     found = load(event.object_type, event.object_id, cache=cache)
     label = object_label(event.object_type, event.object_id, found)
     if actor_name is None:
-        actor_name = event.actor.name if event.actor is not None else None
+        actor = getattr(event, "actor", None)
+        actor_name = actor.name if actor is not None else None
     actor = actor_name or _("The system")
     template = SENTENCES.get(event.action)
     if template is None:  # an action this module does not know yet: say what there is, never a 500

@@ -187,7 +187,7 @@ def test_an_ineligible_employee_gets_a_zero_vov_right_that_says_why(app, pct, ho
     vov = _vov(employee, employer)
     assert vov.amount == Decimal("0.00")
     assert vov.not_eligible == why
-    assert say(vov.explanation).startswith(f"not eligible: {pct} %, {hours} h/week on 01 Mar 2025")
+    assert say(vov.explanation).startswith(f"not eligible: {pct} %, {hours.replace('.', ',')} h/week on 01 Mar 2025")
 
 
 def test_the_vov_conditions_of_a_request_use_the_reference_month(app):

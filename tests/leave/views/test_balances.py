@@ -317,7 +317,7 @@ def test_an_employee_below_the_vov_conditions_sees_why_instead_of_a_balance(worl
     assert re.search(r'id="vov-not-eligible"[^>]*>' + re.escape(why) + "</p>", html)
     # the ledger rows stay visible: the allocation and the recalculation that took it back, with the reason
     rows = _rows(html, "vov", "entitlement")
-    assert "Recalculated -125 hours work regime 50 % (corrected): not eligible: 50 %, 19 h/week on 2025-03-01" \
+    assert "Recalculated -125 hours work regime 50 % (corrected): not eligible: 50 %, 19 h/week on 01 Mar 2025" \
         in rows[2]
     assert _figure(html, "training_right", "remaining") == "2,5 days"  # (in en-BE: a decimal comma)
     home = client.get("/").get_data(as_text=True)
