@@ -6,6 +6,7 @@ module only reads. Objects are found by their class name among the app's models,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -111,7 +112,9 @@ class Said:
     html: Markup  # the sentence with the object's link
 
 
+@cache
 def _models() -> dict[str, type]:
+    """Every model by its class name (the app's models are all imported before the first request)."""
     return {mapper.class_.__name__: mapper.class_ for mapper in db.Model.registry.mappers}
 
 
