@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 
 from ila_sme import permissions
+from ila_sme.audit import sentences
 from ila_sme.audit.models import AuditEvent
 from ila_sme.forms import paginate
 from ila_sme.tenancy import current_employer, scoped
@@ -22,4 +23,6 @@ def index():
     permissions.require(permissions.can_view_audit(current_user, employer))
     page = paginate(scoped(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()),
                     per_page=PAGE_SIZE)
-    return render("audit/index.html", "events", page=page)
+    cache: dict = {}
+    said = {event.id: sentences.say(event, cache=cache) for event in page.items}
+    return render("audit/index.html", "events", page=page, said=said)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ila_sme.audit.services import changes, record
 from ila_sme.employers.models import Employer, EmployerHeadcount
 from ila_sme.extensions import db
+from ila_sme.messages import message, number, register
 
 EDITABLE = ("name", "region", "country", "average_fte", "joint_committee", "default_language")
 
@@ -19,8 +20,11 @@ EDITABLE = ("name", "region", "country", "average_fte", "joint_committee", "defa
 # transaction: receivers are called as ``receiver(employer, today=...)`` and add and flush.
 employer_set_up = Namespace().signal("employer-set-up")
 # The average FTE headcount of a reference year changed: features above recompute what depends on it,
-# in the same transaction. ``receiver(employer, year=int, change=str, actor=User, today=date)``.
+# in the same transaction. ``receiver(employer, year=int, change=message, actor=User, today=date)``: ``change``
+# says it in the reader's language (``ila_sme.messages``).
 headcount_changed = Namespace().signal("headcount-changed")
+register("employers.headcount_changed", lambda year, fte, before: _(
+    "average headcount %(year)s: %(fte)s FTE (was %(before)s)", year=year, fte=number(fte), before=number(before)))
 
 
 def create_employer(*, actor, today: date, **fields) -> Employer:
@@ -97,8 +101,7 @@ def set_headcount(*, actor, employer: Employer, year: int, average_fte, reason: 
     record("employer.headcount_set", actor=actor, employer_id=employer.id, obj=employer,
            before={"year": year, "average_fte": f"{before:.2f}"},
            after={"year": year, "average_fte": f"{fte:.2f}", "reason": row.reason})
-    change = _("average headcount %(year)s: %(fte)s FTE (was %(before)s)", year=year, fte=f"{fte:.2f}",
-               before=f"{before:.2f}")
+    change = message("employers.headcount_changed", year=year, fte=f"{fte:.2f}", before=f"{before:.2f}")
     headcount_changed.send(employer, year=year, change=change, actor=actor, today=today)
     return row
 

@@ -3,9 +3,9 @@
 When a fact an entitlement is computed from changes (work terms, a contract period: ``employment_changed``;
 the headcount of a year: ``headcount_changed``), every period already allocated that the change can touch
 is computed again from the history. The difference between that figure and the ledger's (its allocation
-and recalculation rows) becomes ONE ``EntryKind.RECALCULATION`` row whose reason names the change. A
-second call finds no difference and writes nothing. A balance that drops below what is already approved
-or reserved is told to the employee and the approvers.
+and recalculation rows) becomes ONE ``EntryKind.RECALCULATION`` row whose reason (a message,
+``ila_sme.messages``) names the change. A second call finds no difference and writes nothing. A balance
+that drops below what is already approved or reserved is told to the employee and the approvers.
 
 In the caller's transaction: receivers add and flush, the sender's view or job commits.
 """
@@ -24,6 +24,7 @@ from ila_sme.leave import ledger
 from ila_sme.leave.balances import schemes_in_use
 from ila_sme.leave.models import EntryKind, LedgerEntry
 from ila_sme.leave.notices import tell_balance_below_zero
+from ila_sme.messages import message
 from ila_sme.people import services as people
 from ila_sme.people.history import History
 from ila_sme.people.models import EmployeeRecord
@@ -56,14 +57,14 @@ def target(employee, employer, scheme: str, period: schemes.Period, history: His
                 if allocation.source in present), ledger.ZERO)
 
 
-def _explanation(employee, employer, scheme: str, period: schemes.Period, history: History) -> str:
+def _explanations(employee, employer, scheme: str, period: schemes.Period, history: History) -> list[dict]:
     present = ledger.allocated_sources(employee, scheme, period)
-    return "; ".join(allocation.explanation for allocation in
-                     schemes.allocations_for(scheme, employee, employer, period, history=history)
-                     if allocation.source in present)
+    return [allocation.explanation for allocation in
+            schemes.allocations_for(scheme, employee, employer, period, history=history)
+            if allocation.source in present]
 
 
-def recompute_period(employee, employer, scheme: str, period: schemes.Period, *, change: str, actor, today: date,
+def recompute_period(employee, employer, scheme: str, period: schemes.Period, *, change: dict | str, actor, today: date,
                      history: History | None = None) -> Recalculated | None:
     """One allocated period: a recalculation row for the difference (None: nothing differs)."""
     history = history or History.of(employee)
@@ -75,14 +76,16 @@ def recompute_period(employee, employer, scheme: str, period: schemes.Period, *,
     if difference == 0:
         return None
     entry = ledger.recalculate(employee, scheme=scheme, period=period.label, amount=difference, actor=actor,
-                               reason=f"{change}: {_explanation(employee, employer, scheme, period, history)}")
+                               reason=message("leave.recalculated", change=change,
+                                              explanations=_explanations(employee, employer, scheme, period,
+                                                                         history)))
     after = ledger.balance(employee.id, scheme, period.label)
     if after.remaining < 0:
         tell_balance_below_zero(after, employee=employee, change=change, today=today)
     return Recalculated(entry, after)
 
 
-def recompute(employee, employer, *, since: date, change: str, actor, today: date) -> list[Recalculated]:
+def recompute(employee, employer, *, since: date, change: dict | str, actor, today: date) -> list[Recalculated]:
     """Every allocated period of every scheme in use that a change from ``since`` on can touch: a training-right
     year ending on or after it, a school year ending on or after it (its reference month lies before its
     end, so a change of the reference month or of the school year itself is always among them)."""
@@ -101,7 +104,7 @@ def recompute(employee, employer, *, since: date, change: str, actor, today: dat
     return done
 
 
-def recompute_headcount(employer, year: int, *, change: str, actor, today: date) -> list[Recalculated]:
+def recompute_headcount(employer, year: int, *, change: dict | str, actor, today: date) -> list[Recalculated]:
     """The training right of ``year`` of everyone allocated in it (also those who left since)."""
     if Scheme.TRAINING_RIGHT.value not in schemes_in_use(employer):
         return []
@@ -123,10 +126,10 @@ def recompute_headcount(employer, year: int, *, change: str, actor, today: date)
 
 
 @people.employment_changed.connect
-def _employment_changed(employee, *, since: date, change: str, actor=None, today: date, **_ignored) -> None:
+def _employment_changed(employee, *, since: date, change: dict | str, actor=None, today: date, **_ignored) -> None:
     recompute(employee, employee.employer, since=since, change=change, actor=actor, today=today)
 
 
 @employers.headcount_changed.connect
-def _headcount_changed(employer, *, year: int, change: str, actor=None, today: date, **_ignored) -> None:
+def _headcount_changed(employer, *, year: int, change: dict | str, actor=None, today: date, **_ignored) -> None:
     recompute_headcount(employer, year, change=change, actor=actor, today=today)

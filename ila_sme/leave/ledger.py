@@ -14,6 +14,7 @@ from ila_sme.audit.services import record
 from ila_sme.extensions import db
 from ila_sme.leave.errors import LeaveError
 from ila_sme.leave.models import EntryKind, LedgerEntry
+from ila_sme.messages import is_message, message
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import SCHEME_UNITS, Scheme
 
@@ -89,11 +90,13 @@ def balances_of_employees(employee_ids: list[int], scheme: str, period: str) -> 
 
 
 def add(employee, *, scheme: str, period: str, kind: EntryKind, amount: Decimal, request_id=None,
-        reason: str | None = None, dedupe_key: str | None = None, actor=None) -> LedgerEntry:
+        reason: str | dict | None = None, dedupe_key: str | None = None, actor=None) -> LedgerEntry:
+    """``reason``: a message (``ila_sme.messages``, said in the reader's language) or a text a person typed."""
+    coded = is_message(reason)
     entry = LedgerEntry(
         employer_id=employee.employer_id, employee_id=employee.id, scheme=scheme, period=period, kind=kind.value,
-        amount=schemes.quantize(Decimal(amount)), request_id=request_id, reason=reason, dedupe_key=dedupe_key,
-        actor_id=getattr(actor, "id", None),
+        amount=schemes.quantize(Decimal(amount)), request_id=request_id, reason=None if coded else reason,
+        reason_message=reason if coded else None, dedupe_key=dedupe_key, actor_id=getattr(actor, "id", None),
     )
     db.session.add(entry)
     db.session.flush()
@@ -169,10 +172,11 @@ def base_rows_total(employee, scheme: str, period: str, *, apart: str) -> Decima
                 if not (kind == EntryKind.ALLOCATION.value and key and key.rsplit(":", 1)[-1] == apart)), ZERO)
 
 
-def recalculate(employee, *, scheme: str, period: str, amount: Decimal, reason: str, actor=None) -> LedgerEntry:
-    """A recalculation row: the right recomputed after a change of history, ``reason`` naming the change."""
+def recalculate(employee, *, scheme: str, period: str, amount: Decimal, reason: dict, actor=None) -> LedgerEntry:
+    """A recalculation row: the right recomputed after a change of history, ``reason`` (a message) naming the
+    change."""
     return add(employee, scheme=scheme, period=period, kind=EntryKind.RECALCULATION, amount=amount,
-               reason=reason[:300], actor=actor)
+               reason=reason, actor=actor)
 
 
 def close_period(employee, employer, scheme: str, period: schemes.Period) -> list[LedgerEntry]:
@@ -192,14 +196,14 @@ def close_period(employee, employer, scheme: str, period: schemes.Period) -> lis
     if remaining - carried > 0:
         rows.append(add_once(employee, dedupe_key=f"expiry:{employee.id}:{scheme}:{period.label}", scheme=scheme,
                              period=period.label, kind=EntryKind.EXPIRY, amount=-(remaining - carried),
-                             reason="end of period"))
+                             reason=message("leave.end_of_period")))
     if carried > 0:
         rows.append(add_once(employee, dedupe_key=f"carry-out:{employee.id}:{scheme}:{period.label}", scheme=scheme,
                              period=period.label, kind=EntryKind.CARRY_OVER, amount=-carried,
-                             reason=f"carried over to {following.label}"))
+                             reason=message("leave.carried_over_to", period=following.label)))
         rows.append(add_once(employee, dedupe_key=f"carry-in:{employee.id}:{scheme}:{following.label}",
                              scheme=scheme, period=following.label, kind=EntryKind.CARRY_OVER, amount=carried,
-                             reason=f"from {period.label}"))
+                             reason=message("leave.carried_over_from", period=period.label)))
     return [row for row in rows if row is not None]
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
+from ila_sme.leave import reasons  # noqa: F401 - registers the messages of the ledger's rows
+from ila_sme.messages import message, say
 from ila_sme.trainings import models as _trainings  # noqa: F401 - LeaveRequest.training refers to it
-from ila_sme.worktime.services import DayCount
+from ila_sme.worktime.services import DayCount, Skipped, public_holidays
 
 
 class EntryKind(StrEnum):
@@ -41,6 +46,15 @@ ENTRY_KIND_LABELS = {
 }
 
 
+# The one-word reasons the services write on the rows of a request's decision, in the reader's language.
+AUTOMATIC_REASONS = {
+    "approved": _l("approved"), "rejected": _l("rejected"), "withdrawn": _l("withdrawn"),
+    "cancelled": _l("cancelled"), "end of period": _l("end of period"),
+}
+
+_LEGACY_CARRY_OVER = re.compile(r"(?:(carried over to)|from) (\S+)")
+
+
 class LedgerEntry(db.Model):
     """One signed movement. A balance is the sum of its rows; rows are never edited or deleted."""
 
@@ -54,7 +68,9 @@ class LedgerEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))  # days or hours, as the scheme counts
     request_id: Mapped[int | None] = mapped_column(ForeignKey("leave_requests.id"), index=True)
-    reason: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(String(300))  # what a person typed (a correction's reason)
+    # Why an automatic row was written, as a message (``ila_sme.messages``) said in the reader's language.
+    reason_message: Mapped[dict | None] = mapped_column(JSON)
     # Makes each automatic movement happen once, even when two processes try at the same moment.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -65,6 +81,18 @@ class LedgerEntry(db.Model):
     @property
     def label(self):
         return ENTRY_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: the message of an automatic row, the one-word codes of the
+        request rows ("approved"), or the text as stored (a correction's, or a row from before messages)."""
+        if self.reason_message:
+            return say(self.reason_message)
+        carried = _LEGACY_CARRY_OVER.fullmatch(self.reason or "") if self.kind == EntryKind.CARRY_OVER else None
+        if carried:  # written before messages: "from 2025", "carried over to 2026"
+            to, period = carried.groups()
+            return say(message("leave.carried_over_to" if to else "leave.carried_over_from", period=period))
+        return str(AUTOMATIC_REASONS.get(self.reason, self.reason or ""))
 
 
 class RequestStatus(StrEnum):
@@ -164,8 +192,16 @@ class LeaveRequest(db.Model):
 
     @property
     def skipped_days(self) -> list[DayCount]:
-        """The dates of the request that counted nothing, and why, as counted at submit (none before)."""
-        return [DayCount.from_json(row) for row in self.day_counts or () if row.get("skipped")]
+        """The dates of the request that counted nothing, and why, as counted at submit (none before); a public
+        holiday named in the reader's language (the stored name is the requester's)."""
+        counts = [DayCount.from_json(row) for row in self.day_counts or () if row.get("skipped")]
+        if not any(count.skipped == Skipped.HOLIDAY for count in counts) or self.employee is None:
+            return counts
+        locale = get_locale()
+        names = public_holidays(self.employee.employer, self.start_date, self.end_date,
+                                language=locale.language if locale else None)
+        return [replace(count, name=names.get(count.day, count.name)) if count.skipped == Skipped.HOLIDAY else count
+                for count in counts]
 
     def overlaps(self, start: date, end: date) -> bool:
         return self.start_date <= end and start <= self.end_date

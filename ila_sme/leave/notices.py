@@ -11,6 +11,7 @@ from ila_sme.accounts.models import User
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.leave.models import LeaveRequest
+from ila_sme.messages import say
 from ila_sme.notifications.services import notify
 from ila_sme.roles import Role
 from ila_sme.urls import absolute_url
@@ -102,7 +103,7 @@ def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = Fa
     notify(user, request.employee.employer, subject=subject, body=body, link=link)
 
 
-def tell_balance_below_zero(balance, *, employee, change: str, today: date) -> None:
+def tell_balance_below_zero(balance, *, employee, change: dict | str, today: date) -> None:
     """A recalculation took a balance below what is already approved or reserved: the employee and the
     approvers hear it, with the figures, to settle it (cancel a request, or an admin's correction)."""
     link = absolute_url("leave.employee_balances", employee_id=employee.id)
@@ -118,7 +119,7 @@ def tell_balance_below_zero(balance, *, employee, change: str, today: date) -> N
             "After a change (%(change)s) the entitlement of %(period)s was recalculated to %(entitlement)s "
             "%(unit)s, while %(held)s %(unit)s are already approved or reserved: %(remaining)s %(unit)s "
             "remain.\n\n%(link)s\n",
-            change=change, period=balance.period, entitlement=balance.entitlement + balance.carried_over,
+            change=say(change), period=balance.period, entitlement=balance.entitlement + balance.carried_over,
             held=balance.used + balance.reserved, remaining=balance.remaining, unit=_unit_word(unit),
             link=target_link)
 

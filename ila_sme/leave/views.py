@@ -40,11 +40,6 @@ FIGURES = [
     ("reserved", _l("Reserved by pending requests"), [EntryKind.RESERVATION.value, EntryKind.RELEASE.value]),
     ("expired", _l("Expired"), [EntryKind.EXPIRY.value]),
 ]
-# The reasons the services write on automatic rows, in the reader's language.
-REASONS = {
-    "approved": _l("approved"), "rejected": _l("rejected"), "withdrawn": _l("withdrawn"),
-    "cancelled": _l("cancelled"), "end of period": _l("end of period"),
-}
 
 
 @bp.before_request
@@ -156,7 +151,7 @@ def _balances_page(employee: EmployeeRecord, page_url: str, correction: Correcti
     request_ids = {row.request_id for balance in balances for row in balance.rows if row.request_id}
     linked = {r.id: r for r in db.session.scalars(select(LeaveRequest).where(LeaveRequest.id.in_(request_ids)))}
     return render("leave/balances.html", "balances", employee=employee, balances=balances, periods=periods,
-                  linked=linked, figures=FIGURES, reasons=REASONS, own=employee.user_id == current_user.id,
+                  linked=linked, figures=FIGURES, own=employee.user_id == current_user.id,
                   page_url=page_url, correction=correction)
 
 

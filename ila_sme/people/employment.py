@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
+from ila_sme.people import change_messages
 from ila_sme.people.events import PeopleError, employee_set_up, employment_changed
 from ila_sme.people.history import WEEKDAYS, ContractPeriod, History, WorkTerms
 from ila_sme.people.models import EmployeeRecord
@@ -123,8 +124,7 @@ def change_terms(*, actor, employee: EmployeeRecord, valid_from: date, employmen
     sync_summary(employee)
     record("employee.terms_changed", actor=actor, employer_id=employee.employer_id, obj=employee,
            before=before.audit_view() if before else None, after=terms.audit_view())
-    change = _("work regime %(pct)s %% (%(hours)s h a week) from %(day)s", pct=_plain(pct), hours=_plain(week),
-               day=valid_from.isoformat())
+    change = change_messages.regime_changed(pct, week, valid_from)
     _tell(employee, since=valid_from, change=change, actor=actor, today=today)
     return terms
 
@@ -201,8 +201,7 @@ def correct_contract(*, actor, employee: EmployeeRecord, period, starts_on: date
     sync_summary(employee)
     record("employee.contract_corrected", actor=actor, employer_id=employee.employer_id, obj=employee,
            before=old.audit_view(), after=row.audit_view())
-    change = _("contract from %(start)s to %(end)s (was %(old_start)s to %(old_end)s)", start=starts_on.isoformat(),
-               end=_end_text(ends_on), old_start=old.starts_on.isoformat(), old_end=_end_text(old.ends_on))
+    change = change_messages.contract_corrected(starts_on, ends_on, old.starts_on, old.ends_on)
     _tell(employee, since=_changed_since(old.starts_on, old.ends_on, starts_on, ends_on), change=change,
           actor=actor, today=today)
     return row
@@ -229,6 +228,6 @@ def add_contract(*, actor, employee: EmployeeRecord, starts_on: date, ends_on: d
     sync_summary(employee)
     record("employee.contract_added", actor=actor, employer_id=employee.employer_id, obj=employee,
            after=row.audit_view())
-    change = _("contract from %(start)s to %(end)s", start=starts_on.isoformat(), end=_end_text(ends_on))
+    change = change_messages.contract_added(starts_on, ends_on)
     _tell(employee, since=starts_on, change=change, actor=actor, today=today)
     return row

@@ -9,8 +9,9 @@ from blinker import Namespace
 # period's leave allocation) in the same transaction: ``receiver(employee, today=...)`` adds and flushes.
 employee_set_up = Namespace().signal("employee-set-up")
 # A fact an entitlement is computed from changed (work terms, a contract period): features above
-# recompute what it touches, in the same transaction. ``receiver(employee, since=date, change=str,
-# actor=User, today=date)``; ``change`` names it for the ledger ("work regime 50 % from 2026-07-01").
+# recompute what it touches, in the same transaction. ``receiver(employee, since=date, change=message,
+# actor=User, today=date)``; ``change`` names it for the ledger, a message (``people.change_messages``) said in
+# the reader's language ("work regime 50 % from 1 Jul 2026").
 employment_changed = Namespace().signal("employment-changed")
 
 

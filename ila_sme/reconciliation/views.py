@@ -50,7 +50,7 @@ PHASE_LABELS = {
     Phase.READING: _l("Reading the register's entries"),
     Phase.CHECKING: _l("Looking for contributions the register does not list"),
 }
-TRIGGER_LABELS = {"web": _l("This page"), "cli": _l("Command"), "scheduler": _l("Scheduler")}
+TRIGGER_LABELS = {"web": _l("Someone, by hand"), "cli": _l("The command line"), "scheduler": _l("The scheduler")}
 SHOW_LABELS = {"open": _l("Open"), "resolved": _l("Resolved"), "all": _l("All")}
 
 

@@ -27,6 +27,15 @@ COUNT_LABELS = {
     "differences": _l("differences"),
     "sent": _l("sent"),
     "retrying": _l("to retry"),
+    "leave_requests": _l("leave requests"),
+    "funding_requests": _l("co-funding requests"),
+    "notifications": _l("notifications"),
+    "without_decider": _l("without anyone who may decide"),
+    "checked": _l("checked"),
+    "changed": _l("changed"),
+    "expired": _l("expired"),
+    "notified": _l("people notified"),
+    "trainings": _l("trainings"),
 }
 
 PLACES = ("jobs", "catalogue")  # where a button stands: its label, and the page a plain POST returns to

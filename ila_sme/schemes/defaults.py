@@ -56,39 +56,40 @@ FUNDING_FLANDERS = {
 WORKING_TIME_SCHEME = "working_time"
 WORKING_TIME_BE = {"holiday_country": "BE", "holiday_subdivisions": [], "extra_holidays": []}
 
+# ``note``: a message id of ``models.LEGAL_NOTES``, said in the reader's language.
 DEFAULTS = [
     {
         "scheme": Scheme.TRAINING_RIGHT, "country": "BE", "region": None,
         "valid_from": date(2023, 1, 1), "valid_until": date(2023, 12, 31),
         "values": {**TRAINING_RIGHT_COMMON, "days_by_headcount": [["20", "4"], ["10", "1"], ["0", "0"]]},
-        "note": "Law of 3 October 2022: 4 days in 2023",
+        "note": "note.training_right_2023",
     },
     {
         "scheme": Scheme.TRAINING_RIGHT, "country": "BE", "region": None,
         "valid_from": date(2024, 1, 1), "valid_until": None,
         "values": {**TRAINING_RIGHT_COMMON, "days_by_headcount": [["20", "5"], ["10", "1"], ["0", "0"]]},
-        "note": "Law of 3 October 2022: 5 days from 2024",
+        "note": "note.training_right_2024",
     },
     {
         "scheme": Scheme.VOV, "country": "BE", "region": "flanders",
         "valid_from": date(2023, 9, 1), "valid_until": date(2025, 8, 31),
         "values": {**VOV_COMMON, "refund_per_hour": "21.30"},
-        "note": "Vlaams opleidingsverlof until school year 2024-25",
+        "note": "note.vov_until_2024_25",
     },
     {
         "scheme": Scheme.VOV, "country": "BE", "region": "flanders",
         "valid_from": date(2025, 9, 1), "valid_until": None,
         "values": {**VOV_COMMON, "refund_per_hour": "14.91"},
-        "note": "Vlaams opleidingsverlof from school year 2025-26",
+        "note": "note.vov_from_2025_26",
     },
     {
         "scheme": FUNDING_SCHEME, "country": "BE", "region": "flanders",
         "valid_from": date(2024, 1, 1), "valid_until": None, "values": FUNDING_FLANDERS,
-        "note": "Opleidingscheques (EUR 250 a school year) and KMO-portefeuille (30 % / 20 %, EUR 7,500 a year)",
+        "note": "note.funding_flanders",
     },
     {
         "scheme": WORKING_TIME_SCHEME, "country": "BE", "region": None,
         "valid_from": date(2000, 1, 1), "valid_until": None, "values": WORKING_TIME_BE,
-        "note": "The 10 legal public holidays of Belgium (holidays package, country BE, no community days)",
+        "note": "note.public_holidays_be",
     },
 ]

@@ -36,6 +36,31 @@ SCHEME_LABELS = {
 }
 
 
+# The notes of the national and regional versions the app installs (``defaults.DEFAULTS``): a message id in
+# ``note``, said in the reader's language. Versions installed before the ids keep their English note, which
+# reads the same way; a note an admin typed is shown as typed.
+LEGAL_NOTES = {
+    "note.training_right_2023": _l("Law of 3 October 2022: 4 days in 2023"),
+    "note.training_right_2024": _l("Law of 3 October 2022: 5 days from 2024"),
+    "note.vov_until_2024_25": _l("Flemish training leave (VOV) until school year 2024-25"),
+    "note.vov_from_2025_26": _l("Flemish training leave (VOV) from school year 2025-26"),
+    "note.funding_flanders": _l("Training vouchers (EUR 250 a school year) and SME wallet (30 % / 20 %, "
+                                "EUR 7,500 a year)"),
+    "note.public_holidays_be": _l("The 10 legal public holidays of Belgium (holidays package, country BE, "
+                                  "no community days)"),
+}
+_LEGACY_NOTES = {
+    "Law of 3 October 2022: 4 days in 2023": "note.training_right_2023",
+    "Law of 3 October 2022: 5 days from 2024": "note.training_right_2024",
+    "Vlaams opleidingsverlof until school year 2024-25": "note.vov_until_2024_25",
+    "Vlaams opleidingsverlof from school year 2025-26": "note.vov_from_2025_26",
+    "Opleidingscheques (EUR 250 a school year) and KMO-portefeuille (30 % / 20 %, EUR 7,500 a year)":
+        "note.funding_flanders",
+    "The 10 legal public holidays of Belgium (holidays package, country BE, no community days)":
+        "note.public_holidays_be",
+}
+
+
 class SchemeParameter(db.Model):
     __tablename__ = "scheme_parameters"
 
@@ -50,6 +75,12 @@ class SchemeParameter(db.Model):
     note: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (an installed version's), or as an admin typed it."""
+        code = _LEGACY_NOTES.get(self.note or "", self.note)
+        return str(LEGAL_NOTES.get(code, self.note or ""))
 
     @property
     def level(self) -> str:

@@ -16,6 +16,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.employers.services import average_fte_in, employer_set_up
 from ila_sme.extensions import db
 from ila_sme.people.history import History
+from ila_sme.schemes import explanations
 from ila_sme.schemes.defaults import DEFAULTS, VOV_COMMON, WORKING_TIME_SCHEME
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
 
@@ -351,32 +352,17 @@ def days_per_fte(values: dict, average_fte: Decimal) -> Decimal:
     return Decimal("0")
 
 
-def _pct(value: Decimal) -> str:
-    return f"{Decimal(value).normalize():f} %"
-
-
 def pro_rata(days: Decimal, regimes: list[Decimal], unit: Decimal = DEFAULT_ROUNDING_UNIT) -> Decimal:
     """days × (the sum of each month's regime) ÷ 12, rounded down to the unit: 5 × 80 % × 10/12 = 3.33,
     5 × (6 × 100 % + 6 × 50 %) / 12 = 3.75."""
     return round_down(Decimal(days) * sum(regimes, Decimal("0")) / 1200, unit)
 
 
-def pro_rata_text(days: Decimal, regimes: list[Decimal]) -> str:
-    """The sum in words of the ledger: "5 d × 80 % × 10/12", "5 d × (6 × 100 % + 6 × 50 %) / 12"."""
-    counted: dict[Decimal, int] = {}
-    for pct in regimes:
-        counted[pct] = counted.get(pct, 0) + 1
-    if len(counted) <= 1:
-        pct = next(iter(counted), Decimal("100"))
-        return f"{days} d × {_pct(pct)} × {len(regimes)}/12"
-    return f"{days} d × (" + " + ".join(f"{months} × {_pct(pct)}" for pct, months in counted.items()) + ") / 12"
-
-
 @dataclass(frozen=True)
 class Allocation:
     source: str  # "legal" | "employer_extra" | "vov" | "vov_employer_suggested"
     amount: Decimal
-    explanation: str
+    explanation: dict  # a message (``schemes.explanations``), said in the reader's language when read
     # Why there is no right (VOV conditions not met on the reference day), in the reader's language; None: eligible.
     not_eligible: str | None = None
 
@@ -391,10 +377,10 @@ def training_right_allocations(employee, employer, period: Period, history: Hist
     regimes = [pct for _month, pct in month_regimes(history, period)]
     legal_days = days_per_fte(values, average_fte_in(employer, period.start.year))
     extra_days = decimal_value(values, "employer_extra_days_per_fte")
-    allocations = [Allocation("legal", pro_rata(legal_days, regimes, unit), pro_rata_text(legal_days, regimes))]
+    allocations = [Allocation("legal", pro_rata(legal_days, regimes, unit), explanations.pro_rata(legal_days, regimes))]
     if extra_days > 0:
         allocations.append(Allocation("employer_extra", pro_rata(extra_days, regimes, unit),
-                                      pro_rata_text(extra_days, regimes)))
+                                      explanations.pro_rata(extra_days, regimes)))
     return allocations
 
 
@@ -450,22 +436,17 @@ def vov_allocations(employee, employer, period: Period, history: History | None 
     problems = vov_ineligibility(history, values, period)
     if problems:
         reason = _("Not eligible: %(why)s", why="; ".join(problems))
-        if reference.terms is None:
-            text = "no contract in this school year"
-        else:
-            text = (f"not eligible: {_pct(reference.terms.employment_pct)}, "
-                    f"{Decimal(reference.terms.hours_per_week).normalize():f} h/week on {reference.day.isoformat()} "
-                    f"(minimum {values['min_employment_pct']} %, {values['min_hours_per_week']} h/week)")
+        text = (explanations.vov_no_contract() if reference.terms is None
+                else explanations.vov_not_eligible(reference.terms, reference.day, values))
         return [Allocation("vov", Decimal("0.00"), text, not_eligible=reason)]
     pct = Decimal(reference.terms.employment_pct)
     unit = rounding_unit(values)
     allocations = [Allocation("vov", round_down(full * pct / 100, unit),
-                              f"{full} h × {_pct(pct)} ({reference.day.isoformat()})")]
+                              explanations.vov_hours(full, pct, reference.day))]
     extra = vov_extra_hours_of(values)
     if extra > 0:
         allocations.append(Allocation(VOV_SUGGESTED_SOURCE, round_down(extra * pct / 100, unit),
-                                      f"{extra} h × {_pct(pct)} ({reference.day.isoformat()}), "
-                                      f"training the employer suggests"))
+                                      explanations.vov_suggested(extra, pct, reference.day)))
     return allocations
 
 

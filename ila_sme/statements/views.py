@@ -25,7 +25,7 @@ from ila_sme.funding import periods
 from ila_sme.funding.models import SOURCE_LABELS
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.refunds import services as refunds
-from ila_sme.statements import exports, page_data, vov_account_audit
+from ila_sme.statements import export_log, exports, page_data, vov_account_audit
 from ila_sme.statements.forms import AuditLogForm, CloseForm, DownloadForm, TrainingAccountForm, VovClaimsForm
 from ila_sme.tenancy import current_employer
 from ila_sme.web import moment_filter, render
@@ -293,4 +293,5 @@ def log():
     employer = _employer()
     entries = paginate(page_data.export_log(employer), per_page=LOG_PER_PAGE)
     return render("statements/log.html", "log", employer=employer, entries=entries, moment=moment_filter,
-                  export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS)
+                  export_labels=EXPORT_LABELS, format_labels=FORMAT_LABELS,
+                  said=export_log)

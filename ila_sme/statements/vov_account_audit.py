@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time
 from decimal import Decimal
+from types import SimpleNamespace
 
 from babel.numbers import format_decimal
 from flask_babel import force_locale
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ila_sme.accounts.models import User
+from ila_sme.audit import sentences
 from ila_sme.audit.models import AuditEvent
 from ila_sme.dates import BRUSSELS, local
 from ila_sme.db_types import utcnow
@@ -124,7 +126,7 @@ def training_account(employee, year: int, *, language: str = "nl", generated_at:
                 training = request.training if request is not None else None
                 yield (local(row.created_at).date(), kinds.get(row.kind, row.kind), training.title if training else "",
                        f"{request.start_date.isoformat()} - {request.end_date.isoformat()}" if request else "",
-                       row.amount, row.reason or "")
+                       row.amount, row.reason_text)
             report.line_count = len(balance.rows)
 
         report = Report(kind="training_account", title=_("Individual training account"), meta=meta,
@@ -149,26 +151,30 @@ def audit_log(employer, *, start: date, end: date, language: str = "nl",
             raise PeriodError(_("The end comes before the start."))
         columns = [Column("at", _("Time"), MOMENT, 36), Column("actor", _("By"), TEXT, 45),
                    Column("action", _("Action"), TEXT, 55), Column("object", _("Object"), TEXT, 40),
-                   Column("before", _("Before"), TEXT, 50), Column("after", _("After"), TEXT, 50)]
+                   Column("before", _("Before"), TEXT, 50), Column("after", _("After"), TEXT, 50),
+                   Column("sentence", _("What happened"), TEXT, 90)]
         count = {"lines": 0}
         system = _("the system")
 
         def rows():
             count["lines"] = 0
             query = (select(AuditEvent.occurred_at, User.email, AuditEvent.action, AuditEvent.object_type,
-                            AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
+                            AuditEvent.object_id, AuditEvent.before, AuditEvent.after, User.name)
                      .outerjoin(User, User.id == AuditEvent.actor_id)
                      .where(AuditEvent.employer_id == employer.id,
                             AuditEvent.occurred_at >= datetime.combine(start, time.min, tzinfo=BRUSSELS),
                             AuditEvent.occurred_at <= datetime.combine(end, time.max, tzinfo=BRUSSELS))
                      .order_by(AuditEvent.occurred_at, AuditEvent.id))
-            for at, email, action, kind, object_id, before, after in db.session.execute(
+            objects: dict = {}  # each object the events name, loaded once
+            for at, email, action, kind, object_id, before, after, name in db.session.execute(
                     query.execution_options(yield_per=BATCH)):
                 count["lines"] += 1
+                said = sentences.say(SimpleNamespace(action=action, object_type=kind, object_id=object_id),
+                                     actor_name=name, cache=objects, links=False)
                 yield (at, email or system, action,
                        f"{kind} {object_id}" if kind else "",
                        json.dumps(before, sort_keys=True, ensure_ascii=False) if before else "",
-                       json.dumps(after, sort_keys=True, ensure_ascii=False) if after else "")
+                       json.dumps(after, sort_keys=True, ensure_ascii=False) if after else "", said.text)
             report.line_count = count["lines"]
 
         report = Report(kind="audit", title=_("Audit log"),

@@ -65,3 +65,21 @@ def test_admin_sees_the_log_and_its_htmx_pages(client, auth, app):
     fragment = client.get("/audit?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment and 'id="audit-events"' in fragment
     assert "test.event0" in fragment or "user.signed_in" in fragment
+
+
+def test_each_event_reads_as_a_dutch_sentence_with_a_link_and_the_data_on_demand(client, auth, app):
+    employer = factories.employer("Zinnen BV")
+    admin = factories.user("els@example.be", name="Els Van Damme", roles={employer: "admin"}, language="nl")
+    sarah = factories.employee(employer, first_name="Sarah", last_name="Janssens")
+    record("employee.created", actor=admin, employer_id=employer.id, obj=sarah, after={"first_name": "Sarah"})
+    gone = record("leave.requested", actor=admin, employer_id=employer.id, after={"days": "2"})
+    gone.object_type, gone.object_id = "LeaveRequest", "999999"  # an object that no longer exists
+    db.session.commit()
+    auth.login(admin)
+    page = client.get("/audit", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert (f'Els Van Damme heeft <a href="/people/{sarah.id}">Sarah Janssens</a> toegevoegd aan het personeel'
+            in page)
+    assert "Els Van Damme diende opleidingsverlofaanvraag 999999 in" in page  # no link: it is gone
+    sentence_cell = page.split('class="audit-sentence"')[1].split("</td>")[0]
+    assert "employee.created" not in sentence_cell and "{" not in sentence_cell
+    assert "<details>" in page and "<code>employee.created</code>" in page  # the codes and JSON on demand

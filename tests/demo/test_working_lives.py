@@ -45,7 +45,9 @@ def test_elifs_regime_change_is_a_recalculation_row_and_her_balances_replay_from
     recalculated = [row for row in rows if row.kind == EntryKind.RECALCULATION]
     assert [(row.scheme, row.period, row.amount) for row in recalculated] == [
         ("training_right", "2026", Decimal("-0.53"))]
-    assert "50 %" in recalculated[0].reason and "2026-06-01" in recalculated[0].reason
+    change = recalculated[0].reason_message["args"]["change"]  # a message, said in the reader's language
+    assert change["id"] == "people.regime_changed" and change["args"]["from_"] == "2026-06-01"
+    assert "50 %" in recalculated[0].reason_text
     # 1 day per FTE (11.6 FTE) × (5 × 80 % + 7 × 50 %) / 12 = 0.625 -> 0.62 (rounded down), and the bakery's
     # own 2 extra days × the same = 1.25: 1.87 days, where 80 % all year gave 2.40.
     employer = elif_.employer
@@ -60,7 +62,7 @@ def test_elifs_regime_change_is_a_recalculation_row_and_her_balances_replay_from
     replayed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in rows:
         replayed[(row.scheme, row.period)] += row.amount
-        assert row.reason or row.request_id, f"a row that explains nothing: {row.kind}"
+        assert row.reason_text or row.request_id, f"a row that explains nothing: {row.kind}"
     for balance in current_balances(elif_, employer, TODAY):
         assert replayed[(balance.scheme, balance.period)] == balance.remaining
         assert ledger.balance(elif_.id, balance.scheme, balance.period).remaining == balance.remaining

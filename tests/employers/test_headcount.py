@@ -11,6 +11,7 @@ from ila_sme.audit.models import AuditEvent
 from ila_sme.employers import services
 from ila_sme.employers.models import EmployerHeadcount
 from ila_sme.extensions import db
+from ila_sme.messages import say
 from tests import factories
 
 TODAY = date(2026, 3, 2)
@@ -34,7 +35,7 @@ def sent():
     calls = []
 
     def receiver(employer, **kwargs):
-        calls.append((employer.id, kwargs["year"], kwargs["change"], kwargs["actor"], kwargs["today"]))
+        calls.append((employer.id, kwargs["year"], say(kwargs["change"]), kwargs["actor"], kwargs["today"]))
 
     services.headcount_changed.connect(receiver)
     yield calls
@@ -58,8 +59,8 @@ def test_a_headcount_is_a_new_row_and_the_latest_of_a_year_counts(admin, sent):
     assert services.average_fte_in(employer, 2024) == Decimal("8")
     assert [(row.year, row.average_fte) for row in services.headcounts(employer)] == [
         (2025, Decimal("9.75")), (2025, Decimal("12.50"))]
-    assert sent == [(employer.id, 2025, "average headcount 2025: 12.50 FTE (was 8.00)", user, TODAY),
-                    (employer.id, 2025, "average headcount 2025: 9.75 FTE (was 12.50)", user, TODAY)]
+    assert sent == [(employer.id, 2025, "average headcount 2025: 12,5 FTE (was 8)", user, TODAY),
+                    (employer.id, 2025, "average headcount 2025: 9,75 FTE (was 12,5)", user, TODAY)]
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "employer.headcount_set")
                                 .order_by(AuditEvent.id)).all()
     assert [(e.before["average_fte"], e.after["average_fte"], e.after["reason"]) for e in events] == [

@@ -38,7 +38,7 @@ def _rows(employee, scheme: str, period: str, kind: EntryKind | None = None) -> 
 
 
 def _recalculations(employee, scheme: str, period: str) -> list[tuple[Decimal, str]]:
-    return [(row.amount, row.reason) for row in _rows(employee, scheme, period, EntryKind.RECALCULATION)]
+    return [(row.amount, row.reason_text) for row in _rows(employee, scheme, period, EntryKind.RECALCULATION)]
 
 
 def _ledger_count() -> int:
@@ -54,7 +54,7 @@ def test_a_regime_change_mid_year_recalculates_the_year_once(world):
                  today=TODAY, change="work regime 50 % from 2026-07-01")
 
     [row] = _rows(world.employee, TR, "2026", EntryKind.RECALCULATION)
-    assert (row.amount, row.reason, row.actor_id, row.label) == (
+    assert (row.amount, row.reason_text, row.actor_id, row.label) == (
         Decimal("-1.25"), "work regime 50 % from 2026-07-01: 5 d × (6 × 100 % + 6 × 50 %) / 12", world.admin.id,
         "Recalculated")
     balance = ledger.balance(world.employee.id, TR, "2026")
@@ -165,7 +165,7 @@ def test_a_retroactive_change_of_the_reference_month_withdraws_the_vov_right(wor
 
     [(amount, reason)] = _recalculations(world.employee, VOV, "2025-26")
     assert amount == Decimal("-125.00")
-    assert reason.startswith("work regime 50 % from 2025-03-01: not eligible: 50 %, 19 h/week on 2025-03-01")
+    assert reason.startswith("work regime 50 % from 2025-03-01: not eligible: 50 %, 19 h/week on 01 Mar 2025")
     assert _recalculations(world.employee, TR, "2026") == [
         (Decimal("-2.50"), "work regime 50 % from 2025-03-01: 5 d × 50 % × 12/12")]
     shown = {balance.scheme: balance for balance in balances.current_balances(world.employee, world.employer, TODAY)}
@@ -185,7 +185,7 @@ def test_extra_days_of_a_later_version_are_allocated_once_and_never_twice(world)
     assert [amount for amount, _reason in _recalculations(world.employee, TR, "2026")] == [Decimal("-1.25")]
 
     [extra] = ledger.ensure_allocation(world.employee, world.employer, TR, YEAR_2026)
-    assert (extra.amount, extra.reason) == (Decimal("1.50"), "2 d × (6 × 100 % + 6 × 50 %) / 12")
+    assert (extra.amount, extra.reason_text) == (Decimal("1.50"), "2 d × (6 × 100 % + 6 × 50 %) / 12")
     assert entitlements.recompute(world.employee, world.employer, since=date(2026, 1, 1), change="again",
                                   actor=None, today=TODAY) == []
     assert ledger.balance(world.employee.id, TR, "2026").entitlement == Decimal("5.25")  # 3.75 + 1.50
@@ -219,7 +219,7 @@ def test_the_balances_are_rebuilt_from_the_ledger_rows_alone(world):
     for row in db.session.scalars(select(LedgerEntry).where(LedgerEntry.employee_id == employee.id)):
         assert row.kind in {kind.value for kind in EntryKind}
         if row.kind in (EntryKind.ALLOCATION, EntryKind.RECALCULATION, EntryKind.CORRECTION):
-            assert row.reason, row.kind  # an entitlement row always says why
+            assert row.reason_text, row.kind  # an entitlement row always says why
         if row.kind in (EntryKind.RESERVATION, EntryKind.RELEASE, EntryKind.CONSUMPTION, EntryKind.RESTORATION):
             assert row.request_id is not None
         rebuilt[row.scheme, row.period] += row.amount

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from ila_sme.audit.models import AuditEvent
@@ -222,7 +223,7 @@ def test_ensure_allocation_adds_the_employer_extra_days_once_they_exist(world):
     schemes.add_employer_version(actor=world.admin, employer=world.employer, scheme=TR, valid_from=date(2026, 1, 1),
                                  valid_until=None, values={"employer_extra_days_per_fte": "2"}, note=None)
     added = ledger.ensure_allocation(world.employee, world.employer, TR, period)
-    assert [(row.amount, row.reason) for row in added] == [(Decimal("2.00"), "2 d × 100 % × 12/12")]
+    assert [(row.amount, row.reason_text) for row in added] == [(Decimal("2.00"), "2 d × 100 % × 12/12")]
     assert ledger.ensure_allocation(world.employee, world.employer, TR, period) == []
     assert ledger.balance(world.employee.id, TR, "2026").entitlement == Decimal("7.00")
 
@@ -259,7 +260,7 @@ def test_close_period_lets_vov_hours_expire(world):
 
     rows = ledger.close_period(world.employee, world.employer, VOV, last_year)
     db.session.commit()
-    assert [(row.period, row.kind, row.amount, row.reason) for row in rows] == [
+    assert [(row.period, row.kind, row.amount, row.reason_text) for row in rows] == [
         ("2024-25", EntryKind.EXPIRY, Decimal("-125.00"), "end of period")]
     balance = _balance_adds_up(world.employee.id, VOV, "2024-25")
     assert (balance.entitlement, balance.expired, balance.remaining) == (
@@ -331,3 +332,30 @@ def test_balances_of_employees_agrees_with_balance_for_each(world):
     jobs.allocate_employee(world.employee, world.employer, TODAY)
     mine = {b.scheme: b for b in balances.current_balances(world.employee, world.employer, TODAY)}
     assert (mine[VOV].remaining, mine[VOV].unallocated) == (Decimal("125.00"), Decimal("0"))
+
+
+def test_automatic_rows_keep_a_message_id_and_say_it_in_the_readers_language(world):
+    """No text frozen in the writer's language: the row holds the message id and its parameters."""
+    last_year = schemes.period_of(TR, date(2025, 6, 1))
+    allocated = ledger.ensure_allocation(world.employee, world.employer, TR, last_year)
+    rows = ledger.close_period(world.employee, world.employer, TR, last_year)
+    db.session.commit()
+    carried_out, carried_in = rows
+    assert (carried_in.reason, carried_in.reason_message) == (
+        None, {"id": "leave.carried_over_from", "args": {"period": "2025"}})
+    assert allocated[0].reason is None and allocated[0].reason_message["id"] == "schemes.pro_rata"
+    said = {}
+    for language in ("nl", "fr", "en"):
+        with force_locale(language):
+            said[language] = (carried_out.reason_text, carried_in.reason_text, allocated[0].reason_text)
+    assert said == {"nl": ("overgedragen naar 2026", "overgedragen uit 2025", "5 d. × 100 % × 12/12"),
+                    "fr": ("reporté vers 2026", "reporté de 2025", "5 j × 100 % × 12/12"),
+                    "en": ("carried over to 2026", "carried over from 2025", "5 d × 100 % × 12/12")}
+
+
+def test_a_correction_keeps_the_text_its_author_typed(world):
+    row = ledger.correct(actor=world.admin, employee=world.employee, scheme=TR, period="2026", amount=Decimal("1"),
+                         reason="Cursus van 2025 betaald")
+    with force_locale("fr"):
+        assert (row.reason, row.reason_message, row.reason_text) == (
+            "Cursus van 2025 betaald", None, "Cursus van 2025 betaald")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.leave import ledger
+from ila_sme.messages import say
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme, SchemeParameter
 from tests import factories
@@ -34,7 +35,7 @@ def test_pro_rata_example_of_the_domain_notes(app):
     assert schemes.months_employed(employee, YEAR_2026) == 10  # March counts in full
     allocations = schemes.training_right_allocations(employee, employer, YEAR_2026)
     assert [(a.source, a.amount) for a in allocations] == [("legal", Decimal("3.33"))]
-    assert allocations[0].explanation == "5 d × 80 % × 10/12"
+    assert say(allocations[0].explanation) == "5 d × 80 % × 10/12"
 
     ledger.ensure_allocation(employee, employer, Scheme.TRAINING_RIGHT, YEAR_2026)
     balance = ledger.balance(employee.id, Scheme.TRAINING_RIGHT, "2026")

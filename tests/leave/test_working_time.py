@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from ila_sme.extensions import db
 from ila_sme.leave.errors import LeaveError
@@ -34,6 +35,15 @@ def test_10_to_12_november_2025_is_two_days_and_keeps_what_was_counted(world):
         {"day": "2025-11-12", "amount": "1", "hours": "7.60", "skipped": None, "name": None},
     ]
     assert [(count.day, count.skipped) for count in request.skipped_days] == [(date(2025, 11, 11), "holiday")]
+
+
+def test_a_holiday_kept_in_the_requesters_language_is_named_in_the_readers(world):
+    """The name is stored as the requester read it (English here); a Dutch or French approver reads their own."""
+    request = world.submit(world.days(date(2025, 11, 10), date(2025, 11, 12)))
+    db.session.commit()
+    for language, name in (("nl", "Wapenstilstand"), ("fr", "Jour de l'Armistice"), ("en", "Armistice Day")):
+        with force_locale(language):
+            assert [count.name for count in request.skipped_days] == [name]
 
 
 def test_a_bakery_saturday_worker_takes_leave_on_her_saturday(world):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz
+from ila_sme.messages import say
 from ila_sme.people import csv_import, employment, services
 from ila_sme.people.events import PeopleError
 from ila_sme.people.history import ContractPeriod, History, WorkTerms
@@ -49,7 +50,7 @@ def sent():
     calls = []
 
     def receiver(employee, **kwargs):
-        calls.append((employee.id, kwargs["since"], kwargs["change"]))
+        calls.append((employee.id, kwargs["since"], say(kwargs["change"])))
 
     employment_changed.connect(receiver)
     yield calls
@@ -77,7 +78,7 @@ def test_a_row_on_file_with_new_terms_adds_a_terms_row_from_valid_from(setup, ct
         (date(2020, 1, 1), Decimal("100.00"), date(2026, 6, 30)), (date(2026, 7, 1), Decimal("50.00"), None)]
     # No pattern in the row: the current days, scaled to the new hours.
     assert history.terms[-1].pattern == ["3.80", "3.80", "3.80", "3.80", "3.80", "0.00", "0.00"]
-    assert sent == [(eva.id, date(2026, 7, 1), "work regime 50 % (19 h a week) from 2026-07-01")]
+    assert sent == [(eva.id, date(2026, 7, 1), "work regime 50 % (19 h a week) from 01 Jul 2026")]
     assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "employee.terms_changed")).all()) == 1
     imported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "employees.imported")).one()
     assert imported.after == {"count": 0, "updated": 1}
@@ -105,7 +106,7 @@ def test_a_new_contract_end_is_a_correction_of_the_contract(setup, ctx, sent):
     assert period.ends_on == date(2026, 9, 30) and period.replaces_id is not None
     assert eva.contract_end == date(2026, 9, 30)
     assert sent == [(eva.id, date(2026, 10, 1),
-                     "contract from 2020-01-01 to 2026-09-30 (was 2020-01-01 to open-ended)")]
+                     "contract from 01 Jan 2020 to 30 Sept 2026 (was 01 Jan 2020 to open-ended)")]
 
 
 def test_new_and_known_people_in_one_file(setup, ctx):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
+from ila_sme.messages import say
 from ila_sme.people import employment
 from ila_sme.people.events import PeopleError
 from ila_sme.people.history import ContractPeriod, History, WorkTerms
@@ -40,7 +41,7 @@ def signals():
     sent = []
 
     def receiver(employee, **kwargs):
-        sent.append((employee.id, kwargs["since"], kwargs["change"], kwargs["actor"], kwargs["today"]))
+        sent.append((employee.id, kwargs["since"], say(kwargs["change"]), kwargs["actor"], kwargs["today"]))
 
     employment_changed.connect(receiver)
     try:
@@ -80,7 +81,7 @@ def test_a_change_of_terms_is_a_new_row_the_old_one_stays_and_history_reads_both
     assert history.terms_on(date(2026, 7, 1)).pattern == ["3.80", "3.80", "3.80", "3.80", "3.80", "0.00", "0.00"]
     # The summary is the latest row, even before it starts (the model says so).
     assert (sarah.employment_pct, sarah.hours_per_week) == (Decimal("50.00"), Decimal("19.00"))
-    assert sent == [(sarah.id, date(2026, 7, 1), "work regime 50 % (19 h a week) from 2026-07-01", people["admin"],
+    assert sent == [(sarah.id, date(2026, 7, 1), "work regime 50 % (19 h a week) from 01 Jul 2026", people["admin"],
                      TODAY)]
     event = _events("employee.terms_changed")[-1]
     assert event.before["employment_pct"] == "100.00" and event.after["employment_pct"] == "50.00"
@@ -173,7 +174,7 @@ def test_ending_a_contract_is_a_new_row_that_replaces_the_open_one(people):
     assert [(p.starts_on, p.ends_on) for p in History.of(sarah).contracts] == [(date(2024, 1, 1), date(2026, 9, 30))]
     assert (sarah.contract_start, sarah.contract_end) == (date(2024, 1, 1), date(2026, 9, 30))
     assert not History.of(sarah).is_employed_on(date(2026, 10, 1))
-    assert sent == [(sarah.id, date(2026, 10, 1), "contract from 2024-01-01 to 2026-09-30 (was 2024-01-01 to "
+    assert sent == [(sarah.id, date(2026, 10, 1), "contract from 01 Jan 2024 to 30 Sept 2026 (was 01 Jan 2024 to "
                      "open-ended)", people["admin"], TODAY)]
     event = _events("employee.contract_corrected")[-1]
     assert event.before["ends_on"] is None and event.after["ends_on"] == "2026-09-30"
@@ -230,7 +231,7 @@ def test_someone_who_comes_back_gets_a_second_contract(people):
         (date(2024, 1, 1), date(2025, 6, 30)), (date(2026, 2, 1), None)]
     assert not history.is_employed_on(date(2025, 12, 1)) and history.is_employed_on(date(2026, 2, 1))
     assert (sarah.contract_start, sarah.contract_end) == (date(2024, 1, 1), None)
-    assert sent == [(sarah.id, date(2026, 2, 1), "contract from 2026-02-01 to open-ended", people["admin"], TODAY)]
+    assert sent == [(sarah.id, date(2026, 2, 1), "contract from 01 Feb 2026 to open-ended", people["admin"], TODAY)]
     assert _events("employee.contract_added")[-1].after["starts_on"] == "2026-02-01"
 
 

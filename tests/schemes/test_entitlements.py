@@ -10,6 +10,7 @@ import pytest
 
 from ila_sme.employers.models import EmployerHeadcount
 from ila_sme.extensions import db
+from ila_sme.messages import say
 from ila_sme.people.history import ContractPeriod, History
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme, SchemeParameter
@@ -35,7 +36,7 @@ def test_a_regime_change_mid_year_gives_the_laws_figure(app):
 
     legal = _legal(employee, employer)
     assert legal.amount == Decimal("3.75")
-    assert legal.explanation == "5 d × (6 × 100 % + 6 × 50 %) / 12"
+    assert say(legal.explanation) == "5 d × (6 × 100 % + 6 × 50 %) / 12"
     # The year before and the year after hold one regime each.
     assert _legal(employee, employer, schemes.period_by_label(Scheme.TRAINING_RIGHT, "2025")).amount == Decimal("5.00")
     assert _legal(employee, employer, schemes.period_by_label(Scheme.TRAINING_RIGHT, "2027")).amount == Decimal("2.50")
@@ -53,7 +54,7 @@ def test_the_regime_of_a_month_is_the_one_on_its_first_day_under_contract(app):
         (3, 80), (4, 80), (5, 80), (6, 80), (7, 80), (8, 100), (9, 100), (10, 100), (11, 100), (12, 100)]
     # 5 × (5 × 80 % + 5 × 100 %) / 12 = 3.75
     assert _legal(employee, employer).amount == Decimal("3.75")
-    assert _legal(employee, employer).explanation == "5 d × (5 × 80 % + 5 × 100 %) / 12"
+    assert say(_legal(employee, employer).explanation) == "5 d × (5 × 80 % + 5 × 100 %) / 12"
 
 
 def test_the_domain_example_rounds_down(app):
@@ -62,8 +63,9 @@ def test_the_domain_example_rounds_down(app):
     ten = factories.employee(employer, employment_pct=Decimal("80"), contract_start=date(2026, 3, 15))
     eleven = factories.employee(employer, employment_pct=Decimal("80"), contract_start=date(2026, 2, 28))
 
-    assert (_legal(ten, employer).amount, _legal(ten, employer).explanation) == (Decimal("3.33"), "5 d × 80 % × 10/12")
-    assert (_legal(eleven, employer).amount, _legal(eleven, employer).explanation) == (
+    assert (_legal(ten, employer).amount, say(_legal(ten, employer).explanation)) == (
+        Decimal("3.33"), "5 d × 80 % × 10/12")
+    assert (_legal(eleven, employer).amount, say(_legal(eleven, employer).explanation)) == (
         Decimal("3.66"), "5 d × 80 % × 11/12")
 
 
@@ -153,7 +155,8 @@ def test_vov_reads_the_regime_of_march_before_the_school_year(app):
     change_terms(employee, date(2025, 10, 1), employment_pct="100", hours_per_week="38", signal=False)
 
     vov = _vov(employee, employer)
-    assert (vov.amount, vov.explanation, vov.not_eligible) == (Decimal("100.00"), "125 h × 80 % (2025-03-01)", None)
+    assert (vov.amount, say(vov.explanation), vov.not_eligible) == (
+        Decimal("100.00"), "125 h × 80 % (01 Mar 2025)", None)
     # The next school year reads 1 March 2026: 100 %.
     assert schemes.vov_allocations(employee, employer, schemes.period_by_label(Scheme.VOV, "2026-27"))[0].amount \
         == Decimal("125.00")
@@ -184,7 +187,7 @@ def test_an_ineligible_employee_gets_a_zero_vov_right_that_says_why(app, pct, ho
     vov = _vov(employee, employer)
     assert vov.amount == Decimal("0.00")
     assert vov.not_eligible == why
-    assert vov.explanation.startswith(f"not eligible: {pct} %, {hours} h/week on 2025-03-01")
+    assert say(vov.explanation).startswith(f"not eligible: {pct} %, {hours.replace('.', ',')} h/week on 01 Mar 2025")
 
 
 def test_the_vov_conditions_of_a_request_use_the_reference_month(app):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ila_sme.audit.models import AuditEvent
 from ila_sme.extensions import db
 from ila_sme.money import format_money
 from ila_sme.schemes import services as schemes
-from ila_sme.schemes.models import LeaveType
+from ila_sme.schemes.models import LeaveType, SchemeParameter
 from tests import factories
 from tests.schemes.conftest import TODAY
 from tests.support.world import ROLES
@@ -62,8 +62,8 @@ def test_settings_show_values_in_force_and_every_version_but_no_other_employers(
     assert "days × the sum of the work regime of each month under contract ÷ 12" in page
     # every version with its period, level and note; the old VOV rate stays visible in its row
     for note in ("Law of 3 October 2022: 4 days in 2023", "Law of 3 October 2022: 5 days from 2024",
-                 "Vlaams opleidingsverlof until school year 2024-25",
-                 "Vlaams opleidingsverlof from school year 2025-26"):
+                 "Flemish training leave (VOV) until school year 2024-25",
+                 "Flemish training leave (VOV) from school year 2025-26"):
         assert note in page
     assert f"{format_money(Decimal('21.30'), 'en_BE')} per approved hour" in page
     assert "National (BE)" in page and "Regional (Flanders)" in page
@@ -227,3 +227,17 @@ def test_a_boosted_navigation_gets_the_whole_page(client, auth, setup):
     response = client.get("/settings/leave", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in response.get_data(as_text=True)
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_legal_notes_of_the_versions_read_in_dutch(client, auth, setup):
+    """The installed versions keep a message id as their note, said in the reader's language; a version
+    installed before (its note in English) reads the same."""
+    old = db.session.scalars(select(SchemeParameter).where(SchemeParameter.note == "note.training_right_2023")).one()
+    db.session.execute(update(SchemeParameter).where(SchemeParameter.id == old.id)
+                       .values(note="Law of 3 October 2022: 4 days in 2023"))
+    db.session.commit()
+    auth.login(setup["admin"])
+    page = client.get("/settings/leave", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Wet van 3 oktober 2022: 4 dagen in 2023" in page and "Wet van 3 oktober 2022: 5 dagen vanaf 2024" in page
+    assert "Vlaams opleidingsverlof (VOV) vanaf schooljaar 2025-26" in page
+    assert "Law of 3 October" not in page and "note.training_right" not in page

@@ -71,7 +71,7 @@ def test_extra_days_from_next_year_give_a_full_timer_three_days(client, auth, se
         "training_right", date(2026, 6, 1)))
     next_year = ledger.ensure_allocation(full_timer, employer, "training_right", schemes.period_of(
         "training_right", date(2027, 6, 1)))
-    assert [(row.reason.split(" ")[0], row.amount) for row in this_year] == [("1", Decimal("1.00"))]
+    assert [(row.reason_text.split(" ")[0], row.amount) for row in this_year] == [("1", Decimal("1.00"))]
     sources = {row.dedupe_key.rsplit(":", 1)[1]: row.amount for row in next_year}
     assert sources == {"legal": Decimal("1.00"), "employer_extra": Decimal("2.00")}
     assert ledger.balance(full_timer.id, "training_right", "2027").remaining == Decimal("3.00")
@@ -184,7 +184,7 @@ def test_an_employer_rounds_its_days_down_to_half_days(client, auth, setup):
     employee = factories.employee(employer, employment_pct=Decimal("80"), contract_start=date(2027, 2, 1))
     rows = ledger.ensure_allocation(employee, employer, "training_right", schemes.period_by_label("training_right",
                                                                                                   "2027"))
-    assert [(row.reason, row.amount) for row in rows] == [("1 d × 80 % × 11/12", Decimal("0.50")),
+    assert [(row.reason_text, row.amount) for row in rows] == [("1 d × 80 % × 11/12", Decimal("0.50")),
                                                           ("1 d × 80 % × 11/12", Decimal("0.50"))]
     # In force today (2026) is still the hundredth: the form starts from it.
     assert re.search(r'<option selected value="0.01">|<option value="0.01" selected>',

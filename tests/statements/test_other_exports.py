@@ -101,6 +101,7 @@ def test_training_account_as_csv_and_pdf(books):
 
 def test_audit_log_between_two_days(books):
     record("test.event", actor=books.admin, employer_id=books.employer.id, after={"name": INJECTIONS[2]})
+    record("user.signed_in", actor=books.admin, employer_id=books.employer.id, obj=books.admin)
     db.session.commit()
     today = local(utcnow()).date()  # the days of the audit log are Brussels days
     data, entry = _export(books, vov_account_audit.audit_log(books.employer, start=today, end=today, language="en"))
@@ -108,5 +109,7 @@ def test_audit_log_between_two_days(books):
     assert entry.line_count == len(lines) > 0
     event = [line for line in lines if line[2] == "test.event"][0]
     assert event[1] == "admin@example.be" and event[5] == '{"name": "-2+3"}'
+    signed_in = [line for line in lines if line[2] == "user.signed_in"][0]
+    assert signed_in[6] == f"{books.admin.name} signed in"  # the code stays, with the sentence beside it
     with pytest.raises(periods.PeriodError, match="The end comes before the start"):
         vov_account_audit.audit_log(books.employer, start=today, end=date(2000, 1, 1), language="en")

@@ -112,7 +112,7 @@ def test_close_periods_carries_training_days_over_and_lets_vov_hours_expire(app,
     assert run.added == {"training_right 2025: carry_over": 2, "vov 2024-25: expiry": 1}
     assert _sum(full, "training_right", "2025") == Decimal("0.00")
     [carried_in] = _rows(employee_id=full.id, scheme="training_right", period="2026", kind="carry_over")
-    assert carried_in.amount == Decimal("0.50") and carried_in.reason == "from 2025"
+    assert carried_in.amount == Decimal("0.50") and carried_in.reason_text == "carried over from 2025"
     [expired] = _rows(employee_id=full.id, scheme="vov", period="2024-25", kind="expiry")
     assert expired.amount == Decimal("-85.00")
     assert _sum(full, "vov", "2024-25") == Decimal("0.00")

@@ -13,6 +13,7 @@ from ila_sme.extensions import db
 from ila_sme.identifiers import make_insz
 from ila_sme.leave import jobs, ledger, services
 from ila_sme.leave.models import EntryKind
+from ila_sme.people import employment
 from ila_sme.people import services as people
 from ila_sme.schemes import services as schemes
 from tests import factories
@@ -70,7 +71,7 @@ def test_my_balances_show_every_figure_and_the_rows_behind_it(world, history, au
     day = r"[A-Z][a-z]{2} \d{1,2}, \d{4}"  # an English date is never written 3/16/26
     entitlement = _rows(html, "vov", "entitlement")
     assert entitlement[0] == "Entitlement: 125 hours"
-    assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 % \(2025-03-01\)", entitlement[1])
+    assert re.fullmatch(rf"{day} Entitlement \+125 hours 125 h × 100 % \(01 Mar 2025\)", entitlement[1])
     used = _rows(html, "vov", "used")
     assert used[0] == "Used: 24 hours" and len(used) == 2
     assert re.fullmatch(rf"{day} Used -24 hours Mar 16, 2026 – Mar 18, 2026 Approved", used[1])
@@ -316,8 +317,36 @@ def test_an_employee_below_the_vov_conditions_sees_why_instead_of_a_balance(worl
     assert re.search(r'id="vov-not-eligible"[^>]*>' + re.escape(why) + "</p>", html)
     # the ledger rows stay visible: the allocation and the recalculation that took it back, with the reason
     rows = _rows(html, "vov", "entitlement")
-    assert "Recalculated -125 hours work regime 50 % (corrected): not eligible: 50 %, 19 h/week on 2025-03-01" \
+    assert "Recalculated -125 hours work regime 50 % (corrected): not eligible: 50 %, 19 h/week on 01 Mar 2025" \
         in rows[2]
     assert _figure(html, "training_right", "remaining") == "2,5 days"  # (in en-BE: a decimal comma)
     home = client.get("/").get_data(as_text=True)
     assert f'<dd class="not-eligible">{why}</dd>' in home
+
+
+def test_the_ledgers_reasons_are_said_in_the_readers_language(world, auth, client):
+    """The rows keep message ids: a Dutch reader reads Dutch sums and dates, never the English of the writer."""
+    employment.change_terms(actor=world.admin, employee=world.employee, valid_from=date(2026, 7, 1),
+                            employment_pct="50", hours_per_week="19", pattern=["3.8"] * 5 + ["0", "0"], reason=None,
+                            today=TODAY)
+    db.session.commit()
+    auth.login(world.worker)
+    html = client.get("/leave/balances", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    rows = " ".join(_rows(html, "training_right", "entitlement"))
+    assert "5 d. × 100 % × 12/12" in rows
+    assert "werkregime 50 % (19 u per week) vanaf 1 jul 2026: 5 d. × (6 × 100 % + 6 × 50 %) / 12" in rows
+    assert "125 u × 100 % (1 mrt 2025)" in " ".join(_rows(html, "vov", "entitlement"))
+    for english in ("work regime", " from 2026", "2026-07-01", "5 d × ", "125 h × ", "2025-03-01"):
+        assert english not in html, english
+
+
+def test_a_carry_over_written_before_messages_still_reads_in_dutch(world, auth, client):
+    """Rows written before the ledger kept messages hold English text; the known ones read in the reader's
+    language, the rest as stored."""
+    ledger.add(world.employee, scheme="training_right", period="2026", kind=EntryKind.CARRY_OVER,
+               amount=Decimal("1"), reason="from 2025")
+    db.session.commit()
+    auth.login(world.worker)
+    html = client.get("/leave/balances", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "overgedragen uit 2025" in " ".join(_rows(html, "training_right", "carried_over"))
+    assert "from 2025" not in html

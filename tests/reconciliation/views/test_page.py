@@ -238,13 +238,26 @@ def test_the_runs_table_pages_through_the_runs(office, auth, client):
     auth.login(office.accountant)
     html = client.get(PAGE).get_data(as_text=True)
     table = text(html[html.index('id="reconciliation-runs"'):html.index('id="reconciliation-differences"')])
-    assert f"Run {newest.id} every open period Incomplete The register could not be read: timeout Scheduler" in table
-    assert f"Run {newest.id - 1} every open period Done This page Alex Accountant" in table
+    assert (f"Run {newest.id} every open period Incomplete The register could not be read: timeout The scheduler"
+            in table)
+    assert f"Run {newest.id - 1} every open period Done Alex Accountant" in table
     assert "Page 1 of 2" in table and f"Run {newest.id - 10}" not in table
     response = client.get("/reconciliation/runs?page=2", headers=htmx())
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="reconciliation-runs">') and "<html" not in fragment
     assert f"Run {newest.id - 10}" in text(fragment) and "Page 2 of 2" in text(fragment)
+
+
+def test_a_finished_run_is_the_latest_in_dutch_and_names_who_started_it(office, auth, client):
+    factories.reconciliation_run(office.employer, state="done", requested_by_id=office.accountant.id)
+    factories.reconciliation_run(office.employer, state="done", trigger="scheduler")
+    db.session.commit()
+    auth.login(office.accountant)
+    html = client.get(PAGE, headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    current = text(html[html.index('id="reconciliation-current"'):html.index('id="reconciliation-runs"')])
+    assert "Laatste ronde" in current and "Lopende ronde" not in current
+    table = text(html[html.index('id="reconciliation-runs"'):html.index('id="reconciliation-differences"')])
+    assert "De planner" in table and office.accountant.name in table and "Deze pagina" not in table
 
 
 def test_a_runs_items_by_outcome(office, auth, client):

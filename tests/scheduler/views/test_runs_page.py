@@ -49,9 +49,18 @@ def test_the_page_shows_the_running_scheduler_and_the_runs_newest_first(client, 
     assert "registry-sync" in page and "Failed" in page
     assert "The register could not be read: timeout. Nothing was changed." in page
     assert "now, by hand command Done" in page and "notifications: 2" in page
-    assert "rows_added: 0" in page and "scheduled Done" in page
+    assert "ledger rows added: 0" in page and "scheduled Done" in page
     assert "nightly-reconcile" in page and "Running" in page
     assert f'<tr id="job-run-{failed.id}" class="job-run-failed">' in html
+
+
+def test_the_counts_of_a_run_are_named_in_dutch(client, auth, office):
+    job_run("nightly-reconcile", 0, counts={"done": 1, "incomplete": 0, "failed": 0, "busy": 0})
+    db.session.commit()
+    auth.login(office.users["admin"])
+    page = text(client.get(URL, headers={"Accept-Language": "nl"}).get_data(as_text=True))
+    assert "klaar: 1 onvolledig: 0 mislukt: 0 al bezig: 0" in page
+    assert "done: 1" not in page and "incomplete: 0" not in page
 
 
 def test_filter_by_job_and_pages_of_25(client, auth, office):

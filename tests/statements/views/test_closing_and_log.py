@@ -77,7 +77,7 @@ def test_the_export_log_lists_every_export_paginated(client, auth, books):
     assert len(entries) == 3
     for entry in entries:
         assert entry.sha256 in page
-    assert "Ada Admin" in page and "period: 2026-Q3" in page and "overall: 1523.94" in page
+    assert "Ada Admin" in page and "Period: 2026-Q3" in page and "Total: 1.523,94 €" in page
     assert page.index(entries[2].sha256) < page.index(entries[0].sha256)  # newest first
 
     from ila_sme.statements import views
@@ -89,6 +89,17 @@ def test_the_export_log_lists_every_export_paginated(client, auth, books):
     html = client.get("/statements/log?page=2", headers=HTMX).get_data(as_text=True)
     assert html.lstrip().startswith('<section id="export-log">') and "Page 2 of 2" in text(html)
     assert entries[0].sha256 in html
+
+
+def test_the_export_log_says_parameters_and_totals_in_dutch_with_their_units(client, auth, books):
+    auth.login(books.admin)
+    client.post("/statements/download", data={"period": "2026-Q3", "format": "csv", "separator": ";",
+                                              "csrf_token": token(client)}, headers={"Accept-Language": "nl"})
+    page = text(client.get("/statements/log", headers={"Accept-Language": "nl"}).get_data(as_text=True))
+    assert "Periode: 2026-Q3" in page and "Formaat: CSV" in page and "Taal: Nederlands" in page
+    assert "Totaal: € 1.523,94" in page and "Budget: Toegekend € 10.000,00" in page
+    for raw in ("period:", "overall:", "budget:", "booked", "remaining", "1523.94", "language: nl"):
+        assert raw not in page, raw
 
 
 def test_another_employers_exports_are_not_in_the_log(client, auth, books):

@@ -20,6 +20,14 @@ def test_the_page_names_the_employer_and_previews_the_last_quarter(client, auth,
     assert "Elders" not in page and eur("777.00") not in page
 
 
+def test_the_preview_heads_the_money_column_bedrag_in_dutch(client, auth, books):
+    auth.login(books.accountant)
+    html = client.get("/statements", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    head = html[html.index('<table class="statement-employees">'):html.index("</thead>", html.index(
+        '<table class="statement-employees">'))]
+    assert "Bedrag" in head and "Aantal" not in head
+
+
 def test_the_preview_totals_are_the_services_totals(client, auth, books):
     auth.login(books.accountant)
     statement = cofunding.build(books.employer, "2026-Q3", language="en")
