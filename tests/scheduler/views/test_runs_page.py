@@ -49,7 +49,7 @@ def test_the_page_shows_the_running_scheduler_and_the_runs_newest_first(client, 
     assert "registry-sync" in page and "Failed" in page
     assert "The register could not be read: timeout. Nothing was changed." in page
     assert "now, by hand command Done" in page and "notifications: 2" in page
-    assert "ledger rows added: 0" in page and "scheduled Done" in page
+    assert "rows added: 0" in page and "scheduled Done" in page
     assert "nightly-reconcile" in page and "Running" in page
     assert f'<tr id="job-run-{failed.id}" class="job-run-failed">' in html
 
@@ -59,7 +59,7 @@ def test_the_counts_of_a_run_are_named_in_dutch(client, auth, office):
     db.session.commit()
     auth.login(office.users["admin"])
     page = text(client.get(URL, headers={"Accept-Language": "nl"}).get_data(as_text=True))
-    assert "klaar: 1 onvolledig: 0 mislukt: 0 al bezig: 0" in page
+    assert "klaar: 1 onvolledig: 0 mislukt: 0 elders bezig: 0" in page
     assert "done: 1" not in page and "incomplete: 0" not in page
 
 
