@@ -169,3 +169,29 @@ def test_the_scheduler_job_runs_the_reminders_and_records_them(app, world, zoe_w
     again = app.test_cli_runner().invoke(args=["scheduler", "run-job", "reminders"])
     assert "notifications 0" in again.output
     assert [run.counts["notifications"] for run in db.session.scalars(select(JobRun).order_by(JobRun.id))] == [1, 0]
+
+
+def test_a_job_sent_reminder_is_written_in_dutch_with_full_links_from_the_public_url(app, world, zoe_waits, outbox):
+    """The scheduler's job has no request: its links still start with PUBLIC_URL, and a Dutch reader reads
+    Dutch dates, amounts with their unit and currency, and the training."""
+    app.config["PUBLIC_URL"] = "https://ila.example.be/kmo"
+    app.config["TODAY"] = FRIDAY
+    world.manager.language = world.admin.language = "nl"
+    factories.funding_request(world.wim_record, world.wim, asked_on=TODAY - timedelta(days=4))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["scheduler", "run-job", "reminders"])
+    assert result.exit_code == 0, result.output
+
+    (subject, body), = [mail for mail in mails_to(outbox, "mia@example.be") if "Herinnering: het" in mail[0]]
+    assert " ".join(subject.split()) == (
+        "Herinnering: het opleidingsverlof van Zoë Peeters wacht op je beslissing: Loopbaanbegeleiding, 9 mrt 2026")
+    assert body == ("De aanvraag van Zoë Peeters voor 1 dag opleidingsverlof van 9 maart 2026 tot 9 maart 2026 "
+                    "wacht sinds 2 maart 2026.\n\nBeslis hier: https://ila.example.be/kmo/approvals\n")
+    (subject, body), = [mail for mail in mails_to(outbox, "ada@example.be") if "Wim" in mail[0]]
+    assert " ".join(subject.split()) == ("Herinnering: de cofinanciering van Wim Willems wacht op je beslissing: "
+                                         "Aanvulling van de leerrekening, € 100,00")  # split() takes the nbsp too
+    assert body == ("Wim Willems vroeg op 26 februari 2026 een cofinanciering van €\xa0100,00 aan de werkgever voor "
+                    "Aanvulling van de leerrekening.\n\nBeslis hier: https://ila.example.be/kmo/funding/requests\n")
+    # The in-app notification links to the same page by its path, wherever the app is served.
+    assert {link for (link,) in db.session.execute(select(Notification.link))} == {
+        "/kmo/approvals", "/kmo/funding/requests"}
