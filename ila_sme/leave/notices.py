@@ -92,8 +92,10 @@ def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = Fals
             subject = lambda: _("%(name)s asks for training leave: %(title)s",  # noqa: E731
                                 name=name, title=request_title(request))
         notify(approver, request.employee.employer, subject=subject, link=link, body=lambda: _(
-            "%(name)s asks for %(details)s.%(training)s\n\nDecide here: %(link)s\n",
-            name=name, details=request_details(request), training=training_line(request), link=link))
+            "%(name)s asks for %(amount)s of training leave from %(first)s to %(last)s.%(training)s\n\n"
+            "Decide here: %(link)s\n", name=name, amount=request_amount(request),
+            first=format_date(request.start_date, "long"), last=format_date(request.end_date, "long"),
+            training=training_line(request), link=link))
 
 
 def tell_second_step(request: LeaveRequest) -> None:
