@@ -475,6 +475,14 @@ def test_cancellation_request_approved_gives_the_days_back(world, auth, client, 
     assert (balance.used, balance.remaining) == (0, 5)
     assert len(events("leave.cancelled", wim)) == 1
     assert "Your training leave was cancelled" in [s.split(": ")[0] for s, _ in mails_to(outbox, "wim@example.be")]
+    # Wim's own reason stays his: never shown as the reason of the manager who decided.
+    [(_subject, body)] = [mail for mail in mails_to(outbox, "wim@example.be") if "cancelled" in mail[0]]
+    assert "Reason given by Wim Willems: The course was moved" in body
+    auth.logout()
+    auth.login(world.wim)
+    mine = row_html(client.get("/leave/requests").get_data(as_text=True), wim)
+    assert "Mia Manager" in mine and "Reason given by Wim Willems: The course was moved" in mine
+    assert "Reason: The course was moved" not in mine
 
 
 def test_cancellation_refused_keeps_the_leave(world, auth, client, outbox, cancellation):
@@ -489,6 +497,8 @@ def test_cancellation_refused_keeps_the_leave(world, auth, client, outbox, cance
     assert len(events("leave.cancellation_refused", wim)) == 1
     assert "The cancellation of your training leave was refused" in [
         s.split(": ")[0] for s, _ in mails_to(outbox, "wim@example.be")]
+    [(_subject, body)] = [mail for mail in mails_to(outbox, "wim@example.be") if "refused" in mail[0]]
+    assert "Reason the cancellation was refused: Already booked a replacement" in body
 
 
 def test_bulk_approve_leaves_cancellations_alone(world, auth, client, cancellation):
