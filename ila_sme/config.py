@@ -39,6 +39,10 @@ class Config:
     SCHEDULER_MISFIRE_GRACE_SECONDS = int(os.environ.get("SCHEDULER_MISFIRE_GRACE_SECONDS", "3600"))
     # A leave or co-funding request waiting longer than this many days reminds those who may decide it.
     REMINDER_AFTER_DAYS = int(os.environ.get("REMINDER_AFTER_DAYS", "3"))
+    # Where people reach the app (scheme, host, and path prefix if any): every link in a mail, a notification
+    # or a calendar feed starts with it, whoever builds it (a request, a scheduler job, a command). Unset:
+    # http://127.0.0.1:5000 outside production; in production a warning at start-up (``public_url``).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: write mail to the outbox folder
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -105,6 +109,7 @@ class TestConfig(Config):
     # processes (scheduler, CLI, servers) and every request still begin as in production.
     SQLITE_BEGIN_OUTSIDE_REQUEST = "DEFERRED"
     MAIL_SEND_AFTER_RESPONSE = True  # the same path as development; the ``outbox`` fixture sends the rest
+    PUBLIC_URL = "http://localhost"  # the test client's own host: a link in a mail opens in the tests
 
 
 def secure_cookies(app) -> None:
@@ -112,6 +117,21 @@ def secure_cookies(app) -> None:
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config.get("ENV_NAME") not in ("development", "testing")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"
+
+
+def public_url(app) -> None:
+    """PUBLIC_URL without its trailing slash; outside production it defaults to the development server.
+    In production an unset PUBLIC_URL is warned about: mail made by a request then links to the host the
+    request came to, and mail made by a job or a command holds the path alone."""
+    value = (app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if not value and app.config.get("ENV_NAME") != "production":
+        value = DEVELOPMENT_PUBLIC_URL
+    if not value:
+        app.logger.warning("PUBLIC_URL is not set: the links in mail sent by scheduled jobs will not be absolute.")
+    app.config["PUBLIC_URL"] = value or None
 
 
 def ensure_secret_key(app) -> None:

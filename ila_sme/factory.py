@@ -21,7 +21,7 @@ from ila_sme.audit import models as _audit_models  # noqa: F401
 from ila_sme.audit.views import bp as audit_bp
 from ila_sme.calendar import models as _calendar_models  # noqa: F401
 from ila_sme.calendar.views import bp as calendar_bp
-from ila_sme.config import Config, ensure_secret_key, secure_cookies
+from ila_sme.config import Config, ensure_secret_key, public_url, secure_cookies
 from ila_sme.credentials import models as _credentials_models  # noqa: F401
 from ila_sme.credentials.cli import credentials_cli
 from ila_sme.credentials.views import bp as credentials_bp
@@ -128,3 +128,4 @@ def _configure(app: Flask, config) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     ensure_secret_key(app)
     secure_cookies(app)
+    public_url(app)

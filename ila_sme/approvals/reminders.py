@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
@@ -27,10 +28,10 @@ from ila_sme.accounts.models import User
 from ila_sme.employers.models import Membership
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding_services
-from ila_sme.funding.models import FundingRequest, FundingStatus
+from ila_sme.funding.models import KIND_LABELS, FundingRequest, FundingStatus
 from ila_sme.leave import services as leave_services
 from ila_sme.leave.models import LeaveRequest, RequestStatus
-from ila_sme.leave.notices import approvers_of
+from ila_sme.leave.notices import approvers_of, request_details, request_title, training_line
 from ila_sme.money import format_money
 from ila_sme.notifications.services import notify
 from ila_sme.urls import absolute_url
@@ -160,23 +161,34 @@ def _claim_values(model, today: date) -> dict:
 
 def _tell_leave(user: User, request: LeaveRequest) -> None:
     link, name = absolute_url("approvals.inbox"), request.employee.full_name
-    first, last = request.start_date.isoformat(), request.end_date.isoformat()
 
     def subject():
         if request.status == RequestStatus.CANCELLATION_REQUESTED:
-            return _("Reminder: %(name)s asks to cancel approved training leave", name=name)
-        return _("Reminder: the training leave of %(name)s waits for your decision", name=name)
+            return _("Reminder: %(name)s asks to cancel approved training leave: %(title)s", name=name,
+                     title=request_title(request))
+        return _("Reminder: the training leave of %(name)s waits for your decision: %(title)s", name=name,
+                 title=request_title(request))
 
     notify(user, request.employee.employer, subject=subject, link=link, body=lambda: _(
-        "%(name)s's request for %(amount)s from %(first)s to %(last)s has been waiting since %(since)s.\n\n"
-        "Decide here: %(link)s\n", name=name, amount=request.amount, first=first, last=last,
-        since=request.updated_at.date().isoformat(), link=link))
+        "%(name)s's request for %(details)s has been waiting since %(since)s.%(training)s\n\n"
+        "Decide here: %(link)s\n", name=name, details=request_details(request), training=training_line(request),
+        since=format_date(request.updated_at, "long"), link=link))
 
 
 def _tell_funding(user: User, funding: FundingRequest) -> None:
     link, name = absolute_url("funding.requests"), funding.employee.full_name
-    notify(user, funding.employee.employer, link=link,
-           subject=lambda: _("Reminder: the co-funding of %(name)s waits for your decision", name=name),
-           body=lambda: _("%(name)s asked on %(asked)s for co-funding of %(amount)s from the employer.\n\n"
-                          "Decide here: %(link)s\n", name=name, asked=funding.asked_on.isoformat(),
-                          amount=format_money(funding.employer_amount, babel_locale()), link=link))
+
+    def what() -> str:
+        if funding.training is not None:
+            return funding.training.title
+        return str(KIND_LABELS.get(funding.kind, funding.kind))
+
+    def subject():
+        return _("Reminder: the co-funding of %(name)s waits for your decision: %(what)s, %(amount)s", name=name,
+                 what=what(), amount=format_money(funding.employer_amount, babel_locale()))
+
+    notify(user, funding.employee.employer, link=link, subject=subject,
+           body=lambda: _("%(name)s asked on %(asked)s for co-funding of %(amount)s from the employer for "
+                          "%(what)s.\n\nDecide here: %(link)s\n", name=name,
+                          asked=format_date(funding.asked_on, "long"),
+                          amount=format_money(funding.employer_amount, babel_locale()), what=what(), link=link))

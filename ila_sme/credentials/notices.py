@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from werkzeug.routing import BuildError
@@ -124,21 +125,24 @@ def tell_expiring(credential: Credential, today: date) -> int:
     owner, managers = recipients(credential, today)
     employee, employer = credential.employee, credential.employee.employer
     title, name = credential.title, employee.full_name
-    until = credential.valid_until.date().isoformat()
     link = _link(credential)
+
+    def until() -> str:  # called by notify, in the reader's language: "12 maart 2027"
+        return format_date(credential.valid_until, "long")
+
     see = ("\n\n" + link + "\n") if link else "\n"
     if owner is not None:
         notify(owner, employer, link=link,
-               subject=lambda: _("Your credential %(title)s expires on %(date)s", title=title, date=until),
+               subject=lambda: _("Your credential %(title)s expires on %(date)s", title=title, date=until()),
                body=lambda: _("Your credential %(title)s is valid until %(date)s. If it can be renewed, ask "
-                              "%(issuer)s in time.", title=title, date=until,
+                              "%(issuer)s in time.", title=title, date=until(),
                               issuer=credential.awarding_body or _("the awarding body")) + see)
     for user in managers:
         notify(user, employer, link=link,
                subject=lambda: _("The credential %(title)s of %(name)s expires on %(date)s", title=title,
-                                 name=name, date=until),
+                                 name=name, date=until()),
                body=lambda: _("The credential %(title)s of %(name)s is valid until %(date)s.", title=title,
-                              name=name, date=until) + see)
+                              name=name, date=until()) + see)
     return (owner is not None) + len(managers)
 
 

@@ -47,8 +47,13 @@ def _sent_message() -> str:
     return _("Your request and its co-funding were sent to your approver.")
 
 
+def problems(context: dict) -> list:
+    """The funding rules the co-funding, as the preview shows it, breaks (none when nothing is asked)."""
+    return list(context["cofunding"]["problems"]) if context.get("cofunding") else []
+
+
 request_parts.register(request_parts.RequestPart(
     fields=SplitFields, fields_template="funding/leave_request_fields.html",
     preview_template="funding/leave_request_preview.html", context=context, submit=submit,
-    refusals=(FundingError,), sent_message=_sent_message,
+    refusals=(FundingError,), sent_message=_sent_message, problems=problems,
 ))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -167,6 +168,28 @@ class LeaveRequest(db.Model):
     @property
     def status_label(self):
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def reason_written_by(self):
+        """Who wrote ``decision_reason``: the employee who asked to cancel (while asked, and once cancelled), or
+        whoever rejected; None when it is the reason a cancellation was refused (the refuser is not kept)."""
+        if not self.decision_reason:
+            return None
+        if self.status in (RequestStatus.CANCELLATION_REQUESTED, RequestStatus.CANCELLED):
+            return self.employee.user
+        return self.decided_by if self.status == RequestStatus.REJECTED else None
+
+    @property
+    def reason_label(self) -> str:
+        """``decision_reason`` with whose words it is: "Reason given by Sarah Janssens: the course moved"."""
+        if not self.decision_reason:
+            return ""
+        author = self.reason_written_by
+        if author is not None:
+            return _("Reason given by %(name)s: %(reason)s", name=author.name, reason=self.decision_reason)
+        if self.status == RequestStatus.APPROVED:
+            return _("Reason the cancellation was refused: %(reason)s", reason=self.decision_reason)
+        return _("Reason: %(reason)s", reason=self.decision_reason)
 
     @property
     def is_open(self) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_interval
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -15,6 +17,36 @@ from ila_sme.messages import say
 from ila_sme.notifications.services import notify
 from ila_sme.roles import Role
 from ila_sme.urls import absolute_url
+from ila_sme.web import babel_locale, format_quantity
+
+# The words that say which request a notice is about, in the recipient's language: ``notify`` calls the
+# subject and the body under ``force_locale`` of the person told, so these run in that language too.
+
+def request_title(request: LeaveRequest) -> str:
+    """The training (or the kind of leave) and the dates, short: "Excel voor gevorderden, 11–12 jan 2027"."""
+    what = request.training.title if request.training is not None else str(request.leave_type.label)
+    return _("%(what)s, %(dates)s", what=what, dates=_dates_short(request))
+
+
+def request_details(request: LeaveRequest) -> str:
+    """How much, from and to which day: "14 uur opleidingsverlof van 11 januari 2027 tot 12 januari 2027"."""
+    return _("%(amount)s of training leave from %(first)s to %(last)s", amount=request_amount(request),
+             first=format_date(request.start_date, "long"), last=format_date(request.end_date, "long"))
+
+
+def training_line(request: LeaveRequest) -> str:
+    """"\nOpleiding: Excel voor gevorderden", or nothing when the request names no training."""
+    return "\n" + _("Training: %(title)s", title=request.training.title) if request.training is not None else ""
+
+
+def request_amount(request: LeaveRequest) -> str:
+    return format_quantity(request.amount, request.leave_type.unit)
+
+
+def _dates_short(request: LeaveRequest) -> str:
+    if request.start_date == request.end_date:
+        return format_date(request.start_date, "medium")
+    return format_interval(request.start_date, request.end_date, "yMMMd", locale=babel_locale())
 
 
 def approvers_of(employee, today: date) -> set[int]:
@@ -55,13 +87,16 @@ def tell_approvers(request: LeaveRequest, today: date, cancellation: bool = Fals
         if approver is None:
             continue
         if cancellation:
-            subject = lambda: _("%(name)s asks to cancel approved training leave", name=name)  # noqa: E731
+            subject = lambda: _("%(name)s asks to cancel approved training leave: %(title)s",  # noqa: E731
+                                name=name, title=request_title(request))
         else:
-            subject = lambda: _("%(name)s asks for training leave", name=name)  # noqa: E731
+            subject = lambda: _("%(name)s asks for training leave: %(title)s",  # noqa: E731
+                                name=name, title=request_title(request))
         notify(approver, request.employee.employer, subject=subject, link=link, body=lambda: _(
-            "%(name)s asks for %(amount)s from %(first)s to %(last)s.\n\nDecide here: %(link)s\n",
-            name=name, amount=request.amount, first=request.start_date.isoformat(),
-            last=request.end_date.isoformat(), link=link))
+            "%(name)s asks for %(amount)s of training leave from %(first)s to %(last)s.%(training)s\n\n"
+            "Decide here: %(link)s\n", name=name, amount=request_amount(request),
+            first=format_date(request.start_date, "long"), last=format_date(request.end_date, "long"),
+            training=training_line(request), link=link))
 
 
 def tell_second_step(request: LeaveRequest) -> None:
@@ -74,9 +109,12 @@ def tell_second_step(request: LeaveRequest) -> None:
         if user.id in (request.first_decided_by_id, request.employee.user_id):
             continue
         notify(user, request.employee.employer, link=link,
-               subject=lambda: _("Training leave of %(name)s needs your approval",
-                                 name=request.employee.full_name),
-               body=lambda: _("The approver agreed; the second step is yours.\n\n%(link)s\n", link=link))
+               subject=lambda: _("Training leave of %(name)s needs your approval: %(title)s",
+                                 name=request.employee.full_name, title=request_title(request)),
+               body=lambda: _("The approver agreed; the second step is yours.\n"
+                              "%(name)s: %(details)s.%(training)s\n\n%(link)s\n",
+                              name=request.employee.full_name, details=request_details(request),
+                              training=training_line(request), link=link))
 
 
 def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = False) -> None:
@@ -84,20 +122,23 @@ def tell_employee(request: LeaveRequest, approved: bool, cancellation: bool = Fa
     if user is None:
         return
     link = absolute_url("leave.my_requests")
-    first, last = request.start_date.isoformat(), request.end_date.isoformat()
     if cancellation:
         def subject():
-            return (_("The cancellation of your training leave was refused") if approved
-                    else _("Your training leave was cancelled"))
+            title = request_title(request)
+            return (_("The cancellation of your training leave was refused: %(title)s", title=title) if approved
+                    else _("Your training leave was cancelled: %(title)s", title=title))
     else:
         def subject():
-            return _("Your training leave was approved") if approved else _("Your training leave was rejected")
+            title = request_title(request)
+            return (_("Your training leave was approved: %(title)s", title=title) if approved
+                    else _("Your training leave was rejected: %(title)s", title=title))
 
     def body():
-        text = _("Your request from %(first)s to %(last)s: %(status)s.", first=first, last=last,
+        text = _("Your request for %(details)s: %(status)s.", details=request_details(request),
                  status=request.status_label)
+        text += training_line(request)
         if request.decision_reason:
-            text += "\n" + _("Reason: %(reason)s", reason=request.decision_reason)
+            text += "\n" + request.reason_label
         return text + "\n\n" + link + "\n"
 
     notify(user, request.employee.employer, subject=subject, body=body, link=link)

@@ -14,7 +14,9 @@ A part gives:
 * ``submit(form, actor=, employee=, leave_request=, today=)``: called once the leave request is written, in
   the same transaction: it adds and flushes, and returns whether it asked for anything;
 * ``refusals``: the exceptions it refuses with: the page shows them as the request's, and nothing is saved;
-* ``sent_message``: what the employee is told when it asked for something with the leave.
+* ``sent_message``: what the employee is told when it asked for something with the leave;
+* ``problems(context)``: what of the part, in the context it gave, stops the request from being sent (its
+  preview lists them): the page then says nothing is in the way of the leave alone, and its send button is off.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class RequestPart:
     submit: Callable[..., bool]
     refusals: tuple[type[Exception], ...]
     sent_message: Callable[[], str]
+    problems: Callable[[dict], list] = lambda context: []
 
 
 _parts: list[RequestPart] = []
@@ -44,6 +47,11 @@ def register(part: RequestPart) -> None:
 
 def parts() -> tuple[RequestPart, ...]:
     return tuple(_parts)
+
+
+def blocking(contexts: list[dict]) -> bool:
+    """Whether some part, in the context it gave (``contexts``, one per part, in order), stops the request."""
+    return any(part.problems(context) for part, context in zip(_parts, contexts, strict=True))
 
 
 def refusals() -> tuple[type[Exception], ...]:

@@ -98,8 +98,15 @@ def _request_page(form: RequestForm, employee: EmployeeRecord, block: str | None
     if chosen is not None and chosen not in trainings:
         trainings.insert(0, chosen)  # the choice stays on the page, even when the search hides it
     parts = request_parts.parts()
-    for part in parts:
-        context.update(part.context(form, employee))
+    contexts = [part.context(form, employee) for part in parts]
+    for part_context in contexts:
+        context.update(part_context)
+    preview = context.get("preview")
+    # A part's rule that stops the request (co-funding) is as much in the way as the leave's own: the preview
+    # never says "nothing stands in the way" then, and the send button is off (the POST refuses anyway).
+    context["parts_blocked"] = request_parts.blocking(contexts)
+    context["blocked"] = context["parts_blocked"] or bool(preview and preview.problems)
+    context["actions_oob"] = block == "preview" and wants_fragment()
     offers_suggested = form.offers_suggested(form.start_date.data or dates.today())
     return render("leave/new_request.html", block, form=form, employee=employee, trainings=trainings,
                   search=search, parts=parts, offers_suggested=offers_suggested, **context)

@@ -10,14 +10,18 @@ from ila_sme.db_types import utcnow
 from ila_sme.extensions import db
 from ila_sme.mail import queue_mail
 from ila_sme.notifications.models import Notification
+from ila_sme.urls import local_path
 
 
 def notify(user, employer, *, subject, body, link: str | None = None, mail: bool = True) -> Notification:
-    """``subject`` and ``body`` are callables so they are translated in the recipient's language."""
+    """``subject`` and ``body`` are callables so they are translated, and their dates and amounts written, in
+    the recipient's language. ``link``: from ``urls.absolute_url``, the full URL in the mail; the notification
+    keeps its path, which the app's own pages link to wherever they are served."""
     language = user.language or employer.default_language or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
         subject_text, body_text = str(subject()), str(body())
-    notification = Notification(user_id=user.id, employer_id=employer.id, message=subject_text, link=link)
+    notification = Notification(user_id=user.id, employer_id=employer.id, message=subject_text,
+                                link=local_path(link))
     db.session.add(notification)
     if mail and user.is_active:
         queue_mail(user.email, subject_text, body_text)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -103,15 +104,22 @@ def send_claim_reminders(today: date) -> dict:
 
 
 def _tell(employer, training, claim: dict) -> int:
-    title, deadline = training.title, claim["deadline"].isoformat()
-    hours, refund = f"{claim['hours'].normalize():f}", claim["refund"]
+    title, refund = training.title, claim["refund"]
+
+    def deadline() -> str:  # called by notify, in the reader's language
+        return format_date(claim["deadline"], "long")
+
+    def hours() -> str:
+        return format_decimal(claim["hours"], format="#,##0.##")
+
     link = absolute_url("refunds.vov", school_year=claim["school_year"])
     users = finance_users(employer)
     for user in users:
         notify(user, employer, link=link,
-               subject=lambda: _("Claim the VOV refund of %(training)s by %(date)s", training=title, date=deadline),
+               subject=lambda: _("Claim the VOV refund of %(training)s by %(date)s", training=title, date=deadline()),
                body=lambda: _("The refund claim window of %(training)s closes on %(date)s. Its released Flemish "
                               "training leave: %(hours)s hours, an expected refund of %(refund)s.",
-                              training=title, date=deadline, hours=hours, refund=format_money(refund, babel_locale()))
+                              training=title, date=deadline(), hours=hours(),
+                              refund=format_money(refund, babel_locale()))
                + "\n\n" + link + "\n")
     return len(users)

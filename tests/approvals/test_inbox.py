@@ -203,9 +203,9 @@ def test_approve_inline_with_htmx(world, auth, client, outbox):
     assert (balance.entitlement, balance.used, balance.reserved, balance.remaining) == (5, 2, 0, 3)
     assert [event.actor_id for event in events("leave.approved", wim)] == [world.manager.id]
     mails = mails_to(outbox, "wim@example.be")
-    assert [subject for subject, _ in mails] == ["Your training leave was approved"]
-    assert "2026-03-09 to 2026-03-10: Approved" in mails[0][1]
-    assert notifications_of(world.wim) == ["Your training leave was approved"]
+    assert [subject for subject, _ in mails] == ["Your training leave was approved: Career guidance, 9–10 Mar 2026"]
+    assert "2 days of training leave from March 9, 2026 to March 10, 2026: Approved." in mails[0][1]
+    assert notifications_of(world.wim) == ["Your training leave was approved: Career guidance, 9–10 Mar 2026"]
 
 
 def test_approve_without_javascript_redirects_back_with_a_message(world, auth, client):
@@ -267,7 +267,8 @@ def test_reject_with_a_reason(world, auth, client, outbox):
     assert balance_of(world.wim_record).remaining == 5
     assert len(events("leave.rejected", wim)) == 1
     [(subject, body)] = mails_to(outbox, "wim@example.be")
-    assert subject == "Your training leave was rejected" and "Reason: Busy season" in body
+    assert subject.startswith("Your training leave was rejected: ")
+    assert "Reason given by Mia Manager: Busy season" in body
 
 
 # Nobody decides their own request --------------------------------------------------------------
@@ -352,7 +353,8 @@ def test_second_step_after_the_manager(world, auth, client, outbox):
     assert len(events("leave.first_approved", wim)) == 1
     assert f'id="request-{wim.id}"' not in client.get("/approvals").get_data(as_text=True)
     assert mails_to(outbox, "wim@example.be") == []
-    assert [s for s, _ in mails_to(outbox, "anna@example.be")] == ["Training leave of Wim Willems needs your approval"]
+    assert [" ".join(s.split()) for s, _ in mails_to(outbox, "anna@example.be")] == [
+        "Training leave of Wim Willems needs your approval: Career guidance, 9–10 Mar 2026"]
 
     auth.logout()
     auth.login(world.accountant)
@@ -365,7 +367,7 @@ def test_second_step_after_the_manager(world, auth, client, outbox):
     assert (wim.first_decided_by_id, wim.decided_by_id) == (world.manager.id, world.accountant.id)
     assert rows_of(wim) == [("reservation", Decimal("-2.00")), ("release", Decimal("2.00")),
                             ("consumption", Decimal("-2.00"))]
-    assert [s for s, _ in mails_to(outbox, "wim@example.be")] == ["Your training leave was approved"]
+    assert [s.split(": ")[0] for s, _ in mails_to(outbox, "wim@example.be")] == ["Your training leave was approved"]
 
 
 def test_second_step_is_taken_by_another_person(world, auth, client):
@@ -407,8 +409,8 @@ def test_bulk_approve_approves_what_it_may_and_says_what_it_could_not(world, aut
     assert (fresh(wim).status, fresh(otto).status, fresh(zoe).status) == ("approved", "pending", "approved")
     assert rows_of(otto) == [("reservation", Decimal("-1.00"))]
     assert [kind for kind, _ in rows_of(zoe)] == ["reservation", "release", "consumption"]
-    assert [s for s, _ in mails_to(outbox, "wim@example.be")] == ["Your training leave was approved"]
-    assert [s for s, _ in mails_to(outbox, "zoe@example.be")] == ["Your training leave was approved"]
+    assert [s.split(": ")[0] for s, _ in mails_to(outbox, "wim@example.be")] == ["Your training leave was approved"]
+    assert [s.split(": ")[0] for s, _ in mails_to(outbox, "zoe@example.be")] == ["Your training leave was approved"]
 
 
 def test_bulk_approve_with_htmx_swaps_the_inbox(world, auth, client):
@@ -457,7 +459,7 @@ def test_cancellation_request_approved_gives_the_days_back(world, auth, client, 
     auth.login(world.manager)
     html = client.get("/approvals").get_data(as_text=True)
     row = row_html(html, wim)
-    assert "Cancellation asked" in row and "Reason: The course was moved" in row
+    assert "Cancellation asked" in row and "Reason given by Wim Willems: The course was moved" in row
     assert "cancelling gives 2 days back" in row
     assert "Cancel the leave" in row and "Keep the leave" in row
     assert 'name="request_ids"' not in row  # "approve selected" never cancels leave
@@ -472,7 +474,15 @@ def test_cancellation_request_approved_gives_the_days_back(world, auth, client, 
     balance = balance_of(world.wim_record)
     assert (balance.used, balance.remaining) == (0, 5)
     assert len(events("leave.cancelled", wim)) == 1
-    assert "Your training leave was cancelled" in [s for s, _ in mails_to(outbox, "wim@example.be")]
+    assert "Your training leave was cancelled" in [s.split(": ")[0] for s, _ in mails_to(outbox, "wim@example.be")]
+    # Wim's own reason stays his: never shown as the reason of the manager who decided.
+    [(_subject, body)] = [mail for mail in mails_to(outbox, "wim@example.be") if "cancelled" in mail[0]]
+    assert "Reason given by Wim Willems: The course was moved" in body
+    auth.logout()
+    auth.login(world.wim)
+    mine = row_html(client.get("/leave/requests").get_data(as_text=True), wim)
+    assert "Mia Manager" in mine and "Reason given by Wim Willems: The course was moved" in mine
+    assert "Reason: The course was moved" not in mine
 
 
 def test_cancellation_refused_keeps_the_leave(world, auth, client, outbox, cancellation):
@@ -486,7 +496,9 @@ def test_cancellation_refused_keeps_the_leave(world, auth, client, outbox, cance
     assert balance_of(world.wim_record).remaining == 3
     assert len(events("leave.cancellation_refused", wim)) == 1
     assert "The cancellation of your training leave was refused" in [
-        s for s, _ in mails_to(outbox, "wim@example.be")]
+        s.split(": ")[0] for s, _ in mails_to(outbox, "wim@example.be")]
+    [(_subject, body)] = [mail for mail in mails_to(outbox, "wim@example.be") if "refused" in mail[0]]
+    assert "Reason the cancellation was refused: Already booked a replacement" in body
 
 
 def test_bulk_approve_leaves_cancellations_alone(world, auth, client, cancellation):

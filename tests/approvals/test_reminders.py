@@ -59,11 +59,13 @@ def test_a_request_waiting_more_than_three_days_reminds_its_approver(world, zoe_
     done = send_reminders(FRIDAY)
     assert done.counts() == {"leave_requests": 1, "funding_requests": 0, "notifications": 1, "without_decider": 0,
                              "failed": 0}
-    assert notifications_of(world.manager) == ["Reminder: the training leave of Zoë Peeters waits for your decision"]
+    assert notifications_of(world.manager) == [
+        "Reminder: the training leave of Zoë Peeters waits for your decision: Career guidance, Mar 9, 2026"]
     assert [user_id for user_id, _ in everyone_told()] == [world.manager.id]
     (subject, body), = mails_to(outbox, "mia@example.be")[-1:]
-    assert subject == "Reminder: the training leave of Zoë Peeters waits for your decision"
-    assert "has been waiting since 2026-03-02" in body and "/approvals" in body
+    assert " ".join(subject.split()) == (
+        "Reminder: the training leave of Zoë Peeters waits for your decision: Career guidance, Mar 9, 2026")
+    assert "has been waiting since March 2, 2026" in body and "Decide here: http://localhost/approvals\n" in body
     assert len(outbox()) == mails_before + 1
     request = fresh(zoe_waits)
     assert request.reminded_on == FRIDAY
@@ -86,7 +88,8 @@ def test_the_deputy_is_reminded_while_deputising(world, outbox):
     waiting_since(request, TODAY - timedelta(days=7))
     told = send_reminders(TODAY)
     assert told.notifications == 2
-    assert notifications_of(world.deputy)[-1] == "Reminder: the training leave of Wim Willems waits for your decision"
+    assert notifications_of(world.deputy)[-1].startswith(
+        "Reminder: the training leave of Wim Willems waits for your decision: ")
 
 
 def test_the_second_step_reminds_its_role_not_the_first_approver(world):
@@ -134,10 +137,11 @@ def test_a_co_funding_request_reminds_managers_and_admins_but_never_its_own_aske
     about_otto = {user_id for user_id, message in told if "Otto Outsider" in message}
     assert about_zoe == managers_and_admin
     assert about_otto == managers_and_admin - {world.manager.id}  # the manager asked it
-    assert ("Reminder: the co-funding of Zoë Peeters waits for your decision"
-            in [message for _, message in told])
+    assert ("Reminder: the co-funding of Zoë Peeters waits for your decision: Top-up of the learning account, "
+            "100,00\xa0€" in [message for _, message in told])
     (_subject, body), = [mail for mail in mails_to(outbox, "ada@example.be") if "Zoë" in mail[0]]
-    assert "asked on 2026-02-26 for co-funding of" in body and "/funding/requests" in body
+    assert "asked on February 26, 2026 for co-funding of" in body
+    assert "Decide here: http://localhost/funding/requests\n" in body
     assert (fresh(funding).reminded_on, fresh(own).reminded_on, fresh(recent).reminded_on) == (TODAY, TODAY, None)
     assert send_reminders(TODAY).notifications == 0
 
@@ -165,3 +169,29 @@ def test_the_scheduler_job_runs_the_reminders_and_records_them(app, world, zoe_w
     again = app.test_cli_runner().invoke(args=["scheduler", "run-job", "reminders"])
     assert "notifications 0" in again.output
     assert [run.counts["notifications"] for run in db.session.scalars(select(JobRun).order_by(JobRun.id))] == [1, 0]
+
+
+def test_a_job_sent_reminder_is_written_in_dutch_with_full_links_from_the_public_url(app, world, zoe_waits, outbox):
+    """The scheduler's job has no request: its links still start with PUBLIC_URL, and a Dutch reader reads
+    Dutch dates, amounts with their unit and currency, and the training."""
+    app.config["PUBLIC_URL"] = "https://ila.example.be/kmo"
+    app.config["TODAY"] = FRIDAY
+    world.manager.language = world.admin.language = "nl"
+    factories.funding_request(world.wim_record, world.wim, asked_on=TODAY - timedelta(days=4))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["scheduler", "run-job", "reminders"])
+    assert result.exit_code == 0, result.output
+
+    (subject, body), = [mail for mail in mails_to(outbox, "mia@example.be") if "Herinnering: het" in mail[0]]
+    assert " ".join(subject.split()) == (
+        "Herinnering: het opleidingsverlof van Zoë Peeters wacht op je beslissing: Loopbaanbegeleiding, 9 mrt 2026")
+    assert body == ("De aanvraag van Zoë Peeters voor 1 dag opleidingsverlof van 9 maart 2026 tot 9 maart 2026 "
+                    "wacht sinds 2 maart 2026.\n\nBeslis hier: https://ila.example.be/kmo/approvals\n")
+    (subject, body), = [mail for mail in mails_to(outbox, "ada@example.be") if "Wim" in mail[0]]
+    assert " ".join(subject.split()) == ("Herinnering: de cofinanciering van Wim Willems wacht op je beslissing: "
+                                         "Aanvulling van de leerrekening, € 100,00")  # split() takes the nbsp too
+    assert body == ("Wim Willems vroeg op 26 februari 2026 een cofinanciering van €\xa0100,00 aan de werkgever voor "
+                    "Aanvulling van de leerrekening.\n\nBeslis hier: https://ila.example.be/kmo/funding/requests\n")
+    # The in-app notification links to the same page by its path, wherever the app is served.
+    assert {link for (link,) in db.session.execute(select(Notification.link))} == {
+        "/kmo/approvals", "/kmo/funding/requests"}

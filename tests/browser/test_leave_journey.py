@@ -49,4 +49,6 @@ def test_request_approve_and_see_the_balance(live_server, new_context):
 
     # The decision went out by mail (the development outbox), in the employer's language (Dutch).
     message = server.mail_to("emma@example.be")
-    assert message["Subject"] == "Je opleidingsverlof werd goedgekeurd"
+    subject = " ".join(message["Subject"].split())  # a long header is folded
+    assert subject == "Je opleidingsverlof werd goedgekeurd: Boekhouden voor KMO's, 3–5 mrt 2026"
+    assert "24 uur opleidingsverlof van 3 maart 2026 tot 5 maart 2026: Goedgekeurd." in message.get_content()

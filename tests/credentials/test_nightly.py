@@ -57,9 +57,9 @@ def test_a_credential_expiring_in_30_days_is_told_once_to_the_employee_and_their
     next_night = notices.nightly_check(TODAY + timedelta(days=1))
 
     assert told() == [
-        ("emma.peeters@example.be", "Your credential Digital bookkeeping with e-invoices expires on 2026-05-01"),
+        ("emma.peeters@example.be", "Your credential Digital bookkeeping with e-invoices expires on May 1, 2026"),
         ("manager@example.be",
-         "The credential Digital bookkeeping with e-invoices of Emma Peeters expires on 2026-05-01"),
+         "The credential Digital bookkeeping with e-invoices of Emma Peeters expires on May 1, 2026"),
     ]
     assert (first["notified"], first["notifications"]) == (1, 2)
     assert (second["notified"], next_night["notified"], next_night["notifications"]) == (0, 0, 0)
@@ -69,10 +69,10 @@ def test_a_credential_expiring_in_30_days_is_told_once_to_the_employee_and_their
     assert set(db.session.scalars(select(Notification.link))) == {f"/credentials/{credential.id}"}
     (to_emma, subject, body), (to_manager, _, manager_body) = mails(outbox)
     assert (to_emma, to_manager) == ("emma.peeters@example.be", "manager@example.be")
-    assert body.startswith("Your credential Digital bookkeeping with e-invoices is valid until 2026-05-01. If it "
+    assert body.startswith("Your credential Digital bookkeeping with e-invoices is valid until May 1, 2026. If it "
                            "can be renewed, ask Syntra Example in time.")
     assert manager_body.startswith("The credential Digital bookkeeping with e-invoices of Emma Peeters is valid "
-                                   "until 2026-05-01.")
+                                   "until May 1, 2026.")
     assert f"/credentials/{credential.id}" in body and f"/credentials/{credential.id}" in manager_body
 
 
@@ -82,7 +82,7 @@ def test_a_credential_the_employer_may_not_see_is_told_to_the_employee_only(worl
     counts = notices.nightly_check(TODAY)
 
     assert told() == [
-        ("emma.peeters@example.be", "Your credential Digital bookkeeping with e-invoices expires on 2026-05-01")]
+        ("emma.peeters@example.be", "Your credential Digital bookkeeping with e-invoices expires on May 1, 2026")]
     assert counts["notifications"] == 1
 
 
@@ -93,8 +93,8 @@ def test_only_credentials_expiring_within_60_days_are_told(world, issuer_key):
     notices.nightly_check(TODAY)
 
     assert [message for _, message in told()] == [
-        "Your credential Sixty expires on 2026-05-31",
-        "The credential Sixty of Emma Peeters expires on 2026-05-31",
+        "Your credential Sixty expires on May 31, 2026",
+        "The credential Sixty of Emma Peeters expires on May 31, 2026",
     ]
     assert notices.nightly_check(TODAY + timedelta(days=1))["notified"] == 1  # Sixty-one, a night later
 

@@ -6,11 +6,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import event, select
 
 from ila_sme.extensions import db
 from ila_sme.notifications import services
 from ila_sme.notifications.models import Notification
+from ila_sme.urls import absolute_url
 from tests import factories
 
 HX = {"HX-Request": "true"}
@@ -164,3 +167,24 @@ def test_the_header_badge_costs_one_count_query(inbox, app, auth, client):
         event.remove(db.engine, "before_cursor_execute", _remember)
     assert '<span class="badge">1</span>' in html
     assert len([s for s in statements if "notifications" in s]) == 1
+
+
+def test_each_notification_shows_when_it_came_in_brussels_time(inbox, auth, client):
+    """23:30 UTC on 1 March is already 2 March, 00:30, in Brussels (winter time, UTC+1)."""
+    note(inbox["mia"], inbox["bakery"], "Late notice", at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    auth.login(inbox["mia"])
+    html = client.get("/notifications").get_data(as_text=True)
+    late = next(body for body in re.findall(r"<li class=\"unread\">(.*?)</li>", html, re.S) if "Late notice" in body)
+    assert re.search(r">3/2/26, 12:30\sAM</time>", late), late
+
+
+def test_notify_writes_the_mail_in_the_recipients_language_and_keeps_the_links_path(inbox, app, outbox):
+    inbox["mia"].language = "nl"
+    link = absolute_url("approvals.inbox")
+    services.notify(inbox["mia"], inbox["bakery"], link=link, subject=lambda: _("Notifications"),
+                    body=lambda: format_date(datetime(2027, 1, 11).date(), "long") + "\n" + link)
+    db.session.commit()
+    assert db.session.scalar(select(Notification.link).where(Notification.message == "Meldingen")) == "/approvals"
+    [mail] = outbox()
+    assert "11 januari 2027\nhttp://localhost/approvals" in mail.read_text()

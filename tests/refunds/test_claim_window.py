@@ -74,7 +74,7 @@ def test_the_accountants_and_admins_are_reminded_once_14_days_before(books, app)
     assert send_claim_reminders(date(2026, 5, 19)) == {"trainings": 0, "notifications": 0, "failed": 0}
     assert send_claim_reminders(date(2026, 5, 20)) == {"trainings": 1, "notifications": 2, "failed": 0}
     users = books["users"]
-    subject = "Vraag de VOV-terugbetaling van Boekhouden voor KMO's aan uiterlijk op 2026-06-03"
+    subject = "Vraag de VOV-terugbetaling van Boekhouden voor KMO's aan uiterlijk op 3 juni 2026"
     assert _notifications() == sorted([(users["admin"].id, subject), (users["accountant"].id, subject)])
     reminder = db.session.scalars(select(ClaimReminder)).one()
     assert (reminder.employer_id, reminder.training_id, reminder.deadline, reminder.reminded_on) == (

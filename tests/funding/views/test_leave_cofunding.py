@@ -86,6 +86,35 @@ def test_the_live_preview_shows_the_cofunding(world, auth, client):
     assert f"The employer pays at most 50 % of the cost ({eur('500.00')}): {eur('0.01')} too much." in problems
 
 
+def _send_button(html: str) -> str:
+    return re.search(r'<button type="submit" formmethod="post"[^>]*>', html).group(0)
+
+
+def test_a_blocking_cofunding_rule_turns_the_preview_and_the_send_button_off(world, auth, client):
+    auth.login(world.worker)
+    html = client.get("/leave/new/preview", query_string=_leave_form(world, part_employer="500,01"),
+                      headers=htmx()).get_data(as_text=True)
+    page = text(html)
+    assert "The co-funding cannot be asked for as it is:" in page
+    assert "Nothing stands in the way" not in page and 'id="preview-ok"' not in html
+    assert "The leave itself is fine, but the request cannot be sent until what is said below is settled." in page
+    assert html.count('id="request-actions"') == 1 and 'id="request-actions" hx-swap-oob="true"' in html
+    assert " disabled" in _send_button(html)
+    # Once the rule is met, the same preview says so and turns the button back on.
+    html = client.get("/leave/new/preview", query_string=_leave_form(world, part_employer="500"),
+                      headers=htmx()).get_data(as_text=True)
+    assert "Nothing stands in the way: once sent, your approver decides." in text(html)
+    assert 'id="preview-parts-blocked"' not in html and " disabled" not in _send_button(html)
+
+
+def test_without_javascript_the_checked_page_has_one_row_of_buttons_with_send_off(world, auth, client):
+    auth.login(world.worker)
+    html = client.get("/leave/new/preview",
+                      query_string=_leave_form(world, part_employer="500,01")).get_data(as_text=True)
+    assert "<html" in html and html.count('id="request-actions"') == 1 and "hx-swap-oob" not in html
+    assert " disabled" in _send_button(html) and "Nothing stands in the way" not in text(html)
+
+
 # Submitting ----------------------------------------------------------------------------------
 
 

@@ -80,7 +80,7 @@ def test_my_requests_lists_each_request_with_its_state_and_actions(world, auth, 
     assert 'name="reason"' in row and "/withdraw" not in row
 
     row = _row_of(html, rejected)
-    assert "Rejected" in row and "Reason: Busy week" in row and "Mia Manager" in row
+    assert "Rejected" in row and "Reason given by Mia Manager: Busy week" in row
     assert "<form" not in row
 
 
@@ -183,7 +183,7 @@ def test_ask_to_cancel_inline_tells_the_approver(world, auth, client, outbox):
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == "leaveRequested"
     row = _row_of(response.get_data(as_text=True), approved)
-    assert "Cancellation asked" in row and "Reason: The course moved to May" in row
+    assert "Cancellation asked" in row and "Reason given by " in row and ": The course moved to May" in row
     assert "<form" not in row
 
     db.session.refresh(approved)

@@ -291,6 +291,22 @@ def test_submit_saves_the_request_its_reservation_an_event_and_tells_the_approve
     assert "Your request was sent to your approver." in page
 
 
+def test_the_approver_reads_the_request_in_dutch_with_unit_dates_and_training(world, auth, client, outbox):
+    """"14.00 van 2027-01-11 tot 2027-01-12" was unreadable: hours with their unit, dates in words, the training."""
+    world.manager.language = "nl"
+    db.session.commit()
+    auth.login(world.worker)
+    assert auth.post("/leave/new", request_form(world, start_half="y")).status_code == 302
+
+    [notification] = db.session.scalars(select(Notification))
+    assert notification.message == "Wim Worker vraagt opleidingsverlof aan: Boekhouden voor KMO's, 16–18 mrt 2026"
+    assert notification.link == "/approvals"
+    [message] = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in outbox()]
+    assert message.get_content() == (
+        "Wim Worker vraagt 20 uur opleidingsverlof aan van 16 maart 2026 tot 18 maart 2026.\n"
+        "Opleiding: Boekhouden voor KMO's\n\nBeslis hier: http://localhost/approvals\n")
+
+
 def test_submit_through_htmx_tells_the_page(world, auth, client):
     auth.login(world.worker)
     response = auth.post("/leave/new", request_form(world),
