@@ -32,7 +32,7 @@ def _row(html: str, row_id: str) -> list[str]:
     match = re.search(rf'<tr id="{row_id}">(.*?)</tr>', html, re.S)
     assert match, f"no row #{row_id}"
     return [entities.unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", cell)).strip())
-            for cell in re.findall(r"<td>(.*?)</td>", match.group(1), re.S)]
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.S)]
 
 
 def _snapshot(employee) -> AccountSnapshot | None:
