@@ -46,9 +46,10 @@ test: $(VENV)/.dev translations
 test-fast: $(VENV)/.dev translations
 	$(PYTEST) -q -m "not slow and not browser"
 
-## test-postgres: the same suite against PostgreSQL (TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
+## test-postgres: the same suite against PostgreSQL (TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test),
+## but the browser tests: their live server always serves a SQLite file of its own, so they would only run twice
 test-postgres: $(VENV)/.dev translations
-	$(BIN)/python scripts/with_fresh_postgres.py $(PYTEST)
+	$(BIN)/python scripts/with_fresh_postgres.py $(PYTEST) -m "not browser"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
