@@ -39,6 +39,8 @@ def test_public_url_defaults_to_the_development_server_outside_production(tmp_pa
 
 
 def test_production_without_public_url_is_warned_about(tmp_path, monkeypatch, caplog):
+    # Alembic's fileConfig (a migration test in the same worker) disables the loggers that existed before it
+    monkeypatch.setattr(logging.getLogger("ila_sme"), "disabled", False)
     with caplog.at_level(logging.WARNING):
         app = _app(tmp_path, monkeypatch, PUBLIC_URL=None, ENV_NAME="production", SESSION_COOKIE_SECURE=True)
     assert app.config["PUBLIC_URL"] is None

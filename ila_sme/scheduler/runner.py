@@ -183,8 +183,9 @@ class SchedulerProcess:
             except Exception:  # noqa: BLE001 - the database failed under the recorder: the scheduler goes on
                 log.exception("%s at %s: could not be run or recorded", name, slot)
 
-    def _run_queued(self) -> None:
-        """The runs asked for on a page (the jobs page, the catalogue): each recorded like a scheduled run."""
+    def _run_queued(self, *, slot: str | None = None) -> None:  # noqa: ARG002 - the register's SlotExecutor gives one
+        """The runs asked for on a page (the jobs page, the catalogue): each recorded like a scheduled run; each
+        queued run takes a slot of its own, so the poll's firing slot is not used."""
         if not self.holding.is_set() or self.stopping.is_set():
             return
         with self._job_running():

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ila_sme import locks
 from ila_sme.extensions import db
 from ila_sme.scheduler import recorder
 from ila_sme.scheduler.models import JobRun, JobState
-from ila_sme.scheduler.runner import QUEUED_RUNS, SchedulerProcess
+from ila_sme.scheduler.runner import QUEUED_RUNS, SchedulerProcess, _Firing
 from tests.scheduler.conftest import dead_holder, job_runs
 
 
@@ -70,4 +72,17 @@ def test_the_poll_runs_the_queue_only_while_this_process_holds_the_lease(app, pr
     process.holding.set()
     process._run_queued()
     db.session.rollback()  # the poll ran in its own app context: read afresh
+    assert probe.calls == 1 and [run.state for run in job_runs("probe")] == [JobState.DONE]
+
+
+def test_the_poll_takes_the_slot_its_executor_gives_each_firing(app, probe):
+    """The register's worker is a SlotExecutor: it calls the poll with a ``slot`` keyword, as it calls the jobs."""
+    recorder.queue_run("probe")
+    db.session.commit()
+    process = SchedulerProcess(app, echo=lambda *args, **kwargs: None)
+    process.holding.set()
+    poll = process._build().get_job(QUEUED_RUNS)
+    firing = _Firing(poll, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    firing.func(*firing.args, **firing.kwargs)
+    db.session.rollback()
     assert probe.calls == 1 and [run.state for run in job_runs("probe")] == [JobState.DONE]

@@ -23,8 +23,8 @@ def test_the_page_names_the_employer_and_previews_the_last_quarter(client, auth,
 def test_the_preview_heads_the_money_column_bedrag_in_dutch(client, auth, books):
     auth.login(books.accountant)
     html = client.get("/statements", headers={"Accept-Language": "nl"}).get_data(as_text=True)
-    head = html[html.index('<table class="statement-employees">'):html.index("</thead>", html.index(
-        '<table class="statement-employees">'))]
+    start = html.index('<table class="statement-employees')
+    head = html[start:html.index("</thead>", start)]
     assert "Bedrag" in head and "Aantal" not in head
 
 
