@@ -83,6 +83,8 @@ def _sign_in(page, url: str, login) -> None:
     employer = next(spec["name"] for spec in EMPLOYERS if spec["key"] == login.employer_key)
     switch = page.locator("#employer-switch")
     if switch.count():  # Koen serves two employers: the crawl visits each
+        if not switch.is_visible():  # on a phone the toolbar is folded behind the menu button, as a person sees it
+            page.locator("label.menu-button").click()
         switch.locator("select").select_option(label=employer)
         switch.locator("button[type=submit]").click()
         expect(switch.locator("select option:checked")).to_have_text(employer)
