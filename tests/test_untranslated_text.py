@@ -100,6 +100,9 @@ def _page(body: str, language: str = "nl") -> str:
     ("<h1>Goedkeuringen</h1><p>Sarah werkt 30,4 uur: € 6.000,00 of meer is in orde</p>", "nl", set()),
     ("<p><code>flask --app app scheduler run</code> <span lang='en'>English</span></p>", "nl", set()),
     ("<p>elke dag om 08.00 uur</p><td><code>leave.approved</code></td>", "nl", {("code", "leave.approved")}),
+    ("<p>Els keurde het verlof goed</p><p>Code: <span translate='no'><code>leave.approved</code></span></p>", "nl",
+     set()),
+    ("<p>Budget van € 500,00 of € 1.000,00 in 2026</p>", "nl", set()),
 ])
 def test_the_detectors_find_english_and_leave_dutch_and_french_alone(body, language, expected):
     compile_catalogs()

@@ -9,11 +9,12 @@ from wtforms import SelectField
 from wtforms.validators import Optional
 
 from ila_sme.forms import QueryForm
-from ila_sme.scheduler.jobs import JOBS
+from ila_sme.scheduler.jobs import JOBS, TITLES
 
 
 class RunFilterForm(QueryForm):
-    job = SelectField(_l("Job"), validators=[Optional()], choices=[("", _l("Every job"))] + [(n, n) for n in JOBS])
+    job = SelectField(_l("Job"), validators=[Optional()], choices=[("", _l("Every job"))]
+                      + [(name, TITLES.get(name, name)) for name in JOBS])
 
     def chosen_job(self) -> str | None:
         """The job asked for, if it is one; an unknown name is ignored, not an error."""

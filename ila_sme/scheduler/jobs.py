@@ -44,6 +44,11 @@ class Job:
     has_work: Callable[[], bool] | None = None  # a run is recorded only when this says there is work
     misfire_grace_seconds: int | None = None  # default: SCHEDULER_MISFIRE_GRACE_SECONDS
 
+    @property
+    def title(self) -> str:
+        """The job's name as a person reads it (``name`` is its code, for commands and URLs)."""
+        return str(TITLES.get(self.name, self.name))
+
     def next_run(self, config: Mapping, now: datetime | None = None) -> datetime | None:
         return self.trigger(config).get_next_fire_time(None, (now or utcnow()).astimezone(_zone(config)))
 
@@ -73,6 +78,18 @@ def daily(hour: int, minute: int, day_of_week: str | None = None) -> Callable[[M
         return WallClockTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=_zone(config))
     return trigger
 
+
+TITLES = {
+    "registry-sync": _l("Catalogue sync"),
+    "nightly-reconcile": _l("Nightly reconciliation"),
+    "accounts-refresh": _l("Learning accounts refresh"),
+    "reminders": _l("Reminders of waiting requests"),
+    "vov-claim-reminders": _l("VOV refund claim reminders"),
+    "leave-allocation": _l("Leave entitlements of the year"),
+    "credentials-check": _l("Micro-credentials check"),
+    "reconcile-queued": _l("Requested reconciliations"),
+    "mail-outbox": _l("Mail outbox"),
+}
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("registry-sync", registry_sync, daily(1, 30), lambda config: _("every day at 01:30"),

@@ -45,7 +45,7 @@ def runs():
     return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
                   due_at=services.due_at, moment=moment_filter, shown_run=progress.shown_run,
-                  count_items=progress.count_items, run_now_form=RunNowForm(),
+                  count_items=progress.count_items, run_now_form=RunNowForm(), jobs_by_name=JOBS,
                   trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(),
                   failed_mail=outbox.failed(employer.id),
                   retry_form=RetryMailForm())

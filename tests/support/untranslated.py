@@ -5,15 +5,17 @@ Two detectors, over the text a person reads (text nodes, and the attributes ``ti
 
 (a) a message id of ``ila_sme/translations/messages.pot`` whose translation in the page's language differs from
     it, found as is: a single word (5 letters or more) as a whole text, a longer message (2 words or more) inside
-    a text, its ``%(placeholders)s`` standing for any value. Left out: a message id that is also a translation
-    in that language (French "Date", Dutch "Status"), which proves nothing.
+    a text, its ``%(placeholders)s`` standing for any value. Left out, as they prove nothing: a message id that
+    is also a translation in that language (French "Date", Dutch "Status"), and placeholders joined by words of
+    one or two letters only ("of %(budget)s in %(year)s" matches a Dutch "... of ... in ...").
 (b) English-only words: the marker words below, found as words. None of them is also a Dutch or a French word
     (so never "in", "is", "of", "a", "on", "per", and not "account", "download" or "job", which Flemish uses);
     "page" is French, so it marks English on Dutch pages only.
 (c) a number written the English way before a unit or after a euro sign: "30.4 uur", "40.0 heures", "€ 6000.00"
     (Dutch and French write a decimal comma; "om 08.00 uur", a time, is Dutch).
 (d) an event code shown as such ("leave.approved", "employee.created"), even inside ``<code>``: a person reads a
-    sentence, not the code.
+    sentence, not the code. Except where the page marks it ``translate="no"``: the audit log's recorded data,
+    shown on demand under the event's sentence, holds the code as recorded (the record, not a text to read).
 
 Not read: ``<script>``, ``<style>``, ``<code>``, ``<pre>``, ``<kbd>`` and ``<samp>`` (commands and identifiers,
 not sentences), and elements marked with another language (``lang="en"`` on the EN button of the language
@@ -87,9 +89,10 @@ def _qualifies(text: str) -> bool:
 def _message(msgid: str) -> Message | None:
     pieces = [SPACES.sub(" ", piece) for piece in PLACEHOLDER.split(msgid.replace("%%", "%"))]
     literal_text = " ".join(piece.strip() for piece in pieces)
-    if not _qualifies(literal_text):
-        return None
     words = WORD.findall(literal_text)
+    if not _qualifies(literal_text) or (len(pieces) > 1 and all(len(word) <= 2 for word in words)):
+        return None  # placeholders joined by words of one or two letters ("of %(budget)s in %(year)s": "of"
+        # and "in" are Dutch too) match a Dutch sentence as well: they prove nothing
     single = len(words) == 1 and len(pieces) == 1
     body = r"\S.{0,60}?".join(re.escape(piece) for piece in pieces)  # a placeholder: a value, not a page
     pattern = re.compile(rf"^\s*{body}\s*:?\s*$" if single else rf"(?<!\w){body}(?!\w)")
@@ -207,7 +210,12 @@ def english_in(html: str, language: str, allowed: frozenset[str] = frozenset()) 
 def event_codes(html: str) -> list[str]:
     root = lxml.html.document_fromstring(html)
     return [text for element in root.iter() if isinstance(element.tag, str) and element.tag not in ("script", "style")
+            and not _not_to_translate(element)  # the recorded code beside its sentence (audit log)
             and (text := (element.text or "").strip()) and EVENT_CODE.match(text)]
+
+
+def _not_to_translate(element) -> bool:
+    return any(here.get("translate") == "no" for here in (element, *element.iterancestors()))
 
 
 def _short(text: str, limit: int = 90) -> str:
