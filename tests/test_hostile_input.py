@@ -20,6 +20,7 @@ from tests.support import hostile
 ROLES = ("admin", "manager", "employee", "accountant", "anonymous")
 SKIPPED = {"static"}  # Flask's own file server
 LET_NOBODY_IN = {"accounts.logout"}  # it answers everyone with the sign-in page
+JOB_NAME = "registry-sync"  # a job of ila_sme.scheduler.jobs.JOBS: the /admin/jobs/<job_name>/... routes
 
 
 def _rules():
@@ -49,6 +50,7 @@ def test_hostile_values_never_give_a_5xx_nor_a_partial_write(app, monkeypatch, p
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint and rule.rule == path)
     with app.test_request_context(method="POST"):  # the invitation's mail and the urls need one
         world = hostile.build_world(today())
+        world.ids.setdefault("job_name", JOB_NAME)
         url, hostile_urls = hostile.route_urls(rule, world)
         get_urls = _get_urls(app, world, url) if method != "GET" else []
     # The register is not there: refused at once, and an action gives up at the first refusal (no retries).

@@ -80,9 +80,13 @@ MATRIX = {
     "people.invite_employee": ("POST", MANAGERS),
     "people.resend_invitation": ("POST", MANAGERS),
     "people.revoke_invitation": ("POST", MANAGERS),
+    "people.link_account": ("POST", "admin"),  # who may sign in as whom: the admin, as for access
+    "people.unlink_account": ("POST", "admin"),
     "audit.index": ("GET", "admin"),
     "scheduler.runs": ("GET", "admin"),
     "scheduler.retry_mail": ("POST", "admin"),
+    "scheduler.run_now": ("POST", "admin"),  # queues a run only; the scheduler process carries it out
+    "scheduler.run_progress": ("GET", "admin"),
     "notifications.index": ("GET", MEMBERS),
     "notifications.badge": ("GET", MEMBERS),
     "notifications.mark_read": ("POST", MEMBERS),
@@ -235,6 +239,7 @@ def _build_world(app) -> dict:
         "closing_day_id": worktime.add_closing_days(actor=users["admin"], employer=bakery, first=TODAY, last=None,
                                                     name="Closed", today=TODAY)[0].id,
         "filename": static.relative_to(app.static_folder).as_posix(),
+        "job_name": "registry-sync",
     }
     tokens = {"accounts.accept_invitation": accounts.invitation_token(invitation), "calendar.feed": feed_token,
               "accounts.reset_password": accounts._serializer("password-reset").dumps(

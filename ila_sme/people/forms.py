@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ila_sme.forms import FlaskForm, NumberField, PercentField, single_line
+from ila_sme.forms import FlaskForm, NumberField, PercentField, id_value, single_line
 from ila_sme.identifiers import InvalidIdentifier, mask_typed_insz, normalise_insz
 
 
@@ -137,8 +137,8 @@ class InviteForm(FlaskForm):
 class LinkAccountForm(FlaskForm):
     """An admin links an existing account (one with a role here, no employee yet) to a staff record."""
 
-    user_id = SelectField(_l("Account"), coerce=int, validate_choice=False,  # the service says why an account cannot
-                          validators=[DataRequired(message=_l("Choose an account."))])
+    user_id = SelectField(_l("Account"), coerce=id_value, validate_choice=False,  # the service says why one cannot;
+                          validators=[DataRequired(message=_l("Choose an account."))])  # not an id -> None
 
 
 class ImportForm(FlaskForm):
