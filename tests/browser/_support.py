@@ -60,3 +60,11 @@ def fill_training_leave(page, server, training_title: str) -> None:
     page.fill("#start_date", "2026-03-03")
     page.fill("#end_date", "2026-03-05")
     page.fill("#hours_per_day", "8")
+
+
+def menu(page):
+    """The main menu, unfolded first on a phone (where it hides behind the Menu button)."""
+    button = page.locator("label.menu-button")
+    if button.is_visible() and not page.locator("#menu-toggle").is_checked():
+        button.click()
+    return page.locator("nav")

@@ -245,6 +245,7 @@ def live_server(tmp_path, monkeypatch, compiled_catalogs):
         db.session.remove()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # the links in mail open this server
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from ila_sme.credentials import issuing
 from ila_sme.credentials.elements import Learner
-from tests.browser._support import sign_in, skip_without_chromium
+from tests.browser._support import menu, sign_in, skip_without_chromium
 from tests.support.credentials import sample_elements, signed_ob3
 
 skip_without_chromium()
@@ -35,7 +35,7 @@ def test_an_employee_shares_a_verified_badge_and_the_manager_sees_it(live_server
 
     employee = new_context().new_page()
     sign_in(employee, server, "employee")
-    employee.locator("nav").get_by_role("link", name="My credentials").click()  # the menu, not the home card
+    menu(employee).get_by_role("link", name="My credentials").click()  # the menu, not the home card
     expect(employee.locator("main h1")).to_have_text("My credentials")
     employee.set_input_files("#file", str(badge))
     employee.get_by_role("button", name="Upload").click()

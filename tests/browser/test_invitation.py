@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser._support import skip_without_chromium
+from tests.browser._support import menu, skip_without_chromium
 
 skip_without_chromium()
 
@@ -61,6 +61,7 @@ def test_admin_invites_and_new_user_accepts(page, new_context, live_server, sign
     used.close()
 
     # Sign out, and in again with the password she chose.
+    menu(nora)  # on a phone the sign-out button is folded behind the menu button with the rest of the toolbar
     nora.locator('header form[action="/logout"] button[type=submit]').click()
     expect(nora).to_have_url(f"{live_server.url}/login")
     expect(nora.locator("header .user-name")).to_have_count(0)

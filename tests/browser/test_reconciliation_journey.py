@@ -23,7 +23,7 @@ from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.models import Difference
-from tests.browser._support import sign_in, skip_without_chromium
+from tests.browser._support import menu, sign_in, skip_without_chromium
 from tests.devregister.conftest import FLASK, PROJECT, Register, start_register
 from tests.funding.submit.conftest import make_contribution, this_period
 
@@ -92,7 +92,7 @@ def test_the_accountant_reconciles_and_resolves_a_difference(live_server, new_co
     server = live_server
     page = new_context().new_page()
     sign_in(page, server, "accountant")
-    page.locator("nav").get_by_role("link", name="Reconciliation").click()  # the menu (a home card links there too)
+    menu(page).get_by_role("link", name="Reconciliation").click()  # the menu (a home card links there too)
     expect(page.locator("main h1")).to_have_text("Reconciliation with the register")
     current = page.locator("#reconciliation-current")
     expect(current).to_contain_text("No scheduler process is running.")

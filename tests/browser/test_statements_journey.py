@@ -14,7 +14,7 @@ from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.statements.models import StatementExport
-from tests.browser._support import sign_in, skip_without_chromium
+from tests.browser._support import menu, sign_in, skip_without_chromium
 from tests.statements.views.conftest import book
 
 skip_without_chromium()
@@ -50,7 +50,7 @@ def test_the_accountant_downloads_the_quarter_as_xlsx(live_server, new_context):
     _books(server)
     page = new_context(accept_downloads=True).new_page()
     sign_in(page, server, "accountant")
-    page.locator("nav").get_by_role("link", name="Statements").click()
+    menu(page).get_by_role("link", name="Statements").click()
     expect(page.locator("main h1")).to_have_text("Statements")
     expect(page.locator("main")).to_contain_text(server.employer_name)
 
