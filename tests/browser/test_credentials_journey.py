@@ -53,7 +53,7 @@ def test_an_employee_shares_a_verified_badge_and_the_manager_sees_it(live_server
 
     manager = new_context().new_page()
     sign_in(manager, server, "manager")
-    manager.get_by_role("link", name="Skills", exact=True).click()
+    menu(manager).get_by_role("link", name="Skills", exact=True).click()
     expect(manager.locator("main h1")).to_have_text("Skills matrix")
     matrix_row = manager.locator("table.skills-matrix tbody tr", has_text="Emma Employee")
     expect(matrix_row.locator(".credential-state")).to_have_text("Verified")

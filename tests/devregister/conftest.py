@@ -73,9 +73,15 @@ class Register:
             store.close()
 
     def stop(self) -> None:
+        """SIGTERM (a clean stop: the store is closed); a register that has not stopped after 30 s on a
+        loaded machine is killed, which SQLite's WAL survives."""
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 def start_register(db: Path, *args: str) -> Register:
