@@ -83,6 +83,14 @@ class Config:
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
+    # Static files (ila_sme/static_files.py): where their fingerprinted and compressed copies are written
+    # (generated at start; default <instance>/static-build). HTML is compressed by Flask-Compress when the
+    # client accepts it; streamed responses (exports) and downloads are left alone.
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER")
+    COMPRESS_MIMETYPES = ["text/html"]
+    COMPRESS_ALGORITHM = ["zstd", "br", "gzip"]
+    COMPRESS_STREAMS = False
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # None: Secure unless ENV_NAME is development or testing (decided in create_app, after overrides).

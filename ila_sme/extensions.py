@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app (SQLite's tuning: ila_sme/sqlite.py)."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,5 +26,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
+compress = Compress()  # HTML pages and fragments, when the client accepts it (config: COMPRESS_*)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ila_sme import errors, extensions, readonly, security, sqlite, tenancy, web
+from ila_sme import errors, extensions, readonly, security, sqlite, static_files, tenancy, web
 from ila_sme.accounts import models as _accounts_models  # noqa: F401 - every model: the schema is whole
 from ila_sme.accounts.cli import users_cli
 from ila_sme.accounts.views import bp as accounts_bp
@@ -101,10 +101,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)
     extensions.babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    extensions.compress.init_app(app)
     readonly.init_app(app)
     mail_hooks.init_app(app)
     tenancy.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     web.init_app(app)
     errors.init_app(app)
     for blueprint in BLUEPRINTS:
