@@ -48,6 +48,14 @@ class Page(Generic[T]):
         kept = {name: value for name, value in args.items() if value not in (None, "", False)}
         return url_for(endpoint, **kept, **{START_ARG: self.next_start})
 
+    def previous_url(self, endpoint: str, **args: Any) -> str | None:
+        """The address of the rows before these (a window that moves rather than grows)."""
+        if self.first:
+            return None
+        kept = {name: value for name, value in args.items() if value not in (None, "", False)}
+        previous = max(self.start - self.size, 0)
+        return url_for(endpoint, **kept, **({START_ARG: previous} if previous else {}))
+
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
