@@ -128,7 +128,7 @@ def test_twenty_at_a_time_and_show_more_keeps_the_filters(shop, auth, client):
     assert "45 trainings found." in first
     assert re.search(r'<a href="/trainings\?language=en&amp;from=20" rel="next" '
                      r'hx-get="/trainings\?language=en&amp;from=20" hx-target="closest tr" hx-swap="outerHTML">'
-                     r'Show more trainings', first)
+                     r'Show more', first)
 
     # htmx: the next twenty rows alone (appended in place of the link), with the link to the rest.
     more = _get(client, "?language=en&from=20").get_data(as_text=True)

@@ -75,7 +75,7 @@ def test_filter_by_job_and_25_at_a_time(client, auth, office):
     assert "30 runs." in text(first)
     assert ('href="/admin/jobs?job=registry-sync&amp;from=25" rel="next" '
             'hx-get="/admin/jobs?job=registry-sync&amp;from=25" hx-target="closest tr"') in first
-    # "Show older runs" with htmx: the five older runs alone, appended under the others.
+    # "Older" with htmx: the five older runs alone, appended under the others.
     second = client.get(URL, query_string={"job": "registry-sync", "from": 25}, headers=HTMX).get_data(as_text=True)
     assert second.lstrip().startswith("<tr id=\"job-run-") and "<table" not in second
     assert run_ids(second) == [run.id for run in reversed(syncs)][25:]

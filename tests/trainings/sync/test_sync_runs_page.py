@@ -75,9 +75,9 @@ def test_the_runs_come_as_an_htmx_fragment_with_pages(shop, auth, client):
     assert "HX-Request" in first.headers["Vary"]
     assert len(_rows(html)) == 25 and "30 runs." in html
     assert re.search(r'<a href="/trainings/sync-runs\?from=25" rel="next" hx-get="/trainings/sync-runs\?from=25" '
-                     r'hx-target="closest tr" hx-swap="outerHTML">Show older runs', html)
+                     r'hx-target="closest tr" hx-swap="outerHTML">Older', html)
 
-    # "Show older runs": the five older runs alone, to append under the others.
+    # "Older": the five older runs alone, to append under the others.
     second = client.get("/trainings/sync-runs?from=25", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert second.lstrip().startswith("<tr id=\"sync-run-") and "<table" not in second
     assert len(_rows(second)) == 5 and 'rel="next"' not in second
