@@ -41,7 +41,8 @@ FEATURES = (
     ("mail",),
 )
 CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locks", "messages", "money",
-        "outcomes", "permissions", "readonly", "roles", "security", "sqlite", "static_files", "tenancy", "urls", "web")
+        "outcomes", "paging", "permissions", "readonly", "roles", "security", "sqlite", "static_files", "tenancy",
+        "urls", "web")
 
 
 @pytest.fixture(scope="module")

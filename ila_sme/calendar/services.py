@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ila_sme import permissions
+from ila_sme import paging, permissions
 from ila_sme.accounts.models import User
 from ila_sme.audit.services import record
 from ila_sme.calendar.models import CalendarFeed
@@ -27,10 +27,11 @@ from ila_sme.db_types import utcnow
 from ila_sme.employers.models import Employer
 from ila_sme.extensions import db
 from ila_sme.leave import request_lists
-from ila_sme.leave.models import LeaveRequest, RequestStatus
+from ila_sme.leave.models import HOLDING_STATUSES, LeaveRequest, RequestStatus
 from ila_sme.people.models import EmployeeRecord
 
 APPROVED = (RequestStatus.APPROVED, RequestStatus.CANCELLATION_REQUESTED)
+PEOPLE_PER_PAGE = 20  # rows of the month grid at a time: a window of the staff that moves
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -73,6 +74,7 @@ class MonthGrid:
     days: list[date]
     rows: list[Row]
     today: date
+    people: paging.Page | None = None  # the window of staff shown (the rows)
 
     @property
     def last(self) -> date:
@@ -104,12 +106,27 @@ def _half_on(request: LeaveRequest, day: date) -> bool:
     return (day == request.start_date and request.start_half) or (day == request.end_date and request.end_half)
 
 
-def month_grid(employer, first: date, today: date) -> MonthGrid:
-    """Staff (rows) × days (columns) of the month, with the leave that holds each working day."""
+def month_grid(employer, first: date, today: date, *, start: int = 0, size: int = PEOPLE_PER_PAGE) -> MonthGrid:
+    """Staff (rows) × days (columns) of the month, with the leave that holds each working day: a window of
+    ``size`` people from the ``start``-th, in name order (``MonthGrid.people``)."""
     first = first.replace(day=1)
     last = first.replace(day=monthrange(first.year, first.month)[1])
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    holding = request_lists.holding_between(employer, first, last)
+    with_leave = (select(LeaveRequest.employee_id)
+                  .where(LeaveRequest.employer_id == employer.id, LeaveRequest.status.in_(HOLDING_STATUSES),
+                         LeaveRequest.start_date <= last, LeaveRequest.end_date >= first))
+    people = paging.page_of(
+        select(EmployeeRecord)
+        .where(EmployeeRecord.employer_id == employer.id)
+        .where(or_(
+            EmployeeRecord.id.in_(with_leave),
+            (EmployeeRecord.contract_start <= last)
+            & or_(EmployeeRecord.contract_end.is_(None), EmployeeRecord.contract_end >= first),
+        ))
+        .order_by(EmployeeRecord.last_name, EmployeeRecord.first_name, EmployeeRecord.id),
+        size=size, start=start)
+    holding = request_lists.holding_between(employer, first, last, employee_ids=[e.id for e in people]) \
+        if people else []
     by_day: dict[tuple[int, date], LeaveRequest] = {}
     for request in holding:
         for day in days:
@@ -117,18 +134,8 @@ def month_grid(employer, first: date, today: date) -> MonthGrid:
                 current = by_day.get((request.employee_id, day))
                 if current is None or (_approved(request) and not _approved(current)):
                     by_day[(request.employee_id, day)] = request
-    staff = db.session.scalars(
-        select(EmployeeRecord)
-        .where(EmployeeRecord.employer_id == employer.id)
-        .where(or_(
-            EmployeeRecord.id.in_(sorted({request.employee_id for request in holding})),
-            (EmployeeRecord.contract_start <= last)
-            & or_(EmployeeRecord.contract_end.is_(None), EmployeeRecord.contract_end >= first),
-        ))
-        .order_by(EmployeeRecord.last_name, EmployeeRecord.first_name, EmployeeRecord.id)
-    )
     rows = []
-    for employee in staff:
+    for employee in people:
         cells = []
         for day in days:
             request = by_day.get((employee.id, day))
@@ -136,7 +143,7 @@ def month_grid(employer, first: date, today: date) -> MonthGrid:
                               half=bool(request) and _half_on(request, day), request=request,
                               approved=bool(request) and _approved(request)))
         rows.append(Row(employee, cells))
-    return MonthGrid(first=first, days=days, rows=rows, today=today)
+    return MonthGrid(first=first, days=days, rows=rows, today=today, people=people)
 
 
 # Private feeds -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ila_sme import dates, permissions
+from ila_sme import dates, paging, permissions
 from ila_sme.calendar import services
 from ila_sme.extensions import db
 from ila_sme.people.forms import EmptyForm
@@ -29,8 +29,13 @@ def month():
     _members_only()
     today = dates.today()
     first = services.parse_month(request.args.get("month"), today)
-    grid = services.month_grid(employer, first, today)
-    return render("calendar/month.html", "calendar", grid=grid, this_month=services.month_label(today))
+    grid = services.month_grid(employer, first, today, start=paging.start_arg())
+    people = grid.people
+    return render("calendar/month.html", "calendar", grid=grid, this_month=services.month_label(today),
+                  here=url_for("calendar.month", month=grid.label, **({paging.START_ARG: people.start}
+                                                                       if people.start else {})),
+                  next_people=people.next_url("calendar.month", month=grid.label),
+                  previous_people=people.previous_url("calendar.month", month=grid.label))
 
 
 @bp.get("/feeds")

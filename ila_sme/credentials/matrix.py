@@ -11,16 +11,21 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ila_sme import paging
 from ila_sme.credentials import services
 from ila_sme.credentials.models import Credential, VerificationState
 from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.trainings.models import Training
 
 EXPIRING_DAYS = 90
+PEOPLE_PER_PAGE = 25  # rows of the matrix at a time
 GROUPINGS = ("credential", "eqf", "training", "issuer")
 STATE_ORDER = [VerificationState.VERIFIED, VerificationState.UNVERIFIED, VerificationState.EXPIRED,
                VerificationState.INVALID, VerificationState.REVOKED]
@@ -65,9 +70,17 @@ class Matrix:
     filters: Filters
     columns: list[Column]
     rows: list[Row]
+    people: paging.Page | None = None  # the page of people shown (None: every row, for the CSV)
+    counts: tuple[int, int] | None = None  # (people, credentials) matching the filters, all pages together
+
+    @property
+    def people_count(self) -> int:
+        return self.counts[0] if self.counts else len(self.rows)
 
     @property
     def credential_count(self) -> int:
+        if self.counts:
+            return self.counts[1]
         return sum(len(cell) for row in self.rows for cell in row.cells.values())
 
 
@@ -78,11 +91,10 @@ def teams(employer) -> list[str]:
     return sorted(db.session.scalars(query), key=str.casefold)
 
 
-def credentials(employer, filters: Filters, today: date) -> list[Credential]:
-    """The credentials the employer may see that match the filters."""
+def _matching(employer, filters: Filters, today: date):
+    """The query of the credentials the employer may see that match the filters."""
     query = (services.visible_credentials(employer)
-             .join(EmployeeRecord, EmployeeRecord.id == Credential.employee_id)
-             .options(selectinload(Credential.employee), selectinload(Credential.training)))
+             .join(EmployeeRecord, EmployeeRecord.id == Credential.employee_id))
     if filters.team:
         query = query.where(EmployeeRecord.team == filters.team)
     if filters.verified:
@@ -91,6 +103,13 @@ def credentials(employer, filters: Filters, today: date) -> list[Credential]:
         start = datetime(today.year, today.month, today.day, tzinfo=UTC)
         query = query.where(Credential.valid_until >= start,
                             Credential.valid_until < start + timedelta(days=EXPIRING_DAYS + 1))
+    return query
+
+
+def credentials(employer, filters: Filters, today: date) -> list[Credential]:
+    """The credentials the employer may see that match the filters."""
+    query = _matching(employer, filters, today).options(selectinload(Credential.employee),
+                                                        selectinload(Credential.training))
     return list(db.session.scalars(query.order_by(Credential.id)).unique())
 
 
@@ -121,11 +140,8 @@ def _column_order(group: str):
     return order
 
 
-def build(employer, filters: Filters, today: date) -> Matrix:
-    group = filters.group if filters.group in GROUPINGS else "credential"
-    columns: dict = {}
-    rows: dict[int, Row] = {}
-    for credential in credentials(employer, filters, today):
+def _fill(rows: dict[int, Row], columns: dict, found, group: str) -> None:
+    for credential in found:
         column = _column(credential, group)
         columns.setdefault(column.key, column)
         row = rows.setdefault(credential.employee_id, Row(credential.employee))
@@ -133,10 +149,52 @@ def build(employer, filters: Filters, today: date) -> Matrix:
     for row in rows.values():
         for cell in row.cells.values():
             cell.sort(key=lambda c: (STATE_ORDER.index(c.state) if c.state in STATE_ORDER else 99, c.title))
+
+
+def _filters(filters: Filters) -> Filters:
+    group = filters.group if filters.group in GROUPINGS else "credential"
+    return Filters(group, filters.team, filters.verified, filters.expiring)
+
+
+def build(employer, filters: Filters, today: date) -> Matrix:
+    """The whole matrix (the CSV export)."""
+    filters = _filters(filters)
+    columns: dict = {}
+    rows: dict[int, Row] = {}
+    _fill(rows, columns, credentials(employer, filters, today), filters.group)
     ordered_rows = sorted(rows.values(), key=lambda r: (r.employee.last_name.casefold(),
                                                         r.employee.first_name.casefold(), r.employee.id))
-    ordered_columns = sorted(columns.values(), key=_column_order(group))
-    return Matrix(Filters(group, filters.team, filters.verified, filters.expiring), ordered_columns, ordered_rows)
+    return Matrix(filters, sorted(columns.values(), key=_column_order(filters.group)), ordered_rows)
+
+
+def build_page(employer, filters: Filters, today: date, *, start: int = 0, size: int = PEOPLE_PER_PAGE) -> Matrix:
+    """A page of ``size`` people (from the ``start``-th, by name) with every column the filters give, so that
+    the pages line up, and the counts of all pages: four queries whatever the size of the staff."""
+    filters = _filters(filters)
+    matching = _matching(employer, filters, today)
+    counts = db.session.execute(matching.with_only_columns(
+        func.count(Credential.employee_id.distinct()), func.count(Credential.id))).one()
+    columns: dict = {}
+    kinds = matching.outerjoin(Training, Training.id == Credential.training_id).with_only_columns(
+        Credential.title, Credential.awarding_body, Credential.eqf_level, Credential.training_id,
+        Training.title, Training.registry_id).distinct()
+    for title, body, level, training_id, training_title, registry_id in db.session.execute(kinds):
+        training = None if training_id is None else SimpleNamespace(title=training_title, registry_id=registry_id)
+        kind = SimpleNamespace(title=title, awarding_body=body, eqf_level=level, training_id=training_id,
+                               training=training)
+        column = _column(kind, filters.group)
+        columns.setdefault(column.key, column)
+    people = paging.page_of(
+        select(EmployeeRecord).where(EmployeeRecord.id.in_(matching.with_only_columns(Credential.employee_id)))
+        .order_by(func.lower(EmployeeRecord.last_name), func.lower(EmployeeRecord.first_name), EmployeeRecord.id),
+        size=size, start=start)
+    rows = {employee.id: Row(employee) for employee in people}
+    if rows:
+        found = db.session.scalars(matching.where(Credential.employee_id.in_(list(rows)))
+                                   .options(selectinload(Credential.training)).order_by(Credential.id))
+        _fill(rows, {}, found, filters.group)
+    return Matrix(filters, sorted(columns.values(), key=_column_order(filters.group)), list(rows.values()),
+                  people=people, counts=(counts[0], counts[1]))
 
 
 # CSV -------------------------------------------------------------------------------------------

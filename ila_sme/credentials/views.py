@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ila_sme import dates, permissions
+from ila_sme import dates, paging, permissions
 from ila_sme.credentials import formats, matrix, services
 from ila_sme.credentials.elements import MANDATORY_LABELS
 from ila_sme.credentials.errors import CredentialError
@@ -237,24 +237,29 @@ def original(credential_id: int):
 # The skills matrix ----------------------------------------------------------------------------------
 
 
-def _matrix() -> tuple[MatrixFilterForm, matrix.Matrix]:
+def _matrix_filters() -> tuple[MatrixFilterForm, matrix.Filters]:
     employer = current_employer()
     permissions.require(permissions.can_view_skills(current_user, employer))
     form = MatrixFilterForm.for_teams(matrix.teams(employer), request.args)
     filters = matrix.Filters(group=form.group.data or "credential", team=form.team.data or None,
                              verified=bool(form.verified.data), expiring=bool(form.expiring.data))
-    return form, matrix.build(employer, filters, dates.today())
+    return form, filters
 
 
 @bp.get("/skills")
 def skills():
-    form, result = _matrix()
-    return render("credentials/matrix.html", "matrix", form=form, matrix=result, **LABELS)
+    """A page of people; "show more" appends the next ones (their rows alone for htmx)."""
+    form, filters = _matrix_filters()
+    result = matrix.build_page(current_employer(), filters, dates.today(), start=paging.start_arg())
+    more_url = result.people.next_url("credentials.skills", **result.filters.as_args())
+    return render("credentials/matrix.html", "matrix_rows" if paging.wants_more() else "matrix", form=form,
+                  matrix=result, more_url=more_url, **LABELS)
 
 
 @bp.get("/skills.csv")
 def skills_csv():
-    _, result = _matrix()
+    _, filters = _matrix_filters()
+    result = matrix.build(current_employer(), filters, dates.today())
     response = make_response(matrix.to_csv(result))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     filename = f"skills-matrix-{dates.today().isoformat()}.csv"

@@ -12,11 +12,11 @@ from babel.numbers import format_decimal, format_percent
 from flask import request
 from flask_login import current_user, login_required
 
-from ila_sme import dates, permissions
+from ila_sme import dates, paging, permissions
 from ila_sme.funding import reports
 from ila_sme.funding.blueprint import bp
 from ila_sme.tenancy import current_employer
-from ila_sme.web import babel_locale, render
+from ila_sme.web import babel_locale, render, wants_fragment
 
 # The chart's drawing area, in SVG user units (the SVG scales to its container).
 CHART_WIDTH, CHART_HEIGHT = 720, 260
@@ -111,8 +111,11 @@ def budget():
     permissions.require(permissions.can_view_budget(current_user, employer))
     today = dates.today()
     year = _year(request.args.get("year"), today)
-    report = reports.budget_report(employer, year)
-    return render("funding/budget.html", "budget", report=report, chart=chart(report),
+    report = reports.budget_report(employer, year, start=paging.start_arg())
+    more_url = report.employees.next_url("funding.budget", year=year)
+    if paging.wants_more() and wants_fragment():  # "show more" people: their rows alone
+        return render("funding/budget.html", "employee_rows", report=report, more_url=more_url)
+    return render("funding/budget.html", "budget", report=report, chart=chart(report), more_url=more_url,
                   years=reports.budget_years(employer, today, year),
                   participation=reports.participation(employer, today),
                   number=number, percent=percent)

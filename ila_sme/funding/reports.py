@@ -5,12 +5,13 @@ round them for display)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
+from ila_sme import paging
 from ila_sme.extensions import db
 from ila_sme.funding import budget, services
 from ila_sme.funding.models import (
@@ -67,17 +68,17 @@ class MonthLine:
         return self.reserved + self.booked
 
 
+EMPLOYEES_PER_PAGE = 25  # rows of the per-employee table at a time
+
+
 @dataclass
 class BudgetReport:
     year: int
     policy: CofundingPolicy | None
     position: budget.Position
-    employees: list[EmployeeLine] = field(default_factory=list)
+    asked: Decimal = ZERO  # the employer part of every request still waiting for a decision
+    employees: paging.Page = field(default_factory=lambda: paging.Page([], 0, EMPLOYEES_PER_PAGE, False))
     months: list[MonthLine] = field(default_factory=list)  # every month of the year, in order
-
-    @property
-    def asked(self) -> Decimal:
-        return sum((line.asked for line in self.employees), ZERO)
 
     @property
     def spent_months(self) -> list[MonthLine]:
@@ -96,54 +97,70 @@ def _months_of_approval():
             .group_by(Contribution.funding_request_id).subquery())
 
 
-def _moves_by(employer, year: int, by_month: bool) -> dict:
-    """{employee id or YYYY-MM: {"reserved": cents, "booked": cents}} from the budget ledger."""
+def _folded(signs) -> object:
+    """The SQL sum of the year's moves as ``budget.split`` folds them (``signs``: RESERVED_SIGN or BOOKED_SIGN)."""
+    return func.coalesce(func.sum(case(*((BudgetEntry.kind == move, BudgetEntry.amount_cents * sign)
+                                         for move, sign in signs.items()), else_=0)), 0)
+
+
+def _employee_lines(employer, year: int, *, start: int, size: int) -> paging.Page:
+    """A page of the people with co-funding in ``year``, biggest total first; their sums computed in SQL."""
+    asked = (select(FundingRequest.employee_id, func.sum(FundingRequest.employer_cents).label("cents"))
+             .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
+                    FundingRequest.status.in_(ASKED), FundingRequest.employer_cents > 0)
+             .group_by(FundingRequest.employee_id).subquery())
+    moves = (select(FundingRequest.employee_id, _folded(budget.RESERVED_SIGN).label("reserved"),
+                    _folded(budget.BOOKED_SIGN).label("booked"))
+             .join(FundingRequest, FundingRequest.id == BudgetEntry.funding_request_id)
+             .where(BudgetEntry.employer_id == employer.id, BudgetEntry.year == year)
+             .group_by(FundingRequest.employee_id).subquery())
+    asked_cents = func.coalesce(asked.c.cents, 0)
+    reserved, booked = func.coalesce(moves.c.reserved, 0), func.coalesce(moves.c.booked, 0)
+    total = asked_cents + reserved + booked
+    page = paging.page_of(
+        select(EmployeeRecord, asked_cents, reserved, booked)
+        .outerjoin(asked, asked.c.employee_id == EmployeeRecord.id)
+        .outerjoin(moves, moves.c.employee_id == EmployeeRecord.id)
+        .where(EmployeeRecord.employer_id == employer.id, total != 0)
+        .order_by(total.desc(), EmployeeRecord.last_name, EmployeeRecord.first_name, EmployeeRecord.id),
+        size=size, start=start, rows=True)
+    lines = [EmployeeLine(employee, asked=from_cents(asked_), reserved=from_cents(reserved_),
+                          booked=from_cents(booked_)) for employee, asked_, reserved_, booked_ in page.items]
+    return replace(page, items=lines)
+
+
+def budget_report(employer, year: int, *, start: int = 0, size: int = EMPLOYEES_PER_PAGE) -> BudgetReport:
+    """The year's position, what is asked, a page of the per-employee lines (from the ``start``-th) and
+    every month: four queries whatever the size of the staff, the budget ledger read once for the position
+    and the months together."""
+    policy = services.policy_for(employer, year)
     months = _months_of_approval()
-    column = months.c.period if by_month else FundingRequest.employee_id
-    query = (select(column, BudgetEntry.kind, func.sum(BudgetEntry.amount_cents))
-             .join(FundingRequest, FundingRequest.id == BudgetEntry.funding_request_id))
-    if by_month:
-        query = query.outerjoin(months, months.c.funding_request_id == BudgetEntry.funding_request_id)
-    rows = db.session.execute(
-        query.where(BudgetEntry.employer_id == employer.id, BudgetEntry.year == year)
-        .group_by(column, BudgetEntry.kind)
-    ).all()
-    sums: dict = {}
-    for key, kind, cents in rows:
-        sums.setdefault(key, {})[kind] = cents
-    result = {}
-    for key, moves in sums.items():
-        reserved, booked = budget.split(moves)
-        result[key] = {"reserved": reserved, "booked": booked}
-    return result
-
-
-def budget_report(employer, year: int) -> BudgetReport:
-    report = BudgetReport(year=year, policy=services.policy_for(employer, year),
-                          position=budget.position(employer, year))
-    asked = dict(db.session.execute(
-        select(FundingRequest.employee_id, func.sum(FundingRequest.employer_cents))
+    by_period: dict = {}
+    for period, kind, cents in db.session.execute(
+        select(months.c.period, BudgetEntry.kind, func.sum(BudgetEntry.amount_cents))
+        .outerjoin(months, months.c.funding_request_id == BudgetEntry.funding_request_id)
+        .where(BudgetEntry.employer_id == employer.id, BudgetEntry.year == year)
+        .group_by(months.c.period, BudgetEntry.kind)
+    ):
+        by_period.setdefault(period, {})[kind] = cents
+    all_moves: dict = {}
+    for moves in by_period.values():
+        for kind, cents in moves.items():
+            all_moves[kind] = all_moves.get(kind, 0) + cents
+    reserved, booked = budget.split(all_moves)
+    position = budget.Position(from_cents(policy.budget_cents if policy else 0), from_cents(reserved),
+                               from_cents(booked))
+    asked = db.session.scalar(
+        select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
         .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
-               FundingRequest.status.in_(ASKED), FundingRequest.employer_cents > 0)
-        .group_by(FundingRequest.employee_id)
-    ).all())
-    moves = _moves_by(employer, year, by_month=False)
-    ids = set(asked) | set(moves)
-    people = {e.id: e for e in db.session.scalars(select(EmployeeRecord).where(EmployeeRecord.id.in_(ids)))}
-    for employee_id in ids:
-        figures = moves.get(employee_id, {"reserved": 0, "booked": 0})
-        line = EmployeeLine(people[employee_id], asked=from_cents(asked.get(employee_id, 0)),
-                            reserved=from_cents(figures["reserved"]), booked=from_cents(figures["booked"]))
-        if line.total:
-            report.employees.append(line)
-    report.employees.sort(key=lambda line: (-line.total, line.employee.last_name, line.employee.first_name))
-
-    by_month = _moves_by(employer, year, by_month=True)
+               FundingRequest.status.in_(ASKED), FundingRequest.employer_cents > 0))
+    report = BudgetReport(year=year, policy=policy, position=position, asked=from_cents(asked),
+                          employees=_employee_lines(employer, year, start=start, size=size))
     periods = [f"{year}-{month:02d}" for month in range(1, 13)]
-    periods += sorted(period for period in by_month if period and period not in periods)
+    periods += sorted(period for period in by_period if period and period not in periods)
     for period in periods:
-        figures = by_month.get(period, {"reserved": 0, "booked": 0})
-        report.months.append(MonthLine(period, from_cents(figures["reserved"]), from_cents(figures["booked"])))
+        period_reserved, period_booked = budget.split(by_period.get(period, {}))
+        report.months.append(MonthLine(period, from_cents(period_reserved), from_cents(period_booked)))
     return report
 
 

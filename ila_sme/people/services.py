@@ -125,17 +125,18 @@ def update_employee(*, actor, employee: EmployeeRecord, data: dict, today: date 
     return employee
 
 
-def employees(employer, search: str = "") -> list[EmployeeRecord]:
-    """Search by name or team (part of it), or by national number (the whole number only).
+def employee_query(employer, search: str = ""):
+    """The employees matching ``search``, in name order, as a query (None: a mistyped national number).
 
-    A part of a number never matches: that would reveal the rest one digit at a time.
+    Search by name or team (part of it), or by national number (the whole number only): a part of a
+    number never matches, that would reveal the rest one digit at a time.
     """
     query = select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id)
     if looks_like_insz(search):
         try:
             number = normalise_insz(search)
         except InvalidIdentifier:
-            return []
+            return None
         query = query.where(EmployeeRecord.national_number == number)
     elif search:
         pattern = f"%{search.strip().lower()}%"
@@ -146,7 +147,23 @@ def employees(employer, search: str = "") -> list[EmployeeRecord]:
                 db.func.lower(EmployeeRecord.team).like(pattern),
             )
         )
-    return list(db.session.scalars(query.order_by(EmployeeRecord.last_name, EmployeeRecord.first_name)))
+    return query.order_by(EmployeeRecord.last_name, EmployeeRecord.first_name, EmployeeRecord.id)
+
+
+def employees(employer, search: str = "") -> list[EmployeeRecord]:
+    """Every employee matching ``search`` (``employee_query``)."""
+    query = employee_query(employer, search)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def count_without_valid_approver(employer, query) -> int:
+    """How many of the employees of ``query`` have no valid approver (``has_valid_approver``), counted in SQL."""
+    approver_ids = (select(User.id).join(Membership, Membership.user_id == User.id)
+                    .where(Membership.employer_id == employer.id, Membership.role.in_([Role.MANAGER, Role.ADMIN]),
+                           User.active.is_(True)))
+    invalid = db.or_(EmployeeRecord.approver_id.is_(None), EmployeeRecord.approver_id == EmployeeRecord.user_id,
+                     EmployeeRecord.approver_id.not_in(approver_ids))
+    return db.session.scalar(select(db.func.count()).select_from(query.where(invalid).order_by(None).subquery()))
 
 
 @dataclass

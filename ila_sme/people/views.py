@@ -9,8 +9,9 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
-from ila_sme import dates, permissions
+from ila_sme import dates, paging, permissions
 from ila_sme.accounts import services as accounts
 from ila_sme.accounts.models import Invitation, User
 from ila_sme.extensions import db
@@ -39,6 +40,7 @@ register_url_object("invitation_id", Invitation)
 register_url_object("period_id", ContractPeriod)
 
 NO_ONE = (0, "—")
+PER_PAGE = 50  # people shown at a time; "show more" appends the next ones
 
 
 @bp.before_request
@@ -81,10 +83,14 @@ def index():
         scoped(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
         .order_by(Invitation.created_at.desc())
     ).all()
-    people = services.employees(employer, search)
+    query = services.employee_query(employer, search)
+    people = paging.page_of(query.options(selectinload(EmployeeRecord.approver)), size=PER_PAGE) \
+        if query is not None else paging.Page([], 0, PER_PAGE, False)
     return render(
-        "people/index.html", "results",
-        employees=people, without_approver=services.without_valid_approver(employer, people),
+        "people/index.html", "rows" if paging.wants_more() else "results",
+        employees=people, without_approver=services.without_valid_approver(employer, people.items),
+        without_approver_count=services.count_without_valid_approver(employer, query) if query is not None else 0,
+        more_url=None if number_search else people.next_url("people.index", q=search),
         search="" if number_search else search,
         number_search=mask_typed_insz(search) if number_search else "",
         invitations=invitations, action_form=EmptyForm(),

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ila_sme import dates, locks, permissions
+from ila_sme import dates, locks, paging, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import page_arg, paginate
 from ila_sme.funding.models import Contribution
@@ -88,10 +88,10 @@ def _page_number() -> int:
     return page_arg()
 
 
-def _runs(employer, page: int):
+def _runs(employer, start: int) -> paging.Page:
     query = (select(ReconciliationRun).where(ReconciliationRun.employer_id == employer.id)
              .options(selectinload(ReconciliationRun.requested_by)).order_by(ReconciliationRun.id.desc()))
-    return paginate(query, page=page, per_page=RUNS_PER_PAGE)
+    return paging.page_of(query, size=RUNS_PER_PAGE, start=start)
 
 
 def _filters() -> dict:
@@ -112,15 +112,20 @@ def _row_context(filters: dict) -> dict:
             "kinds": [(kind.value, OUTCOME_LABELS[kind]) for kind in DIFFERENCE_KINDS], "show_labels": SHOW_LABELS}
 
 
-def _index(block: str | None = None, *, runs_page: int = 1, differences_page: int = 1,
+def _index(block: str | None = None, *, runs_start: int = 0, differences_page: int = 1,
            start_form: StartRunForm | None = None):
     employer = _employer()
     filters = _filters()
+    runs = _runs(employer, runs_start)
+    if block == "run_rows":  # "older runs" for htmx: those rows alone, appended under the others
+        return render("reconciliation/index.html", block, runs=runs,
+                      runs_more_url=runs.next_url("reconciliation.runs"), **_common())
     current = overview.current_run(employer)
     return render("reconciliation/index.html", block, current_run=current,
                   busy=current is not None and current.state in UNFINISHED,
                   start_form=start_form or StartRunForm.for_today(dates.today(), formdata=None),
-                  runs=_runs(employer, runs_page), differences=_differences(employer, filters, differences_page),
+                  runs=runs, runs_more_url=runs.next_url("reconciliation.runs"),
+                  differences=_differences(employer, filters, differences_page),
                   last_done_run=overview.last_done_run(employer),
                   **_row_context(filters), **_common())
 
@@ -133,7 +138,9 @@ def index():
 
 @bp.get("/runs")
 def runs():
-    return _index("runs", runs_page=_page_number())
+    """The runs region (refreshed when a run ends); from ``?from=``, the older runs' rows alone (htmx)."""
+    start = paging.start_arg()
+    return _index("run_rows" if start and wants_fragment() else "runs", runs_start=start)
 
 
 @bp.get("/differences")

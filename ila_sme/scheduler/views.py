@@ -10,13 +10,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ila_sme import permissions
+from ila_sme import paging, permissions
 from ila_sme.audit.services import record
 from ila_sme.extensions import db
-from ila_sme.forms import paginate
 from ila_sme.mail import outbox
 from ila_sme.mail.models import OutboxMail
 from ila_sme.scheduler import progress, recorder, services
@@ -41,12 +40,16 @@ def runs():
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
     if job:
         query = query.where(JobRun.job == job)
-    page = paginate(query, per_page=RUNS_PER_PAGE)
-    return render("scheduler/runs.html", "runs", page=page, form=form, job=job, status=services.status(),
+    page = paging.page_of(query, size=RUNS_PER_PAGE)
+    rows = {"page": page, "more_url": page.next_url("scheduler.runs", job=job), "due_at": services.due_at,
+            "moment": moment_filter, "count_items": progress.count_items, "jobs_by_name": JOBS,
+            "trigger_labels": TRIGGER_LABELS}
+    if paging.wants_more() and wants_fragment():  # the older runs alone, appended under the others
+        return render("scheduler/runs.html", "rows", **rows)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return render("scheduler/runs.html", "runs", **rows, total=total, form=form, job=job, status=services.status(),
                   jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
-                  due_at=services.due_at, moment=moment_filter, shown_run=progress.shown_run,
-                  count_items=progress.count_items, run_now_form=RunNowForm(), jobs_by_name=JOBS,
-                  trigger_labels=TRIGGER_LABELS, mail_counts=outbox.state_counts(),
+                  shown_run=progress.shown_run, run_now_form=RunNowForm(), mail_counts=outbox.state_counts(),
                   failed_mail=outbox.failed(employer.id),
                   retry_form=RetryMailForm())
 

@@ -7,16 +7,16 @@ from dataclasses import fields
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
-from ila_sme import permissions
+from ila_sme import paging, permissions
 from ila_sme.extensions import db
-from ila_sme.forms import paginate
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.trainings import services
 from ila_sme.trainings.forms import DELIVERY_LABELS, LANGUAGE_LABELS, CatalogueFilterForm, TrainingForm
 from ila_sme.trainings.models import Training
 from ila_sme.trainings.sync_models import RegistrySyncRun
-from ila_sme.web import moment_filter, render
+from ila_sme.web import moment_filter, render, wants_fragment
 
 bp = Blueprint("trainings", __name__, url_prefix="/trainings")
 register_url_object("training_id", Training, belongs=lambda training, employer: training.visible_to(employer))
@@ -45,10 +45,15 @@ def index():
     employer = current_employer()
     form = CatalogueFilterForm(request.args)
     query = services.catalogue(employer, _wanted(form))
-    page = paginate(query, per_page=services.PER_PAGE)
-    # The filters again, for the page links: the known ones but the page number, empty values left out.
+    page = paging.page_of(query, size=services.PER_PAGE)
+    # The filters again, for the "show more" link: the known ones, empty values left out.
     args = {name: form.q.data if name == "q" else request.args[name] for name in FILTERS if request.args.get(name)}
-    return render("trainings/index.html", "results", form=form, page=page, args=args, **LABELS)
+    if paging.wants_more() and wants_fragment():  # the next trainings alone, appended under the others
+        return render("trainings/index.html", "rows", page=page, more_url=page.next_url("trainings.index", **args),
+                      **LABELS)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return render("trainings/index.html", "results", form=form, page=page, total=total,
+                  more_url=page.next_url("trainings.index", **args), **LABELS)
 
 
 @bp.get("/<int:training_id>")
@@ -82,5 +87,9 @@ SYNC_RUNS_PER_PAGE = 25
 def sync_runs():
     """Every sync with the register and every file import, newest first: when, counts, error."""
     permissions.require(permissions.can_manage_trainings(current_user, current_employer()))
-    page = paginate(db.select(RegistrySyncRun).order_by(RegistrySyncRun.id.desc()), per_page=SYNC_RUNS_PER_PAGE)
-    return render("trainings/sync_runs.html", "runs", page=page, moment=moment_filter)
+    page = paging.page_of(select(RegistrySyncRun).order_by(RegistrySyncRun.id.desc()), size=SYNC_RUNS_PER_PAGE)
+    more_url = page.next_url("trainings.sync_runs")
+    if paging.wants_more() and wants_fragment():  # the older runs alone, appended under the others
+        return render("trainings/sync_runs.html", "rows", page=page, more_url=more_url, moment=moment_filter)
+    total = db.session.scalar(select(func.count()).select_from(RegistrySyncRun))
+    return render("trainings/sync_runs.html", "runs", page=page, total=total, more_url=more_url, moment=moment_filter)

@@ -62,9 +62,11 @@ def test_admin_sees_the_log_and_its_htmx_pages(client, auth, app):
     auth.login(admin)
     page = client.get("/audit").get_data(as_text=True)
     assert "test.event54" in page and "secret.other" not in page
-    fragment = client.get("/audit?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "<html" not in fragment and 'id="audit-events"' in fragment
-    assert "test.event0" in fragment or "user.signed_in" in fragment
+    assert 'href="/audit?from=50" rel="next" hx-get="/audit?from=50" hx-target="closest tr"' in page
+    fragment = client.get("/audit?from=50", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and "<table" not in fragment and fragment.lstrip().startswith("<tr id=")
+    assert "test.event0" in fragment and "test.event54" not in fragment  # the older events, alone
+    assert 'rel="next"' not in fragment  # 55 events and the sign-in: the last ones
 
 
 def test_each_event_reads_as_a_dutch_sentence_with_a_link_and_the_data_on_demand(client, auth, app):

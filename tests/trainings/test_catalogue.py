@@ -9,6 +9,7 @@ from flask import request
 
 from ila_sme.extensions import db
 from ila_sme.trainings.forms import CatalogueFilterForm
+from tests.support.statements import count_statements
 from tests.support.world import ROLES
 from tests.trainings.conftest import training
 
@@ -117,30 +118,47 @@ def test_filters_are_kept_in_the_full_page(shop, auth, client):
     assert _titles(html) == ["Excel voor gevorderden"]
 
 
-def test_pagination_twenty_per_page_keeps_the_filters(shop, auth, client):
+def test_twenty_at_a_time_and_show_more_keeps_the_filters(shop, auth, client):
     for n in range(45):
         training(title=f"Veiligheid module {n:02d}", language="en", delivery="online")
     db.session.commit()
     auth.login("employee@example.be")
     first = _get(client, "?language=en").get_data(as_text=True)
     assert _titles(first) == [f"Veiligheid module {n:02d}" for n in range(20)]
-    assert "45 trainings found." in first and "Page 1 of 3" in first
-    assert re.search(r'<a href="/trainings\?page=2&amp;language=en" rel="next"[^>]*'
-                     r'hx-get="/trainings\?page=2&amp;language=en"[^>]*hx-target="#training-results"', first, re.S)
-    assert 'rel="prev"' not in first
+    assert "45 trainings found." in first
+    assert re.search(r'<a href="/trainings\?language=en&amp;from=20" rel="next" '
+                     r'hx-get="/trainings\?language=en&amp;from=20" hx-target="closest tr" hx-swap="outerHTML">'
+                     r'Show more', first)
 
-    third = _get(client, "?language=en&page=3").get_data(as_text=True)
-    assert _titles(third) == [f"Veiligheid module {n:02d}" for n in range(40, 45)]
-    assert "Page 3 of 3" in third and 'rel="next"' not in third
-    assert 'href="/trainings?page=2&amp;language=en" rel="prev"' in third
+    # htmx: the next twenty rows alone (appended in place of the link), with the link to the rest.
+    more = _get(client, "?language=en&from=20").get_data(as_text=True)
+    assert more.lstrip().startswith("<tr>") and "<table" not in more and "trainings found" not in more
+    assert _titles(more) == [f"Veiligheid module {n:02d}" for n in range(20, 40)]
+    assert 'href="/trainings?language=en&amp;from=40"' in more
+    last = _get(client, "?language=en&from=40").get_data(as_text=True)
+    assert _titles(last) == [f"Veiligheid module {n:02d}" for n in range(40, 45)] and 'rel="next"' not in last
 
-    without_js = _get(client, "?language=en&page=2", htmx=False).get_data(as_text=True)
-    assert "<html" in without_js
+    without_js = _get(client, "?language=en&from=20", htmx=False).get_data(as_text=True)
+    assert "<html" in without_js and "45 trainings found." in without_js
     assert _titles(without_js) == [f"Veiligheid module {n:02d}" for n in range(20, 40)]
-    past_the_end = _get(client, "?language=en&page=9").get_data(as_text=True)  # the last page, not an empty one
-    assert _titles(past_the_end) == [f"Veiligheid module {n:02d}" for n in range(40, 45)]
-    assert "Page 3 of 3" in past_the_end
-    assert _titles(_get(client, "?language=en&page=99999999999999999999").get_data(as_text=True)) == _titles(first)
+    assert _titles(_get(client, "?language=en&from=99999999999999999999").get_data(as_text=True)) == _titles(first)
+
+
+def test_the_statement_count_does_not_grow_with_the_catalogue(shop, auth, client):
+    auth.login("employee@example.be")
+
+    def statements() -> int:
+        db.session.commit()
+        with count_statements(db.engine) as sent:
+            assert client.get("/trainings").status_code == 200
+        return len(sent)
+
+    for n in range(10):
+        training(title=f"Module {n:02d}")
+    small = statements()
+    for n in range(50):
+        training(title=f"Extra module {n:02d}", eqf_level=4)
+    assert statements() == small
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -196,7 +196,7 @@ def test_the_finished_run_stops_the_polling_and_refreshes_the_page(office, auth,
     # the regions that listen for the event, and the start form back
     page = client.get(PAGE).get_data(as_text=True)
     for region, url in (("reconciliation-current", "/reconciliation/"),
-                        ("reconciliation-runs", "/reconciliation/runs?page=1"),
+                        ("reconciliation-runs", "/reconciliation/runs"),
                         ("reconciliation-differences", "/reconciliation/differences?page=1&amp;show=open")):
         assert (f'<section id="{region}">\n  <div hidden hx-get="{url}"' in page), region
     assert page.count('hx-trigger="reconciliationFinished from:body"') == 3
@@ -241,11 +241,15 @@ def test_the_runs_table_pages_through_the_runs(office, auth, client):
     assert (f"Run {newest.id} every open period Incomplete The register could not be read: timeout The scheduler"
             in table)
     assert f"Run {newest.id - 1} every open period Done Alex Accountant" in table
-    assert "Page 1 of 2" in table and f"Run {newest.id - 10}" not in table
-    response = client.get("/reconciliation/runs?page=2", headers=htmx())
+    assert f"Run {newest.id - 10}" not in table
+    assert 'href="/reconciliation/runs?from=10" rel="next" hx-get="/reconciliation/runs?from=10"' in html
+    response = client.get("/reconciliation/runs?from=10", headers=htmx())  # "Older": the rows alone
     fragment = response.get_data(as_text=True)
-    assert fragment.lstrip().startswith('<section id="reconciliation-runs">') and "<html" not in fragment
-    assert f"Run {newest.id - 10}" in text(fragment) and "Page 2 of 2" in text(fragment)
+    assert fragment.lstrip().startswith('<tr id="run-') and "<table" not in fragment and "<html" not in fragment
+    assert f"Run {newest.id - 10}" in text(fragment) and f"Run {newest.id - 9}" not in text(fragment)
+    assert 'rel="next"' not in fragment
+    refreshed = client.get("/reconciliation/runs", headers=htmx()).get_data(as_text=True)  # after a run ends
+    assert refreshed.lstrip().startswith('<section id="reconciliation-runs">') and f"Run {newest.id}" in refreshed
 
 
 def test_a_finished_run_is_the_latest_in_dutch_and_names_who_started_it(office, auth, client):

@@ -9,6 +9,7 @@ from ila_sme.extensions import db
 from ila_sme.scheduler.jobs import JOBS
 from ila_sme.scheduler.models import JobState
 from tests.scheduler.views.conftest import job_run, run_ids, text
+from tests.support.statements import count_statements
 from tests.support.world import ROLES
 
 URL = "/admin/jobs"
@@ -63,7 +64,7 @@ def test_the_counts_of_a_run_are_named_in_dutch(client, auth, office):
     assert "done: 1" not in page and "incomplete: 0" not in page
 
 
-def test_filter_by_job_and_pages_of_25(client, auth, office):
+def test_filter_by_job_and_25_at_a_time(client, auth, office):
     syncs = [job_run("registry-sync", minutes) for minutes in range(30)]
     job_run("reminders", 999)
     db.session.commit()
@@ -71,11 +72,16 @@ def test_filter_by_job_and_pages_of_25(client, auth, office):
 
     first = client.get(URL, query_string={"job": "registry-sync"}).get_data(as_text=True)
     assert run_ids(first) == [run.id for run in reversed(syncs)][:25]
-    assert "30 runs." in text(first) and "Page 1 of 2" in text(first)
-    assert 'href="/admin/jobs?page=2&amp;job=registry-sync"' in first
-    second = client.get(URL, query_string={"job": "registry-sync", "page": 2}).get_data(as_text=True)
+    assert "30 runs." in text(first)
+    assert ('href="/admin/jobs?job=registry-sync&amp;from=25" rel="next" '
+            'hx-get="/admin/jobs?job=registry-sync&amp;from=25" hx-target="closest tr"') in first
+    # "Older" with htmx: the five older runs alone, appended under the others.
+    second = client.get(URL, query_string={"job": "registry-sync", "from": 25}, headers=HTMX).get_data(as_text=True)
+    assert second.lstrip().startswith("<tr id=\"job-run-") and "<table" not in second
     assert run_ids(second) == [run.id for run in reversed(syncs)][25:]
-    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert 'rel="next"' not in second
+    without_js = client.get(URL, query_string={"job": "registry-sync", "from": 25}).get_data(as_text=True)
+    assert "<html" in without_js and run_ids(without_js) == run_ids(second)
 
     everything = client.get(URL).get_data(as_text=True)
     assert "31 runs." in text(everything)
@@ -118,3 +124,20 @@ def test_job_runs_are_the_platforms_an_admin_of_any_employer_sees_them(client, a
     db.session.commit()
     auth.login(office.other_admin)
     assert run_ids(client.get(URL).get_data(as_text=True)) == [run.id]
+
+
+def test_the_statement_count_does_not_grow_with_the_runs(client, auth, office):
+    auth.login(office.users["admin"])
+
+    def statements() -> int:
+        db.session.commit()
+        with count_statements(db.engine) as sent:
+            assert client.get(URL).status_code == 200
+        return len(sent)
+
+    for minutes in range(10):
+        job_run("registry-sync", minutes)
+    small = statements()
+    for minutes in range(50):
+        job_run("reminders", 100 + minutes, counts={"sent": minutes})
+    assert statements() == small

@@ -10,6 +10,7 @@ import pytest
 from ila_sme.extensions import db
 from ila_sme.trainings import importer
 from ila_sme.trainings.sync_models import RegistrySyncRun
+from tests.support.statements import count_statements
 from tests.support.world import ROLES
 from tests.trainings.sync.test_import import GOOD_CSV
 
@@ -72,13 +73,32 @@ def test_the_runs_come_as_an_htmx_fragment_with_pages(shop, auth, client):
     assert "<html" not in html and "<h1>" not in html
     assert html.lstrip().startswith('<div id="sync-runs"')
     assert "HX-Request" in first.headers["Vary"]
-    assert len(_rows(html)) == 25 and "Page 1 of 2" in html
-    assert re.search(r'<a href="/trainings/sync-runs\?page=2" rel="next"\s+hx-get="/trainings/sync-runs\?page=2" '
-                     r'hx-target="#sync-runs"', html)
+    assert len(_rows(html)) == 25 and "30 runs." in html
+    assert re.search(r'<a href="/trainings/sync-runs\?from=25" rel="next" hx-get="/trainings/sync-runs\?from=25" '
+                     r'hx-target="closest tr" hx-swap="outerHTML">Older', html)
 
-    second = client.get("/trainings/sync-runs?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert len(_rows(second)) == 5 and "Page 2 of 2" in second and 'rel="prev"' in second
+    # "Older": the five older runs alone, to append under the others.
+    second = client.get("/trainings/sync-runs?from=25", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert second.lstrip().startswith("<tr id=\"sync-run-") and "<table" not in second
+    assert len(_rows(second)) == 5 and 'rel="next"' not in second
     assert not set(_rows(second)) & set(_rows(html))
+
+
+def test_the_statement_count_does_not_grow_with_the_runs(shop, auth, client):
+    auth.login(shop.users["admin"])
+
+    def statements() -> int:
+        db.session.commit()
+        with count_statements(db.engine) as sent:
+            assert client.get("/trainings/sync-runs").status_code == 200
+        return len(sent)
+
+    db.session.add_all([RegistrySyncRun(source="register", state="done", started_at=START + timedelta(hours=n),
+                                        inserted=n) for n in range(10)])
+    small = statements()
+    db.session.add_all([RegistrySyncRun(source="file", state="failed", started_at=START + timedelta(days=n),
+                                        error="broken") for n in range(50)])
+    assert statements() == small
 
 
 def test_an_empty_history_says_how_to_fill_it(shop, auth, client):
