@@ -18,13 +18,14 @@ from ila_sme.funding.models import Contribution
 from ila_sme.identifiers import format_kbo
 from ila_sme.reconciliation.engine import AlreadyRunning, open_window, reconcile
 from ila_sme.reconciliation.models import DIFFERENCE_KINDS, RunState
+from ila_sme.register.client import RegisterPool
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def employers_to_reconcile() -> list[Employer]:
-    """Every employer with a register token or with contributions."""
-    return list(db.session.scalars(select(Employer).where(or_(
+def employers_to_reconcile() -> list[int]:
+    """The ids of every employer with a register token or with contributions."""
+    return list(db.session.scalars(select(Employer.id).where(or_(
         Employer.register_token.is_not(None),
         Employer.id.in_(select(Contribution.employer_id)))).order_by(Employer.id)))
 
@@ -38,33 +39,40 @@ def summary(run) -> str:
 
 def run_all(enterprise_number: str | None = None, period: str | None = None, *, trigger: str = "cli",
             budget_seconds: float | None = None, echo=click.echo, page_size: int = 500) -> dict:
-    """Reconcile one or every employer; returns the counts (the scheduler records them)."""
+    """Reconcile one or every employer; returns the counts (the scheduler records them). One pooled register
+    connection serves every employer; employers are held by id, one loaded at a time, so a commit never
+    expires the whole list."""
     only = employer_by_number(enterprise_number)
-    employers = [only] if only else employers_to_reconcile()
+    employer_ids = [only.id] if only else employers_to_reconcile()
     totals = {"employers": 0, "incomplete": 0, "busy": 0, "failed": 0, "matched": 0, "differences": 0,
               "booked": 0, "left": 0}
-    for employer in employers:
-        label = f"{employer.name} ({format_kbo(employer.enterprise_number)})"
-        totals["employers"] += 1
-        try:
-            run = reconcile(employer, period=period, trigger=trigger, budget_seconds=budget_seconds,
-                            page_size=page_size)
-        except AlreadyRunning:
-            totals["busy"] += 1
-            echo(f"  {label}: another process is reconciling this employer now; nothing done.", err=True)
-            continue
-        except Exception as error:  # noqa: BLE001 - one employer's failure never stops the others
-            totals["failed"] += 1
-            echo(f"  {label}: failed ({type(error).__name__}); see its run on the reconciliation page.", err=True)
-            continue
-        totals["matched"] += run.matched
-        totals["differences"] += run.differences
-        totals["booked"] += run.booked
-        totals["left"] += run.left
-        if run.state == RunState.INCOMPLETE:
-            totals["incomplete"] += 1
-        echo(f"  {label}: {summary(run)}", err=run.state != RunState.DONE)
+    with RegisterPool.from_config() as pool:
+        for employer_id in employer_ids:
+            _one(db.session.get(Employer, employer_id), pool, totals, period=period, trigger=trigger,
+                 budget_seconds=budget_seconds, echo=echo, page_size=page_size)
     return totals
+
+
+def _one(employer: Employer, pool: RegisterPool, totals: dict, *, echo, **options) -> None:
+    label = f"{employer.name} ({format_kbo(employer.enterprise_number)})"
+    totals["employers"] += 1
+    try:
+        run = reconcile(employer, client=pool.for_employer(employer), **options)
+    except AlreadyRunning:
+        totals["busy"] += 1
+        echo(f"  {label}: another process is reconciling this employer now; nothing done.", err=True)
+        return
+    except Exception as error:  # noqa: BLE001 - one employer's failure never stops the others
+        totals["failed"] += 1
+        echo(f"  {label}: failed ({type(error).__name__}); see its run on the reconciliation page.", err=True)
+        return
+    totals["matched"] += run.matched
+    totals["differences"] += run.differences
+    totals["booked"] += run.booked
+    totals["left"] += run.left
+    if run.state == RunState.INCOMPLETE:
+        totals["incomplete"] += 1
+    echo(f"  {label}: {summary(run)}", err=run.state != RunState.DONE)
 
 
 @click.command("reconcile")

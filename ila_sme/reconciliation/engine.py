@@ -22,11 +22,13 @@ recorded), or when the register's amount changed since it was accepted or writte
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from ila_sme import dates, locks
 from ila_sme.audit.services import record
@@ -99,42 +101,59 @@ def reconcile(employer, *, period: str | None = None, trigger: str = "cli", run:
     # Every request of the run ends within its time budget (plus a timeout): the lease outlives the
     # longest wait between two heartbeats, so a live run never loses it to another process.
     ttl = max(LEASE, timedelta(seconds=budget_seconds + 2 * current_app.config["LEDGER_TIMEOUT"] + 60))
-    with employer_lock(employer, ttl):
-        _interrupt_stale(employer, keep=run)
+    with employer_lock(employer, ttl), _kept_after_commit():
         now = utcnow()
         if run is None:
+            _interrupt_stale(employer, keep=None)
             run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger, state=RunState.RUNNING,
                                     started_at=now, heartbeat_at=now, holder=locks.holder_id())
             db.session.add(run)
+            db.session.flush()  # committed with the run's first counts (execute)
         else:  # a queued run: taken once (QUEUED -> RUNNING), never carried out twice
             taken = db.session.execute(
                 update(ReconciliationRun).where(ReconciliationRun.id == run.id,
                                                 ReconciliationRun.state == RunState.QUEUED)
                 .values(state=RunState.RUNNING, started_at=now, heartbeat_at=now, holder=locks.holder_id())
                 .execution_options(synchronize_session=False)).rowcount
+            _interrupt_stale(employer, keep=run)
             db.session.commit()
             db.session.refresh(run)
             if taken != 1:
                 return run
-        db.session.commit()
+        run_id = run.id
         own_client = client is None
         client = client or RegisterClient.for_employer(employer)
         try:
             _Run(run, employer, client, dates.today(), page_size, ttl).execute(budget_seconds)
         except LeaseLost:
             db.session.rollback()
-            run = db.session.get(ReconciliationRun, run.id)
+            run = db.session.get(ReconciliationRun, run_id)
             _finish(run, RunState.INCOMPLETE, "Another process took this employer over after this run's lease "
                                               "expired; it does the rest.")
         except Exception as error:
             db.session.rollback()
-            run = db.session.get(ReconciliationRun, run.id)
-            _finish(run, RunState.FAILED, f"{type(error).__name__}: {scrub(str(error))}")
+            run = db.session.get(ReconciliationRun, run_id)
+            if run is not None:  # None: it failed before its first commit, and left nothing
+                _finish(run, RunState.FAILED, f"{type(error).__name__}: {scrub(str(error))}")
             raise
         finally:
             if own_client:
                 client.close()
     return run
+
+
+@contextmanager
+def _kept_after_commit() -> Iterator[None]:
+    """A run commits once per page: its commits do not expire what the session holds (the employer, the run),
+    which would be read again after each. What the run reads that another process may change (contributions,
+    differences) is read with ``populate_existing``; at the end everything is expired as a commit would."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+        session.expire_all()
 
 
 def _interrupt_stale(employer, keep: ReconciliationRun | None) -> None:
@@ -145,7 +164,6 @@ def _interrupt_stale(employer, keep: ReconciliationRun | None) -> None:
     for run in db.session.scalars(select(ReconciliationRun).where(*conditions)):
         _finish(run, RunState.INTERRUPTED, "Its process stopped before the end; a later run does the work again.",
                 commit=False)
-    db.session.commit()
 
 
 def _finish(run: ReconciliationRun, state: str, error: str | None = None, *, commit: bool = True) -> None:
@@ -168,10 +186,9 @@ class _Run:
                  ttl: timedelta = LEASE):
         self.run, self.employer, self.client, self.page_size, self.ttl = run, employer, client, page_size, ttl
         self.first, self.last = (run.period, run.period) if run.period else open_window(today)
-        staff = dict(db.session.execute(
+        self.book = DifferenceBook(employer.id, run.id, lambda: dict(db.session.execute(
             select(EmployeeRecord.national_number, EmployeeRecord.id).where(
-                EmployeeRecord.employer_id == employer.id)).all())
-        self.book = DifferenceBook(employer.id, run.id, staff)
+                EmployeeRecord.employer_id == employer.id)).all()))
 
     def in_scope(self, period: str | None) -> bool:
         return bool(period) and self.first <= period <= self.last
@@ -185,8 +202,10 @@ class _Run:
             Contribution.employer_id == self.employer.id, Contribution.status.in_(TO_SUBMIT)))
 
     def _renew(self) -> None:
-        """Renew the lease BEFORE writing what was just read: a run that lost it writes nothing more."""
-        if not locks.acquire(lock_name(self.employer), ttl=self.ttl):
+        """Renew the lease BEFORE writing what was just read, in the same transaction: a run that lost it
+        writes nothing more."""
+        name = lock_name(self.employer)
+        if not (locks.renew(name, ttl=self.ttl) or locks.acquire(name, ttl=self.ttl)):
             raise LeaseLost(self.employer.name)
 
     def _commit(self) -> None:
@@ -208,26 +227,30 @@ class _Run:
 
     def execute(self, budget_seconds: float) -> None:
         run = self.run
-        local = db.session.scalar(select(func.count()).select_from(
-            self._local().where(Contribution.status.in_(LOCAL)).subquery()))
-        run.progress_total, run.progress_done, run.phase = self._waiting() + local, 0, Phase.SUBMITTING
+        in_window = Contribution.period.between(self.first, self.last) & Contribution.status.in_(LOCAL)
+        local, waiting = db.session.execute(select(
+            func.count(case((in_window, 1))), func.count(case((Contribution.status.in_(TO_SUBMIT), 1))))
+            .where(Contribution.employer_id == self.employer.id)).one()
+        run.progress_total, run.progress_done = waiting + local, 0
+        run.phase = Phase.SUBMITTING if waiting else Phase.READING
         db.session.commit()
 
         deadline = time.monotonic() + budget_seconds
-        submitted = submit_pending(self.employer, now=utcnow(), budget_seconds=budget_seconds, client=self.client,
-                                   progress=self._tick)
-        run = self.run = db.session.get(ReconciliationRun, run.id)
-        run.booked, run.failed = submitted.booked, submitted.failed
-        db.session.commit()
-        why = f": {submitted.error}" if submitted.error else ""
+        why = ""
+        if waiting:
+            submitted = submit_pending(self.employer, now=utcnow(), budget_seconds=budget_seconds,
+                                       client=self.client, progress=self._tick)
+            run = self.run = db.session.get(ReconciliationRun, run.id)
+            run.booked, run.failed = submitted.booked, submitted.failed
+            why = f": {submitted.error}" if submitted.error else ""
+            run.phase = Phase.READING
+            db.session.commit()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             self._stop(f"The time budget ran out before the register's entries could be read{why}")
             return
         self.client.set_budget(remaining)  # the reads share the run's budget
         number, period = self.employer.enterprise_number, run.period  # no transaction stays open on a request
-        run.phase = Phase.READING
-        db.session.commit()
 
         try:
             for page in self.client.entry_pages(number, period, page_size=self.page_size):
@@ -239,15 +262,14 @@ class _Run:
             self._stop(f"The register could not be read: {code}{error}")
             return
 
-        run.phase = Phase.CHECKING
-        db.session.commit()
+        run.phase = Phase.CHECKING  # committed with the check's first batch, or with the end
         self._missing()
         run.left = self._waiting()
         if run.left:
             _finish(run, RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
             return
         self._settle()
-        _finish(run, RunState.DONE)
+        _finish(run, RunState.DONE)  # one commit: settled and done together
 
     # 2. The register's entries, one page (one transaction) at a time -------------------------
 
@@ -261,12 +283,12 @@ class _Run:
         if entries:
             for contribution in db.session.scalars(select(Contribution).where(
                     Contribution.employer_id == self.employer.id,
-                    Contribution.reference.in_(references) | Contribution.entry_id.in_(ids))):
+                    Contribution.reference.in_(references) | Contribution.entry_id.in_(ids))
+                    .execution_options(populate_existing=True)):
                 if contribution.reference in references:
                     by_reference[contribution.reference] = contribution
                 if contribution.entry_id in ids:
                     by_entry[contribution.entry_id] = contribution
-        self.book.prefetch(f"{kind}:{entry_id}" for entry_id in ids for kind in ("unknown", "reversed", "amount"))
         items = []
         for entry in entries:
             # The entry id first: an entry linked (or recorded) here under another reference is that one.
@@ -278,6 +300,7 @@ class _Run:
                           "contribution_id": contribution.id if contribution is not None else None,
                           "period": entry.get("period"), "register_cents": _cents(entry.get("amount")),
                           "local_cents": contribution.amount_cents if contribution is not None else None})
+        self.book.write()
         if items:
             db.session.execute(insert(ReconciliationItem), items)
         self.run.progress_done += len(entries)
@@ -343,10 +366,10 @@ class _Run:
             self._renew()
             batch = list(db.session.scalars(
                 self._local().where(Contribution.status.in_(LOCAL), Contribution.id > after,
-                                    Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)))
+                                    Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)
+                .execution_options(populate_existing=True)))
             if not batch:
                 return
-            self.book.prefetch(f"missing:{c.reference}" for c in batch)
             items = []
             for contribution in batch:
                 if contribution.status in TO_SUBMIT:
@@ -362,6 +385,7 @@ class _Run:
                               "reference": contribution.reference, "entry_id": contribution.entry_id,
                               "contribution_id": contribution.id, "period": contribution.period,
                               "local_cents": contribution.amount_cents, "register_cents": None})
+            self.book.write()
             if items:
                 db.session.execute(insert(ReconciliationItem), items)
             self.run.progress_done += len(batch)
@@ -379,4 +403,3 @@ class _Run:
             .values(state=DifferenceState.RESOLVED, resolution=Resolution.SETTLED, resolved_at=utcnow(),
                     last_run_id=self.run.id)
             .execution_options(synchronize_session=False))
-        db.session.commit()

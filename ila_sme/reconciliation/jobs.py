@@ -15,7 +15,7 @@ from ila_sme.outcomes import Outcome
 from ila_sme.reconciliation.cli import run_all
 from ila_sme.reconciliation.engine import AlreadyRunning, lock_name, reconcile
 from ila_sme.reconciliation.models import ReconciliationRun, RunState
-from ila_sme.register.client import scrub
+from ila_sme.register.client import RegisterPool, scrub
 
 log = logging.getLogger("ila_sme.scheduler")
 
@@ -48,24 +48,25 @@ def reconcile_queued() -> Outcome:
     is reconciling now is left queued for the next poll."""
     counts = {"done": 0, "incomplete": 0, "failed": 0, "busy": 0}
     tried: set[int] = set()
-    while True:
-        query = _queued().where(ReconciliationRun.id.not_in(tried)) if tried else _queued()
-        run = db.session.scalar(query.limit(1))
-        if run is None:
-            break
-        tried.add(run.id)
-        try:
-            run = reconcile(run.employer, run=run, trigger="web")
-        except AlreadyRunning:
-            db.session.rollback()
-            counts["busy"] += 1
-            continue
-        except Exception:  # noqa: BLE001 - the engine recorded the failure on the run; the others go on
-            db.session.rollback()
-            counts["failed"] += 1
-            continue
-        key = {RunState.DONE: "done", RunState.INCOMPLETE: "incomplete"}.get(run.state, "failed")
-        counts[key] += 1
+    with RegisterPool.from_config() as pool:
+        while True:
+            query = _queued().where(ReconciliationRun.id.not_in(tried)) if tried else _queued()
+            run = db.session.scalar(query.limit(1))
+            if run is None:
+                break
+            tried.add(run.id)
+            try:
+                run = reconcile(run.employer, run=run, trigger="web", client=pool.for_employer(run.employer))
+            except AlreadyRunning:
+                db.session.rollback()
+                counts["busy"] += 1
+                continue
+            except Exception:  # noqa: BLE001 - the engine recorded the failure on the run; the others go on
+                db.session.rollback()
+                counts["failed"] += 1
+                continue
+            key = {RunState.DONE: "done", RunState.INCOMPLETE: "incomplete"}.get(run.state, "failed")
+            counts[key] += 1
     problem = None
     if counts["failed"]:
         problem = _("%(num)s queued reconciliation(s) failed: see the reconciliation page.", num=counts["failed"])
