@@ -22,13 +22,14 @@ recorded), or when the register's amount changed since it was accepted or writte
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, func, select, update
 
 from ila_sme import dates, locks
 from ila_sme.audit.services import record
@@ -57,6 +58,7 @@ from ila_sme.register.client import RegisterClient, RegisterError, scrub
 
 OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.md, closed_period)
 BATCH = 500
+_ROW = (Contribution.id, Contribution.reference, Contribution.entry_id, Contribution.status, Contribution.amount_cents)
 LOCAL = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.BOOKED, ContributionStatus.FAILED)
 
 
@@ -274,6 +276,9 @@ class _Run:
     # 2. The register's entries, one page (one transaction) at a time -------------------------
 
     def _page(self, page: list[dict]) -> None:
+        """The contributions of the page are read as plain rows; an entry that matches a booked contribution
+        to the cent (nearly all of them) is written as an item and nothing more. Only the others load their
+        contribution as an object, for what follows from them (booked now, reversed, a difference)."""
         entries = [e for e in page if isinstance(e, dict) and e.get("entry_id") and not e.get("reverses")
                    and self.in_scope(e.get("period"))]
         self.run.entries_read += len(page)
@@ -281,28 +286,44 @@ class _Run:
         ids = {e["entry_id"] for e in entries}
         by_reference, by_entry = {}, {}
         if entries:
-            for contribution in db.session.scalars(select(Contribution).where(
+            for row in db.session.execute(select(*_ROW).where(
                     Contribution.employer_id == self.employer.id,
-                    Contribution.reference.in_(references) | Contribution.entry_id.in_(ids))
-                    .execution_options(populate_existing=True)):
-                if contribution.reference in references:
-                    by_reference[contribution.reference] = contribution
-                if contribution.entry_id in ids:
-                    by_entry[contribution.entry_id] = contribution
-        items = []
+                    Contribution.reference.in_(references) | Contribution.entry_id.in_(ids))):
+                if row.reference in references:
+                    by_reference[row.reference] = row
+                if row.entry_id in ids:
+                    by_entry[row.entry_id] = row
+        found, slow = [], set()
         for entry in entries:
             # The entry id first: an entry linked (or recorded) here under another reference is that one.
-            contribution = by_entry.get(entry["entry_id"]) or by_reference.get(entry.get("reference"))
-            outcome, contribution = self._compare(entry, contribution)
-            setattr(self.run, outcome.value, self.run.count(outcome) + 1)
+            row = by_entry.get(entry["entry_id"]) or by_reference.get(entry.get("reference"))
+            cents = _cents(entry.get("amount"))
+            if row is not None and not (row.status == ContributionStatus.BOOKED and cents == row.amount_cents
+                                        and row.entry_id == entry["entry_id"] and entry.get("status") != "reversed"):
+                slow.add(row.id)
+            found.append((entry, row, cents))
+        objects = {}
+        if slow:
+            objects = {c.id: c for c in db.session.scalars(select(Contribution).where(Contribution.id.in_(slow))
+                                                           .execution_options(populate_existing=True))}
+        items, outcomes = [], Counter()
+        for entry, row, cents in found:
+            if row is not None and row.id not in slow:
+                outcome = Outcome.MATCHED
+            else:
+                outcome, contribution = self._compare(entry, objects.get(row.id) if row is not None else None)
+                row = contribution
+            outcomes[outcome] += 1
             items.append({"run_id": self.run.id, "outcome": outcome.value,
                           "reference": clip(entry.get("reference"), 64), "entry_id": clip(entry["entry_id"], 60),
-                          "contribution_id": contribution.id if contribution is not None else None,
-                          "period": entry.get("period"), "register_cents": _cents(entry.get("amount")),
-                          "local_cents": contribution.amount_cents if contribution is not None else None})
+                          "contribution_id": row.id if row is not None else None,
+                          "period": entry.get("period"), "register_cents": cents,
+                          "local_cents": row.amount_cents if row is not None else None})
+        for outcome, count in outcomes.items():
+            setattr(self.run, outcome.value, self.run.count(outcome) + count)
         self.book.write()
         if items:
-            db.session.execute(insert(ReconciliationItem), items)
+            db.session.execute(ReconciliationItem.__table__.insert(), items)
         self.run.progress_done += len(entries)
         self.run.progress_total = max(self.run.progress_total, self.run.progress_done)  # entries unknown here
 
@@ -387,7 +408,7 @@ class _Run:
                               "local_cents": contribution.amount_cents, "register_cents": None})
             self.book.write()
             if items:
-                db.session.execute(insert(ReconciliationItem), items)
+                db.session.execute(ReconciliationItem.__table__.insert(), items)
             self.run.progress_done += len(batch)
             after = batch[-1].id
             self._commit()
