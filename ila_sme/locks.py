@@ -85,10 +85,12 @@ def renew(name: str, *, holder: str | None = None, ttl: timedelta = timedelta(mi
     return result.rowcount == 1
 
 
-def release(name: str, *, holder: str | None = None) -> None:
+def release(name: str, *, holder: str | None = None, commit: bool = True) -> None:
+    """``commit=False``: released with the caller's transaction (its last one)."""
     db.session.execute(update(Lease).where(Lease.name == name, Lease.holder == (holder or holder_id()))
                        .values(holder=None, expires_at=None).execution_options(synchronize_session=False))
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def current(name: str) -> Lease | None:

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, event, func, select, update
 
 from ila_sme import dates, locks
 from ila_sme.audit.services import record
@@ -39,7 +39,7 @@ from ila_sme.funding import budget
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.funding.periods import is_closed
-from ila_sme.funding.register_lease import LEASE, AlreadyRunning, employer_lock, lock_name
+from ila_sme.funding.register_lease import LEASE, AlreadyRunning, lock_name
 from ila_sme.funding.submit import TO_SUBMIT, booked_at, submit_pending
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.adjustments import reflect_reversal
@@ -103,59 +103,91 @@ def reconcile(employer, *, period: str | None = None, trigger: str = "cli", run:
     # Every request of the run ends within its time budget (plus a timeout): the lease outlives the
     # longest wait between two heartbeats, so a live run never loses it to another process.
     ttl = max(LEASE, timedelta(seconds=budget_seconds + 2 * current_app.config["LEDGER_TIMEOUT"] + 60))
-    with employer_lock(employer, ttl), _kept_after_commit():
-        now = utcnow()
-        if run is None:
-            _interrupt_stale(employer, keep=None)
-            run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger, state=RunState.RUNNING,
-                                    started_at=now, heartbeat_at=now, holder=locks.holder_id())
-            db.session.add(run)
-            db.session.flush()  # committed with the run's first counts (execute)
-        else:  # a queued run: taken once (QUEUED -> RUNNING), never carried out twice
-            taken = db.session.execute(
-                update(ReconciliationRun).where(ReconciliationRun.id == run.id,
-                                                ReconciliationRun.state == RunState.QUEUED)
-                .values(state=RunState.RUNNING, started_at=now, heartbeat_at=now, holder=locks.holder_id())
-                .execution_options(synchronize_session=False)).rowcount
-            _interrupt_stale(employer, keep=run)
-            db.session.commit()
-            db.session.refresh(run)
-            if taken != 1:
-                return run
-        run_id = run.id
-        own_client = client is None
-        client = client or RegisterClient.for_employer(employer)
+    name = lock_name(employer)
+    worker = None
+    with _run_session():
+        # The lease is taken in the run's first transaction, and given back in its last.
+        if not (locks.renew(name, ttl=ttl) or locks.acquire(name, ttl=ttl)):
+            db.session.rollback()
+            raise AlreadyRunning(employer.name)
         try:
-            _Run(run, employer, client, dates.today(), page_size, ttl).execute(budget_seconds)
-        except LeaseLost:
-            db.session.rollback()
-            run = db.session.get(ReconciliationRun, run_id)
-            _finish(run, RunState.INCOMPLETE, "Another process took this employer over after this run's lease "
-                                              "expired; it does the rest.")
-        except Exception as error:
-            db.session.rollback()
-            run = db.session.get(ReconciliationRun, run_id)
-            if run is not None:  # None: it failed before its first commit, and left nothing
-                _finish(run, RunState.FAILED, f"{type(error).__name__}: {scrub(str(error))}")
-            raise
+            run, worker = _start(employer, run, period, trigger, client, page_size, ttl, budget_seconds)
         finally:
-            if own_client:
-                client.close()
+            if worker is None or not worker.released:
+                db.session.rollback()
+                locks.release(name)
     return run
 
 
+def _start(employer, run: ReconciliationRun | None, period: str | None, trigger: str, client: RegisterClient | None,
+           page_size: int, ttl: timedelta, budget_seconds: float) -> tuple[ReconciliationRun, _Run | None]:
+    """Start the run under the lease just taken (not committed yet) and carry it out."""
+    now = utcnow()
+    if run is None:
+        _interrupt_stale(employer, keep=None)
+        run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger, state=RunState.RUNNING,
+                                started_at=now, heartbeat_at=now, holder=locks.holder_id())
+        db.session.add(run)
+        db.session.flush()  # committed with the run's first counts (execute)
+    else:  # a queued run: taken once (QUEUED -> RUNNING), never carried out twice
+        taken = db.session.execute(
+            update(ReconciliationRun).where(ReconciliationRun.id == run.id,
+                                            ReconciliationRun.state == RunState.QUEUED)
+            .values(state=RunState.RUNNING, started_at=now, heartbeat_at=now, holder=locks.holder_id())
+            .execution_options(synchronize_session=False)).rowcount
+        _interrupt_stale(employer, keep=run)
+        db.session.commit()
+        db.session.refresh(run)
+        if taken != 1:
+            return run, None
+    run_id = run.id
+    own_client = client is None
+    client = client or RegisterClient.for_employer(employer)
+    worker = _Run(run, employer, client, dates.today(), page_size, ttl)
+    try:
+        worker.execute(budget_seconds)
+    except LeaseLost:
+        db.session.rollback()
+        run = db.session.get(ReconciliationRun, run_id)
+        _finish(run, RunState.INCOMPLETE, "Another process took this employer over after this run's lease "
+                                          "expired; it does the rest.")
+    except Exception as error:
+        db.session.rollback()
+        run = db.session.get(ReconciliationRun, run_id)
+        if run is not None:  # None: it failed before its first commit, and left nothing
+            _finish(run, RunState.FAILED, f"{type(error).__name__}: {scrub(str(error))}")
+        raise
+    finally:
+        if own_client:
+            client.close()
+    return run, worker
+
+
 @contextmanager
-def _kept_after_commit() -> Iterator[None]:
-    """A run commits once per page: its commits do not expire what the session holds (the employer, the run),
-    which would be read again after each. What the run reads that another process may change (contributions,
-    differences) is read with ``populate_existing``; at the end everything is expired as a commit would."""
+def _run_session() -> Iterator[None]:
+    """A run commits once per page. Its commits do not expire what the session holds (the employer, the run),
+    which would be read again after each; what the run reads that another process may change (contributions,
+    differences) is read with ``populate_existing``, and at the end everything is expired as a commit would.
+    On PostgreSQL its commits do not wait for the disk (``synchronous_commit`` off, for its transactions
+    only): a database crash may lose the last fraction of a second of them, never half of one, and what is
+    lost is done again by the next run, the bookings too (same idempotency key, answered with the original
+    entry)."""
     session = db.session()
     before, session.expire_on_commit = session.expire_on_commit, False
+    quick = db.engine.dialect.name == "postgresql"
+    if quick:
+        event.listen(session, "after_begin", _commit_without_flush)
     try:
         yield
     finally:
+        if quick:
+            event.remove(session, "after_begin", _commit_without_flush)
         session.expire_on_commit = before
         session.expire_all()
+
+
+def _commit_without_flush(_session, _transaction, connection) -> None:
+    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def _interrupt_stale(employer, keep: ReconciliationRun | None) -> None:
@@ -187,6 +219,7 @@ class _Run:
     def __init__(self, run: ReconciliationRun, employer, client: RegisterClient, today: date, page_size: int,
                  ttl: timedelta = LEASE):
         self.run, self.employer, self.client, self.page_size, self.ttl = run, employer, client, page_size, ttl
+        self.released = False  # the lease, given back with the run's last transaction
         self.first, self.last = (run.period, run.period) if run.period else open_window(today)
         self.book = DifferenceBook(employer.id, run.id, lambda: dict(db.session.execute(
             select(EmployeeRecord.national_number, EmployeeRecord.id).where(
@@ -225,7 +258,13 @@ class _Run:
         db.session.rollback()
         run = self.run = db.session.get(ReconciliationRun, self.run.id)
         run.left = self._waiting()
-        _finish(run, RunState.INCOMPLETE, scrub(message))
+        self._end(RunState.INCOMPLETE, scrub(message))
+
+    def _end(self, state: str, error: str | None = None) -> None:
+        """The run's last transaction: finished, and the lease given back with it."""
+        locks.release(lock_name(self.employer), commit=False)
+        _finish(self.run, state, error)
+        self.released = True
 
     def execute(self, budget_seconds: float) -> None:
         run = self.run
@@ -268,10 +307,10 @@ class _Run:
         self._missing()
         run.left = self._waiting()
         if run.left:
-            _finish(run, RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
+            self._end(RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
             return
         self._settle()
-        _finish(run, RunState.DONE)  # one commit: settled and done together
+        self._end(RunState.DONE)  # one commit: settled, done and the lease given back
 
     # 2. The register's entries, one page (one transaction) at a time -------------------------
 
