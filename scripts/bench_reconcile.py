@@ -112,6 +112,9 @@ def build(database_url: str, register_db: Path, employers: int, contributions: i
                 _write_register(store, entries)
                 requests, rows, entries = [], [], []
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # a live database has its statistics; a bulk load not yet
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
         with store.transaction() as register:
             register.executemany("INSERT INTO employers (employer_id, name, token) VALUES (?, ?, ?)",
                                  [(make_kbo(2_000_000 + e), f"Bench employer {e}", f"bench-token-{e}")

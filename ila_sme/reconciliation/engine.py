@@ -324,14 +324,19 @@ class _Run:
         references = {e["reference"] for e in entries if e.get("reference")}
         ids = {e["entry_id"] for e in entries}
         by_reference, by_entry = {}, {}
-        if entries:
-            for row in db.session.execute(select(*_ROW).where(
-                    Contribution.employer_id == self.employer.id,
-                    Contribution.reference.in_(references) | Contribution.entry_id.in_(ids))):
-                if row.reference in references:
-                    by_reference[row.reference] = row
+        if references:  # through the (employer, reference) index
+            for row in db.session.execute(select(*_ROW).where(Contribution.employer_id == self.employer.id,
+                                                               Contribution.reference.in_(references))):
+                by_reference[row.reference] = row
                 if row.entry_id in ids:
                     by_entry[row.entry_id] = row
+        # An entry whose reference names no contribution holding it may be held under another reference
+        # (linked or recorded by the accountant): looked for by entry id, those entries only.
+        others = ids - by_entry.keys()
+        if others:
+            for row in db.session.execute(select(*_ROW).where(Contribution.employer_id == self.employer.id,
+                                                               Contribution.entry_id.in_(others))):
+                by_entry[row.entry_id] = row
         found, slow = [], set()
         for entry in entries:
             # The entry id first: an entry linked (or recorded) here under another reference is that one.
