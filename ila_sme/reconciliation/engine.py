@@ -297,14 +297,17 @@ class _Run:
             for page in self.client.entry_pages(number, period, page_size=self.page_size):
                 self._renew()
                 self._page(page)
-                self._commit()
+                if getattr(self.client, "more", True):
+                    self._commit()
+                # else the last page: its transaction goes on with the check and the end (no request is made
+                # before they commit); a small employer's run is two transactions
         except RegisterError as error:
             code = f"{error.code}: " if error.code else ""
             self._stop(f"The register could not be read: {code}{error}")
             return
 
-        run.phase = Phase.CHECKING  # committed with the check's first batch, or with the end
-        self._missing()
+        run.phase = Phase.CHECKING  # committed with the last page, the check's batch or the end
+        self._missing(renewed=True)
         run.left = self._waiting()
         if run.left:
             self._end(RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
@@ -320,7 +323,6 @@ class _Run:
         contribution as an object, for what follows from them (booked now, reversed, a difference)."""
         entries = [e for e in page if isinstance(e, dict) and e.get("entry_id") and not e.get("reverses")
                    and self.in_scope(e.get("period"))]
-        self.run.entries_read += len(page)
         references = {e["reference"] for e in entries if e.get("reference")}
         ids = {e["entry_id"] for e in entries}
         by_reference, by_entry = {}, {}
@@ -363,11 +365,12 @@ class _Run:
                           "contribution_id": row.id if row is not None else None,
                           "period": entry.get("period"), "register_cents": cents,
                           "local_cents": row.amount_cents if row is not None else None})
-        for outcome, count in outcomes.items():
-            setattr(self.run, outcome.value, self.run.count(outcome) + count)
         self.book.write()
         if items:
             db.session.execute(ReconciliationItem.__table__.insert(), items)
+        for outcome, count in outcomes.items():  # the run's counters last: one UPDATE of it per page
+            setattr(self.run, outcome.value, self.run.count(outcome) + count)
+        self.run.entries_read += len(page)
         self.run.progress_done += len(entries)
         self.run.progress_total = max(self.run.progress_total, self.run.progress_done)  # entries unknown here
 
@@ -423,12 +426,15 @@ class _Run:
 
     # 3. Local contributions the register does not list (after a complete read only) -----------
 
-    def _missing(self) -> None:
+    def _missing(self, *, renewed: bool = False) -> None:
+        """``renewed``: the lease was renewed in the transaction at hand (the last page's)."""
         seen = select(ReconciliationItem.contribution_id).where(ReconciliationItem.run_id == self.run.id,
                                                                  ReconciliationItem.contribution_id.is_not(None))
         after = 0
         while True:
-            self._renew()
+            if not renewed:
+                self._renew()
+            renewed = False
             batch = list(db.session.scalars(
                 self._local().where(Contribution.status.in_(LOCAL), Contribution.id > after,
                                     Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)

@@ -122,6 +122,7 @@ class RegisterClient:
         self.retry = retry or RetryPolicy()
         self._sleep, self._clock, self._rng = sleep, clock, rng or random.Random()
         self.deadline: float | None = None
+        self.more = True  # entry_pages: another page follows the one just given
         if budget_seconds is not None:
             self.set_budget(budget_seconds)
 
@@ -214,8 +215,9 @@ class RegisterClient:
             entries = page.get("entries")
             if not isinstance(entries, list):
                 raise RegisterError("the register's entries answer lacks its list of entries")
-            yield entries
             cursor = page.get("next_cursor")
+            self.more = bool(cursor)  # another page follows (known before the caller takes this one)
+            yield entries
             if not cursor:
                 return
 
