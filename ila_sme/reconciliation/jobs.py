@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ila_sme import locks
 from ila_sme.extensions import db
 from ila_sme.outcomes import Outcome
-from ila_sme.reconciliation.cli import run_all
+from ila_sme.reconciliation.cli import parse_shard, run_all
 from ila_sme.reconciliation.engine import AlreadyRunning, lock_name, reconcile
 from ila_sme.reconciliation.models import ReconciliationRun, RunState
 from ila_sme.register.client import RegisterPool, scrub
@@ -25,7 +26,10 @@ def _echo_to_log(message: str, err: bool = False) -> None:
 
 
 def nightly_reconcile() -> Outcome:
-    totals = run_all(trigger="scheduler", echo=_echo_to_log)
+    """Every employer, or with RECONCILE_SHARD "K/N" the employers of that shard (the other shards are
+    ``flask --app app reconcile --shard …`` processes started beside the scheduler)."""
+    totals = run_all(trigger="scheduler", echo=_echo_to_log,
+                     shard=parse_shard(current_app.config.get("RECONCILE_SHARD")))
     problem = None
     if totals["failed"] or totals["incomplete"]:
         problem = _("%(failed)s employer(s) failed and %(incomplete)s stayed incomplete: see their reconciliation "
