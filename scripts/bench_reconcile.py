@@ -23,6 +23,7 @@ With --database-url the database must exist; its tables are dropped and created.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import re
 import secrets
@@ -202,7 +203,14 @@ def world(url: str, folder: Path, employers: int, contributions: int, *, raw: bo
     if url.startswith("sqlite"):
         url = f"sqlite:///{folder / f'app-{contributions}-{employers}.sqlite3'}"
     register_db = folder / f"register-{contributions}-{employers}.sqlite3"
-    build(url, register_db, employers, contributions)
+    # Built in a process of its own: a child inherits its parent's peak RSS on Linux (ru_maxrss survives
+    # fork and exec), so the world held here would be counted as the command's memory.
+    builder = multiprocessing.get_context("spawn").Process(target=build,
+                                                           args=(url, register_db, employers, contributions))
+    builder.start()
+    builder.join()
+    if builder.exitcode != 0:
+        raise SystemExit("building the world failed")
     process, register_url = start_register(register_db)
     try:
         figures = {}
