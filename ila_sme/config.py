@@ -29,6 +29,7 @@ class Config:
     LEDGER_TIMEOUT = float(os.environ.get("LEDGER_TIMEOUT", "10"))
     # The time budget of one employer's reconciliation (submit + read); the rest waits for the next run.
     RECONCILE_BUDGET_SECONDS = float(os.environ.get("RECONCILE_BUDGET_SECONDS", "600"))
+    RECONCILE_SHARD = os.environ.get("RECONCILE_SHARD") or None  # "K/N": the nightly job's share of the employers
 
     # The scheduler process (``flask --app app scheduler run``): its clock, how often it looks for queued
     # reconciliations (and a standby scheduler for the lease), how long its lease lasts without a heartbeat.

@@ -55,6 +55,9 @@ def holder_alive(holder: str | None) -> bool:
 def acquire(name: str, *, holder: str | None = None, ttl: timedelta = timedelta(minutes=2)) -> bool:
     """Take (or renew) the lease ``name``; commits. True when ``holder`` holds it now."""
     holder = holder or holder_id()
+    if renew(name, holder=holder, ttl=ttl):  # one statement when it is free or ours: the usual case
+        db.session.commit()
+        return True
     _ensure(name)
     now = utcnow()
     free = [Lease.holder.is_(None), Lease.holder == holder, Lease.expires_at < now]
@@ -69,10 +72,25 @@ def acquire(name: str, *, holder: str | None = None, ttl: timedelta = timedelta(
     return result.rowcount == 1
 
 
-def release(name: str, *, holder: str | None = None) -> None:
+def renew(name: str, *, holder: str | None = None, ttl: timedelta = timedelta(minutes=2)) -> bool:
+    """Take or renew the lease ``name`` when it is free, expired or already ``holder``'s, in the caller's
+    transaction (the caller commits). False when it does not exist yet or another holder has it: then
+    ``acquire`` finds out whether that holder is alive."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Lease).where(Lease.name == name, or_(Lease.holder.is_(None), Lease.holder == (holder or holder_id()),
+                                                    Lease.expires_at < now))
+        .values(holder=holder or holder_id(), acquired_at=now, expires_at=now + ttl)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release(name: str, *, holder: str | None = None, commit: bool = True) -> None:
+    """``commit=False``: released with the caller's transaction (its last one)."""
     db.session.execute(update(Lease).where(Lease.name == name, Lease.holder == (holder or holder_id()))
                        .values(holder=None, expires_at=None).execution_options(synchronize_session=False))
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def current(name: str) -> Lease | None:

@@ -1,22 +1,29 @@
 """Benchmark: reconcile N contributions across E employers against the development register.
 
-Not a test: it prints figures. For each size it builds a world (the app's database and the register's
-store, written in bulk: every contribution booked with its entry, plus a few differences made on
-purpose), starts the development register as a real process on loopback, then runs the real
-``flask --app app reconcile`` command as a child process and reports its wall time, contributions
-per second and peak memory (the child's maximum resident set size). Memory must stay flat as the
-count grows: the engine holds one page of entries at a time and writes its items in batches.
+Not a test: it prints figures, each next to a reference measured in the same run. For each size it builds
+a world (the app's database and the register's store, written in bulk: every contribution booked with its
+entry, plus a few differences made on purpose), starts the development register as a real process on
+loopback, and measures:
 
-    .venv/bin/python scripts/bench_reconcile.py                      # 10,000/100, 50,000/500, 100,000/1,000
-    .venv/bin/python scripts/bench_reconcile.py --sizes 2000:20      # quick look
-    .venv/bin/python scripts/bench_reconcile.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+- the register itself: a bare pooled httpx client reading every employer's pages of entries (entries/s,
+  and ms per employer: the round trips no reconciliation can avoid);
+- the real ``flask --app app reconcile`` command, as a child process: with the same N contributions in ONE
+  employer (the cost per contribution), then across E employers; its wall time, start-up (the command's
+  ``--help``: importing the app), contributions/s without the start-up, per-employer overhead
+  ((E employers - 1 employer) / (E - 1)) and peak memory (the child's maximum resident set size);
+- the load average before and after (the machine is shared: figures taken under load are slower; each
+  command runs twice and the faster run counts).
 
-With --database-url the database must exist and be empty (its tables are dropped and created).
+    .venv/bin/python scripts/bench_reconcile.py                      # 10,000/100 and 50,000/500, SQLite
+    .venv/bin/python scripts/bench_reconcile.py --sizes 100000:1000 --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+
+With --database-url the database must exist; its tables are dropped and created.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import re
 import secrets
@@ -30,6 +37,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+import httpx  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from devregister.store import Store  # noqa: E402
@@ -106,6 +114,9 @@ def build(database_url: str, register_db: Path, employers: int, contributions: i
                 _write_register(store, entries)
                 requests, rows, entries = [], [], []
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # a live database has its statistics; a bulk load not yet
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
         with store.transaction() as register:
             register.executemany("INSERT INTO employers (employer_id, name, token) VALUES (?, ?, ?)",
                                  [(make_kbo(2_000_000 + e), f"Bench employer {e}", f"bench-token-{e}")
@@ -139,8 +150,9 @@ def start_register(register_db: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the development register did not start")
 
 
-def reconcile(database_url: str, register_url: str, instance: Path, log: Path) -> tuple[float, int, str]:
-    """Run the real command; its wall time, its own peak RSS in KiB (os.wait4) and its last line."""
+def reconcile(database_url: str, register_url: str, instance: Path, log: Path) -> tuple[float, int, str, float]:
+    """Run the real command; its wall time, its own peak RSS in KiB (os.wait4), its last line and the CPU
+    seconds it used itself (user + system: what the machine's other work does not change much)."""
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 - our own command
@@ -152,31 +164,113 @@ def reconcile(database_url: str, register_url: str, instance: Path, log: Path) -
     lines = log.read_text().strip().splitlines()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit("reconcile failed:\n" + "\n".join(lines[-20:]))
-    return elapsed, usage.ru_maxrss, lines[-1]
+    return elapsed, usage.ru_maxrss, lines[-1], usage.ru_utime + usage.ru_stime
+
+
+def start_up(database_url: str, instance: Path) -> float:
+    """The command's start (interpreter, imports, the app): ``flask --app app reconcile --help``, best of 3:
+    (wall seconds, CPU seconds)."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        process = subprocess.Popen([FLASK, "--app", "app", "reconcile", "--help"], cwd=PROJECT,  # noqa: S603
+                                   stdout=subprocess.DEVNULL, env={**os.environ, "DATABASE_URL": database_url,
+                                                                   "ILA_INSTANCE_PATH": str(instance)})
+        _, _, usage = os.wait4(process.pid, 0)
+        times.append((time.perf_counter() - started, usage.ru_utime + usage.ru_stime))
+    return min(times)
+
+
+def raw_register(register_url: str, employers: int) -> tuple[int, float]:
+    """A bare pooled httpx client reads every employer's entries, page by page: (entries, seconds)."""
+    count = 0
+    started = time.perf_counter()
+    with httpx.Client(base_url=register_url, timeout=30) as client:
+        for e in range(1, employers + 1):
+            cursor = None
+            while True:
+                params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+                page = client.get(f"/v1/employers/{make_kbo(2_000_000 + e)}/entries", params=params,
+                                  headers={"Authorization": f"Bearer bench-token-{e}"}).json()
+                count += len(page["entries"])
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+    return count, time.perf_counter() - started
+
+
+def world(url: str, folder: Path, employers: int, contributions: int, *, raw: bool = False, runs: int = 2) -> dict:
+    """Build the world, start its register, run the command (and the bare reading first when ``raw``). The
+    command runs ``runs`` times (each a whole night's work again: every entry read and compared, its items
+    written) and the fastest counts: the machine is shared, a slower run measures the others' work."""
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{folder / f'app-{contributions}-{employers}.sqlite3'}"
+    register_db = folder / f"register-{contributions}-{employers}.sqlite3"
+    # Built in a process of its own: a child inherits its parent's peak RSS on Linux (ru_maxrss survives
+    # fork and exec), so the world held here would be counted as the command's memory.
+    builder = multiprocessing.get_context("spawn").Process(target=build,
+                                                           args=(url, register_db, employers, contributions))
+    builder.start()
+    builder.join()
+    if builder.exitcode != 0:
+        raise SystemExit("building the world failed")
+    process, register_url = start_register(register_db)
+    try:
+        figures = {}
+        if raw:
+            figures["raw"] = raw_register(register_url, employers)
+        best = min((reconcile(url, register_url, folder / "instance", folder / f"log-{employers}")
+                    for _ in range(runs)), key=lambda result: result[0])
+        figures["seconds"], figures["peak_kib"], figures["last"], figures["cpu"] = best
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return figures
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000:100,50000:500,100000:1000",
+    parser.add_argument("--sizes", default="10000:100,50000:500",
                         help="contributions:employers pairs, comma-separated [%(default)s]")
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in a temporary folder")
     options = parser.parse_args(argv)
-    print(f"{'contributions':>13} {'employers':>9} {'seconds':>8} {'contrib/s':>9} {'peak MiB':>8}  result")
-    for size in options.sizes.split(","):
-        contributions, employers = (int(part) for part in size.split(":"))
-        with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as folder:
-            folder = Path(folder)
-            url = options.database_url or f"sqlite:///{folder / 'app.sqlite3'}"
-            os.environ["ILA_INSTANCE_PATH"] = str(folder / "instance")
-            build(url, folder / "register.sqlite3", employers, contributions)
-            process, register_url = start_register(folder / "register.sqlite3")
-            try:
-                elapsed, peak_kib, last = reconcile(url, register_url, folder / "instance", folder / "log")
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-        print(f"{contributions:>13,} {employers:>9,} {elapsed:>8.1f} {contributions / elapsed:>9,.0f} "
-              f"{peak_kib / 1024:>8.1f}  {last}", flush=True)
+    database = "PostgreSQL" if options.database_url and options.database_url.startswith("postgresql") else "SQLite"
+    print(f"{database}; load average before: {load()} (1, 5, 15 min; {os.cpu_count()} cores)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as folder:
+        folder = Path(folder)
+        url = options.database_url or f"sqlite:///{folder / 'app.sqlite3'}"
+        os.environ["ILA_INSTANCE_PATH"] = str(folder / "instance")
+        start, start_cpu = start_up(url, folder / "instance")
+        print(f"command start-up (reference: `flask --app app reconcile --help`): {start:.2f} s, "
+              f"{start_cpu:.2f} s CPU", flush=True)
+        for size in options.sizes.split(","):
+            contributions, employers = (int(part) for part in size.split(":"))
+            one = world(url, folder, 1, contributions)
+            many = world(url, folder, employers, contributions, raw=True)
+            entries, raw_seconds = many["raw"]
+            print(f"\n{contributions:,} contributions / {employers:,} employers", flush=True)
+            print(f"  register, bare pooled httpx client: {entries:,} entries in {raw_seconds:.2f} s = "
+                  f"{entries / raw_seconds:,.0f} entries/s, {raw_seconds / employers * 1000:.1f} ms per employer")
+            for label, figures in (("1 employer", one), (f"{employers:,} employers", many)):
+                work = figures["seconds"] - start
+                cpu = figures["cpu"] - start_cpu
+                print(f"  reconcile, {label:>15}: {figures['seconds']:6.2f} s ({work:6.2f} s after start-up) = "
+                      f"{contributions / work:7,.0f} contributions/s; CPU {cpu:6.2f} s after start-up = "
+                      f"{contributions / cpu:7,.0f} contributions per CPU second; peak "
+                      f"{figures['peak_kib'] / 1024:4.0f} MiB  [{figures['last']}]")
+            if employers > 1:
+                overhead = (many["seconds"] - one["seconds"]) / (employers - 1)
+                cpu_overhead = (many["cpu"] - one["cpu"]) / (employers - 1)
+                print(f"  per-employer overhead: {overhead * 1000:.1f} ms "
+                      f"(({many['seconds']:.2f} - {one['seconds']:.2f}) s / {employers - 1:,}), of which "
+                      f"{cpu_overhead * 1000:.1f} ms the command's CPU; per contribution: "
+                      f"{(one['seconds'] - start) / contributions * 1e6:.0f} µs, of which "
+                      f"{(one['cpu'] - start_cpu) / contributions * 1e6:.0f} µs CPU", flush=True)
+    print(f"\nload average after: {load()}")
     return 0
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -256,6 +257,8 @@ class Contribution(db.Model):
     __table_args__ = (
         UniqueConstraint("employer_id", "reference"),
         CheckConstraint("amount_cents > 0", name="positive_amount"),
+        # the reconciliation finds an entry linked or recorded under another reference by its entry id
+        Index("ix_contributions_employer_id_entry_id", "employer_id", "entry_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

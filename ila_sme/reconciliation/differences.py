@@ -5,7 +5,7 @@ their English text (for logs and commands)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -27,21 +27,40 @@ def clip(value, size: int) -> str | None:
 
 
 class DifferenceBook:
-    """One run's view of the employer's differences; ``staff`` maps a national number to an employee id
-    (to name the person of an unknown entry without storing the number)."""
+    """One run's view of the employer's differences. ``keep`` notes a difference found; ``write`` reads the
+    ones already kept under the noted keys (one query per page or batch, none when nothing was found) and
+    writes them. ``staff`` maps a national number to an employee id (to name the person of an unknown
+    entry without storing the number); it is read the first time an unknown entry needs it."""
 
-    def __init__(self, employer_id: int, run_id: int, staff: dict[str, int]):
-        self.employer_id, self.run_id, self.staff = employer_id, run_id, staff
+    def __init__(self, employer_id: int, run_id: int, staff: Callable[[], dict[str, int]]):
+        self.employer_id, self.run_id, self._load_staff = employer_id, run_id, staff
+        self._staff: dict[str, int] | None = None
         self.known: dict[str, Difference] = {}  # the differences of the page (or batch) at hand, by key
+        self._noted: list[tuple[Outcome, str, dict]] = []
 
-    def prefetch(self, keys: Iterable[str]) -> None:
-        """The differences already kept under these keys: one query per page, not one per entry."""
+    @property
+    def staff(self) -> dict[str, int]:
+        if self._staff is None:
+            self._staff = self._load_staff()
+        return self._staff
+
+    def keep(self, kind: Outcome, key: str, **found) -> None:
+        """Note a difference found (written by ``write``)."""
+        self._noted.append((kind, key, found))
+
+    def write(self) -> None:
+        noted, self._noted = self._noted, []
+        if not noted:
+            return
         self.known = {d.key: d for d in db.session.scalars(select(Difference).where(
-            Difference.employer_id == self.employer_id, Difference.key.in_(list(keys))))}
+            Difference.employer_id == self.employer_id, Difference.key.in_(sorted({key for _, key, _ in noted})))
+            .execution_options(populate_existing=True))}
+        for kind, key, found in noted:
+            self._keep(kind, key, **found)
 
-    def keep(self, kind: Outcome, key: str, *, entry: dict | None = None,
-                    contribution: Contribution | None = None, register_cents: int | None = None,
-                    detail: tuple[str, dict] | None = None) -> None:
+    def _keep(self, kind: Outcome, key: str, *, entry: dict | None = None,
+              contribution: Contribution | None = None, register_cents: int | None = None,
+              detail: tuple[str, dict] | None = None) -> None:
         """``detail``: (code of DETAIL_TEXTS, its values), stored with its English text."""
         local_cents = contribution.amount_cents if contribution is not None and kind != Outcome.UNKNOWN_IN_REGISTER \
             else None

@@ -22,11 +22,14 @@ recorded), or when the register's amount changed since it was accepted or writte
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, event, func, select, update
 
 from ila_sme import dates, locks
 from ila_sme.audit.services import record
@@ -36,7 +39,7 @@ from ila_sme.funding import budget
 from ila_sme.funding import services as funding
 from ila_sme.funding.models import Contribution, ContributionStatus
 from ila_sme.funding.periods import is_closed
-from ila_sme.funding.register_lease import LEASE, AlreadyRunning, employer_lock, lock_name
+from ila_sme.funding.register_lease import LEASE, AlreadyRunning, lock_name
 from ila_sme.funding.submit import TO_SUBMIT, booked_at, submit_pending
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.reconciliation.adjustments import reflect_reversal
@@ -55,6 +58,7 @@ from ila_sme.register.client import RegisterClient, RegisterError, scrub
 
 OPEN_MONTHS = 13  # the register books periods up to 13 months old (ledger-api.md, closed_period)
 BATCH = 500
+_ROW = (Contribution.id, Contribution.reference, Contribution.entry_id, Contribution.status, Contribution.amount_cents)
 LOCAL = (ContributionStatus.PENDING, ContributionStatus.SENT, ContributionStatus.BOOKED, ContributionStatus.FAILED)
 
 
@@ -99,42 +103,91 @@ def reconcile(employer, *, period: str | None = None, trigger: str = "cli", run:
     # Every request of the run ends within its time budget (plus a timeout): the lease outlives the
     # longest wait between two heartbeats, so a live run never loses it to another process.
     ttl = max(LEASE, timedelta(seconds=budget_seconds + 2 * current_app.config["LEDGER_TIMEOUT"] + 60))
-    with employer_lock(employer, ttl):
-        _interrupt_stale(employer, keep=run)
-        now = utcnow()
-        if run is None:
-            run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger, state=RunState.RUNNING,
-                                    started_at=now, heartbeat_at=now, holder=locks.holder_id())
-            db.session.add(run)
-        else:  # a queued run: taken once (QUEUED -> RUNNING), never carried out twice
-            taken = db.session.execute(
-                update(ReconciliationRun).where(ReconciliationRun.id == run.id,
-                                                ReconciliationRun.state == RunState.QUEUED)
-                .values(state=RunState.RUNNING, started_at=now, heartbeat_at=now, holder=locks.holder_id())
-                .execution_options(synchronize_session=False)).rowcount
-            db.session.commit()
-            db.session.refresh(run)
-            if taken != 1:
-                return run
-        db.session.commit()
-        own_client = client is None
-        client = client or RegisterClient.for_employer(employer)
+    name = lock_name(employer)
+    worker = None
+    with _run_session():
+        # The lease is taken in the run's first transaction, and given back in its last.
+        if not (locks.renew(name, ttl=ttl) or locks.acquire(name, ttl=ttl)):
+            db.session.rollback()
+            raise AlreadyRunning(employer.name)
         try:
-            _Run(run, employer, client, dates.today(), page_size, ttl).execute(budget_seconds)
-        except LeaseLost:
-            db.session.rollback()
-            run = db.session.get(ReconciliationRun, run.id)
-            _finish(run, RunState.INCOMPLETE, "Another process took this employer over after this run's lease "
-                                              "expired; it does the rest.")
-        except Exception as error:
-            db.session.rollback()
-            run = db.session.get(ReconciliationRun, run.id)
-            _finish(run, RunState.FAILED, f"{type(error).__name__}: {scrub(str(error))}")
-            raise
+            run, worker = _start(employer, run, period, trigger, client, page_size, ttl, budget_seconds)
         finally:
-            if own_client:
-                client.close()
+            if worker is None or not worker.released:
+                db.session.rollback()
+                locks.release(name)
     return run
+
+
+def _start(employer, run: ReconciliationRun | None, period: str | None, trigger: str, client: RegisterClient | None,
+           page_size: int, ttl: timedelta, budget_seconds: float) -> tuple[ReconciliationRun, _Run | None]:
+    """Start the run under the lease just taken (not committed yet) and carry it out."""
+    now = utcnow()
+    if run is None:
+        _interrupt_stale(employer, keep=None)
+        run = ReconciliationRun(employer_id=employer.id, period=period, trigger=trigger, state=RunState.RUNNING,
+                                started_at=now, heartbeat_at=now, holder=locks.holder_id())
+        db.session.add(run)
+        db.session.flush()  # committed with the run's first counts (execute)
+    else:  # a queued run: taken once (QUEUED -> RUNNING), never carried out twice
+        taken = db.session.execute(
+            update(ReconciliationRun).where(ReconciliationRun.id == run.id,
+                                            ReconciliationRun.state == RunState.QUEUED)
+            .values(state=RunState.RUNNING, started_at=now, heartbeat_at=now, holder=locks.holder_id())
+            .execution_options(synchronize_session=False)).rowcount
+        _interrupt_stale(employer, keep=run)
+        db.session.commit()
+        db.session.refresh(run)
+        if taken != 1:
+            return run, None
+    run_id = run.id
+    own_client = client is None
+    client = client or RegisterClient.for_employer(employer)
+    worker = _Run(run, employer, client, dates.today(), page_size, ttl)
+    try:
+        worker.execute(budget_seconds)
+    except LeaseLost:
+        db.session.rollback()
+        run = db.session.get(ReconciliationRun, run_id)
+        _finish(run, RunState.INCOMPLETE, "Another process took this employer over after this run's lease "
+                                          "expired; it does the rest.")
+    except Exception as error:
+        db.session.rollback()
+        run = db.session.get(ReconciliationRun, run_id)
+        if run is not None:  # None: it failed before its first commit, and left nothing
+            _finish(run, RunState.FAILED, f"{type(error).__name__}: {scrub(str(error))}")
+        raise
+    finally:
+        if own_client:
+            client.close()
+    return run, worker
+
+
+@contextmanager
+def _run_session() -> Iterator[None]:
+    """A run commits once per page. Its commits do not expire what the session holds (the employer, the run),
+    which would be read again after each; what the run reads that another process may change (contributions,
+    differences) is read with ``populate_existing``, and at the end everything is expired as a commit would.
+    On PostgreSQL its commits do not wait for the disk (``synchronous_commit`` off, for its transactions
+    only): a database crash may lose the last fraction of a second of them, never half of one, and what is
+    lost is done again by the next run, the bookings too (same idempotency key, answered with the original
+    entry)."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    quick = db.engine.dialect.name == "postgresql"
+    if quick:
+        event.listen(session, "after_begin", _commit_without_flush)
+    try:
+        yield
+    finally:
+        if quick:
+            event.remove(session, "after_begin", _commit_without_flush)
+        session.expire_on_commit = before
+        session.expire_all()
+
+
+def _commit_without_flush(_session, _transaction, connection) -> None:
+    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def _interrupt_stale(employer, keep: ReconciliationRun | None) -> None:
@@ -145,7 +198,6 @@ def _interrupt_stale(employer, keep: ReconciliationRun | None) -> None:
     for run in db.session.scalars(select(ReconciliationRun).where(*conditions)):
         _finish(run, RunState.INTERRUPTED, "Its process stopped before the end; a later run does the work again.",
                 commit=False)
-    db.session.commit()
 
 
 def _finish(run: ReconciliationRun, state: str, error: str | None = None, *, commit: bool = True) -> None:
@@ -167,11 +219,11 @@ class _Run:
     def __init__(self, run: ReconciliationRun, employer, client: RegisterClient, today: date, page_size: int,
                  ttl: timedelta = LEASE):
         self.run, self.employer, self.client, self.page_size, self.ttl = run, employer, client, page_size, ttl
+        self.released = False  # the lease, given back with the run's last transaction
         self.first, self.last = (run.period, run.period) if run.period else open_window(today)
-        staff = dict(db.session.execute(
+        self.book = DifferenceBook(employer.id, run.id, lambda: dict(db.session.execute(
             select(EmployeeRecord.national_number, EmployeeRecord.id).where(
-                EmployeeRecord.employer_id == employer.id)).all())
-        self.book = DifferenceBook(employer.id, run.id, staff)
+                EmployeeRecord.employer_id == employer.id)).all()))
 
     def in_scope(self, period: str | None) -> bool:
         return bool(period) and self.first <= period <= self.last
@@ -185,8 +237,10 @@ class _Run:
             Contribution.employer_id == self.employer.id, Contribution.status.in_(TO_SUBMIT)))
 
     def _renew(self) -> None:
-        """Renew the lease BEFORE writing what was just read: a run that lost it writes nothing more."""
-        if not locks.acquire(lock_name(self.employer), ttl=self.ttl):
+        """Renew the lease BEFORE writing what was just read, in the same transaction: a run that lost it
+        writes nothing more."""
+        name = lock_name(self.employer)
+        if not (locks.renew(name, ttl=self.ttl) or locks.acquire(name, ttl=self.ttl)):
             raise LeaseLost(self.employer.name)
 
     def _commit(self) -> None:
@@ -204,82 +258,119 @@ class _Run:
         db.session.rollback()
         run = self.run = db.session.get(ReconciliationRun, self.run.id)
         run.left = self._waiting()
-        _finish(run, RunState.INCOMPLETE, scrub(message))
+        self._end(RunState.INCOMPLETE, scrub(message))
+
+    def _end(self, state: str, error: str | None = None) -> None:
+        """The run's last transaction: finished, and the lease given back with it."""
+        locks.release(lock_name(self.employer), commit=False)
+        _finish(self.run, state, error)
+        self.released = True
 
     def execute(self, budget_seconds: float) -> None:
         run = self.run
-        local = db.session.scalar(select(func.count()).select_from(
-            self._local().where(Contribution.status.in_(LOCAL)).subquery()))
-        run.progress_total, run.progress_done, run.phase = self._waiting() + local, 0, Phase.SUBMITTING
+        in_window = Contribution.period.between(self.first, self.last) & Contribution.status.in_(LOCAL)
+        local, waiting = db.session.execute(select(
+            func.count(case((in_window, 1))), func.count(case((Contribution.status.in_(TO_SUBMIT), 1))))
+            .where(Contribution.employer_id == self.employer.id)).one()
+        run.progress_total, run.progress_done = waiting + local, 0
+        run.phase = Phase.SUBMITTING if waiting else Phase.READING
         db.session.commit()
 
         deadline = time.monotonic() + budget_seconds
-        submitted = submit_pending(self.employer, now=utcnow(), budget_seconds=budget_seconds, client=self.client,
-                                   progress=self._tick)
-        run = self.run = db.session.get(ReconciliationRun, run.id)
-        run.booked, run.failed = submitted.booked, submitted.failed
-        db.session.commit()
-        why = f": {submitted.error}" if submitted.error else ""
+        why = ""
+        if waiting:
+            submitted = submit_pending(self.employer, now=utcnow(), budget_seconds=budget_seconds,
+                                       client=self.client, progress=self._tick)
+            run = self.run = db.session.get(ReconciliationRun, run.id)
+            run.booked, run.failed = submitted.booked, submitted.failed
+            why = f": {submitted.error}" if submitted.error else ""
+            run.phase = Phase.READING
+            db.session.commit()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             self._stop(f"The time budget ran out before the register's entries could be read{why}")
             return
         self.client.set_budget(remaining)  # the reads share the run's budget
         number, period = self.employer.enterprise_number, run.period  # no transaction stays open on a request
-        run.phase = Phase.READING
-        db.session.commit()
 
         try:
             for page in self.client.entry_pages(number, period, page_size=self.page_size):
                 self._renew()
                 self._page(page)
-                self._commit()
+                if getattr(self.client, "more", True):
+                    self._commit()
+                # else the last page: its transaction goes on with the check and the end (no request is made
+                # before they commit); a small employer's run is two transactions
         except RegisterError as error:
             code = f"{error.code}: " if error.code else ""
             self._stop(f"The register could not be read: {code}{error}")
             return
 
-        run.phase = Phase.CHECKING
-        db.session.commit()
-        self._missing()
+        run.phase = Phase.CHECKING  # committed with the last page, the check's batch or the end
+        self._missing(renewed=True)
         run.left = self._waiting()
         if run.left:
-            _finish(run, RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
+            self._end(RunState.INCOMPLETE, scrub(f"Some contributions wait for the next run{why}"))
             return
         self._settle()
-        _finish(run, RunState.DONE)
+        self._end(RunState.DONE)  # one commit: settled, done and the lease given back
 
     # 2. The register's entries, one page (one transaction) at a time -------------------------
 
     def _page(self, page: list[dict]) -> None:
+        """The contributions of the page are read as plain rows; an entry that matches a booked contribution
+        to the cent (nearly all of them) is written as an item and nothing more. Only the others load their
+        contribution as an object, for what follows from them (booked now, reversed, a difference)."""
         entries = [e for e in page if isinstance(e, dict) and e.get("entry_id") and not e.get("reverses")
                    and self.in_scope(e.get("period"))]
-        self.run.entries_read += len(page)
         references = {e["reference"] for e in entries if e.get("reference")}
         ids = {e["entry_id"] for e in entries}
         by_reference, by_entry = {}, {}
-        if entries:
-            for contribution in db.session.scalars(select(Contribution).where(
-                    Contribution.employer_id == self.employer.id,
-                    Contribution.reference.in_(references) | Contribution.entry_id.in_(ids))):
-                if contribution.reference in references:
-                    by_reference[contribution.reference] = contribution
-                if contribution.entry_id in ids:
-                    by_entry[contribution.entry_id] = contribution
-        self.book.prefetch(f"{kind}:{entry_id}" for entry_id in ids for kind in ("unknown", "reversed", "amount"))
-        items = []
+        if references:  # through the (employer, reference) index
+            for row in db.session.execute(select(*_ROW).where(Contribution.employer_id == self.employer.id,
+                                                               Contribution.reference.in_(references))):
+                by_reference[row.reference] = row
+                if row.entry_id in ids:
+                    by_entry[row.entry_id] = row
+        # An entry whose reference names no contribution holding it may be held under another reference
+        # (linked or recorded by the accountant): looked for by entry id, those entries only.
+        others = ids - by_entry.keys()
+        if others:
+            for row in db.session.execute(select(*_ROW).where(Contribution.employer_id == self.employer.id,
+                                                               Contribution.entry_id.in_(others))):
+                by_entry[row.entry_id] = row
+        found, slow = [], set()
         for entry in entries:
             # The entry id first: an entry linked (or recorded) here under another reference is that one.
-            contribution = by_entry.get(entry["entry_id"]) or by_reference.get(entry.get("reference"))
-            outcome, contribution = self._compare(entry, contribution)
-            setattr(self.run, outcome.value, self.run.count(outcome) + 1)
+            row = by_entry.get(entry["entry_id"]) or by_reference.get(entry.get("reference"))
+            cents = _cents(entry.get("amount"))
+            if row is not None and not (row.status == ContributionStatus.BOOKED and cents == row.amount_cents
+                                        and row.entry_id == entry["entry_id"] and entry.get("status") != "reversed"):
+                slow.add(row.id)
+            found.append((entry, row, cents))
+        objects = {}
+        if slow:
+            objects = {c.id: c for c in db.session.scalars(select(Contribution).where(Contribution.id.in_(slow))
+                                                           .execution_options(populate_existing=True))}
+        items, outcomes = [], Counter()
+        for entry, row, cents in found:
+            if row is not None and row.id not in slow:
+                outcome = Outcome.MATCHED
+            else:
+                outcome, contribution = self._compare(entry, objects.get(row.id) if row is not None else None)
+                row = contribution
+            outcomes[outcome] += 1
             items.append({"run_id": self.run.id, "outcome": outcome.value,
                           "reference": clip(entry.get("reference"), 64), "entry_id": clip(entry["entry_id"], 60),
-                          "contribution_id": contribution.id if contribution is not None else None,
-                          "period": entry.get("period"), "register_cents": _cents(entry.get("amount")),
-                          "local_cents": contribution.amount_cents if contribution is not None else None})
+                          "contribution_id": row.id if row is not None else None,
+                          "period": entry.get("period"), "register_cents": cents,
+                          "local_cents": row.amount_cents if row is not None else None})
+        self.book.write()
         if items:
-            db.session.execute(insert(ReconciliationItem), items)
+            db.session.execute(ReconciliationItem.__table__.insert(), items)
+        for outcome, count in outcomes.items():  # the run's counters last: one UPDATE of it per page
+            setattr(self.run, outcome.value, self.run.count(outcome) + count)
+        self.run.entries_read += len(page)
         self.run.progress_done += len(entries)
         self.run.progress_total = max(self.run.progress_total, self.run.progress_done)  # entries unknown here
 
@@ -335,18 +426,21 @@ class _Run:
 
     # 3. Local contributions the register does not list (after a complete read only) -----------
 
-    def _missing(self) -> None:
+    def _missing(self, *, renewed: bool = False) -> None:
+        """``renewed``: the lease was renewed in the transaction at hand (the last page's)."""
         seen = select(ReconciliationItem.contribution_id).where(ReconciliationItem.run_id == self.run.id,
                                                                  ReconciliationItem.contribution_id.is_not(None))
         after = 0
         while True:
-            self._renew()
+            if not renewed:
+                self._renew()
+            renewed = False
             batch = list(db.session.scalars(
                 self._local().where(Contribution.status.in_(LOCAL), Contribution.id > after,
-                                    Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)))
+                                    Contribution.id.not_in(seen)).order_by(Contribution.id).limit(BATCH)
+                .execution_options(populate_existing=True)))
             if not batch:
                 return
-            self.book.prefetch(f"missing:{c.reference}" for c in batch)
             items = []
             for contribution in batch:
                 if contribution.status in TO_SUBMIT:
@@ -362,8 +456,9 @@ class _Run:
                               "reference": contribution.reference, "entry_id": contribution.entry_id,
                               "contribution_id": contribution.id, "period": contribution.period,
                               "local_cents": contribution.amount_cents, "register_cents": None})
+            self.book.write()
             if items:
-                db.session.execute(insert(ReconciliationItem), items)
+                db.session.execute(ReconciliationItem.__table__.insert(), items)
             self.run.progress_done += len(batch)
             after = batch[-1].id
             self._commit()
@@ -379,4 +474,3 @@ class _Run:
             .values(state=DifferenceState.RESOLVED, resolution=Resolution.SETTLED, resolved_at=utcnow(),
                     last_run_id=self.run.id)
             .execution_options(synchronize_session=False))
-        db.session.commit()

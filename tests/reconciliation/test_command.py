@@ -114,6 +114,25 @@ def test_an_unknown_employer_or_page_size_is_refused(app, pair):
     assert db.session.scalar(select(func.count()).select_from(ReconciliationRun)) == 0
 
 
+def test_shards_share_the_employers_without_overlap_and_a_wrong_shard_is_refused(app, pair):
+    by_shard = {}
+    for k in (1, 2):
+        result = reconcile_command(app, "--shard", f"{k}/2")
+        assert result.exit_code == 0, result.output
+        by_shard[k] = {e.id for e in pair.employers if label(e) in result.stdout}
+        assert all(employer_id % 2 == k - 1 for employer_id in by_shard[k])
+        count = sum(len(pair.of(e)) for e in pair.employers if e.id in by_shard[k])
+        assert result.stdout.endswith(f"{len(by_shard[k])} employers: {count} matched, 0 differences, {count} booked "
+                                      f"now, 0 left for the next run, 0 incomplete, 0 busy, 0 failed.\n")
+    assert by_shard[1] and by_shard[2]  # the two employers have consecutive ids: one in each shard
+    assert by_shard[1] | by_shard[2] == {e.id for e in pair.employers} and not by_shard[1] & by_shard[2]
+    assert all(len(runs(employer)) == 1 for employer in pair.employers)  # each reconciled once, by its shard
+
+    for wrong in ("0/2", "3/2", "2", "a/b"):
+        result = reconcile_command(app, "--shard", wrong)
+        assert result.exit_code == 2 and "Invalid value for --shard: use K/N with 1 <= K <= N" in result.output
+
+
 def test_an_employer_another_process_reconciles_is_left_alone_and_exits_1(app, pair):
     busy, free = pair.employers
     assert locks.acquire(lock_name(busy), holder="elsewhere:4242")

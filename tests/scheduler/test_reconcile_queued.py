@@ -93,6 +93,18 @@ def test_the_nightly_reconcile_submits_and_reconciles_every_employer(app, world)
     assert again.exit_code == 0 and "0 booked now" in again.output
 
 
+def test_the_nightly_reconcile_of_a_shard_reconciles_the_employers_of_that_shard_only(app, world):
+    app.config["RECONCILE_SHARD"] = "2/2"  # the employers whose id is odd; the even ones are another process's
+    result = app.test_cli_runner().invoke(args=["scheduler", "run-job", "nightly-reconcile"])
+    assert result.exit_code == 0, result.output
+    mine = [e for e in world.employers if e.id % 2 == 1]
+    assert len(mine) == 1  # consecutive ids: one employer in each shard
+    run, = job_runs("nightly-reconcile")
+    assert run.counts["employers"] == 1 and run.counts["booked"] == len(world.of(mine[0]))
+    runs = list(db.session.scalars(db.select(ReconciliationRun)))
+    assert [r.employer_id for r in runs] == [mine[0].id]
+
+
 def test_the_nightly_reconcile_is_failed_when_the_register_cannot_be_reached(app, world):
     world.register.stop()
     app.config["RECONCILE_BUDGET_SECONDS"] = 1  # the client retries a refused connection within the budget
