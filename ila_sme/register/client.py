@@ -21,9 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import httpx
 from flask import current_app
+
+if TYPE_CHECKING:
+    import httpx
 
 _PERSON_IN_PATH = re.compile(r"/v1/persons/[^/\s]+")
 _LONG_NUMBER = re.compile(r"\d{9,}")
@@ -95,6 +98,8 @@ class RegisterClient:
                  budget_seconds: float | None = None, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
                  rng: random.Random | None = None):
+        import httpx  # with rich and pygments: loaded when the register is called, not at the app's start
+
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport,
                                   headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         self.timeout = timeout
@@ -134,6 +139,8 @@ class RegisterClient:
     def _request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
                  headers: dict | None = None) -> tuple[int, dict]:
         """One request under the retry policy; the body is encoded once, so every retry sends the same bytes."""
+        import httpx
+
         content = None
         headers = dict(headers or {})
         if body is not None:
