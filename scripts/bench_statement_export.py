@@ -12,8 +12,9 @@ and part):
   log entry), best of ``--repeat`` runs, and the peak of Python's own allocations in one more run
   (tracemalloc);
 - ``command``: the real ``flask --app app export statement`` as a child process: its wall time including the
-  app's start, its peak resident memory (``ru_maxrss``, which counts the pages of the SQLite file that SQLite
-  maps into memory) and its peak anonymous memory (sampled from /proc, without those file pages).
+  app's start, its peak resident memory (``VmHWM``, which counts the pages of the SQLite file that SQLite maps
+  into memory) and its peak anonymous memory (``RssAnon``, without those file pages), both read from /proc
+  every 10 ms. (Not ``ru_maxrss``: a child's counts the parent's pages it was forked with.)
 
 The app's start is timed as ``python -c "import app"`` and ``flask --app app --help`` (median of three), and a
 small command: the export of a period without lines. Child processes run with their bytecode cached (in a
@@ -159,33 +160,33 @@ def in_process(app, output: Path, *, traced: bool = False) -> tuple[float, int, 
     return elapsed, entry.line_count, peak
 
 
-def _anonymous_kib(pid: int) -> int:
+def _memory_kib(pid: int) -> dict[str, int]:
+    """The process's peak resident memory so far (VmHWM) and its anonymous resident memory now (RssAnon)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
-        pass
-    return 0
+        return {}
+    return {line.split(":")[0]: int(line.split()[1]) for line in lines if line.startswith(("VmHWM:", "RssAnon:"))}
 
 
 def run(argv: list[str], env: dict, log: Path) -> tuple[float, int, int, str]:
-    """A child process: (wall seconds, peak RSS KiB, peak anonymous RSS KiB sampled every 10 ms, last line)."""
+    """A child process: (wall seconds, peak RSS KiB, peak anonymous RSS KiB, last line of its output)."""
     started = time.perf_counter()
-    anonymous = 0
+    peak = anonymous = 0
     with log.open("w") as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)  # noqa: S603
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            pid, status, _usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            anonymous = max(anonymous, _anonymous_kib(process.pid))
+            memory = _memory_kib(process.pid)
+            peak, anonymous = max(peak, memory.get("VmHWM", 0)), max(anonymous, memory.get("RssAnon", 0))
             time.sleep(0.01)
     elapsed = time.perf_counter() - started
     lines = log.read_text().strip().splitlines()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n" + "\n".join(lines[-20:]))
-    return elapsed, usage.ru_maxrss, anonymous, lines[-1] if lines else ""
+    return elapsed, peak, anonymous, lines[-1] if lines else ""
 
 
 def command(url: str, fmt: str, output: Path, instance: Path, log: Path, period: str = str(YEAR)):
