@@ -169,14 +169,15 @@ def _memory_kib(pid: int) -> dict[str, int]:
     return {line.split(":")[0]: int(line.split()[1]) for line in lines if line.startswith(("VmHWM:", "RssAnon:"))}
 
 
-def run(argv: list[str], env: dict, log: Path) -> tuple[float, int, int, str]:
-    """A child process: (wall seconds, peak RSS KiB, peak anonymous RSS KiB, last line of its output)."""
+def run(argv: list[str], env: dict, log: Path) -> tuple[float, int, int, str, float]:
+    """A child process: (wall seconds, peak RSS KiB, peak anonymous RSS KiB, last line of its output, CPU seconds
+    (user and system: what the process itself used, less dependent on the machine's load than the wall time))."""
     started = time.perf_counter()
     peak = anonymous = 0
     with log.open("w") as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)  # noqa: S603
         while True:
-            pid, status, _usage = os.wait4(process.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             memory = _memory_kib(process.pid)
@@ -186,7 +187,7 @@ def run(argv: list[str], env: dict, log: Path) -> tuple[float, int, int, str]:
     lines = log.read_text().strip().splitlines()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n" + "\n".join(lines[-20:]))
-    return elapsed, peak, anonymous, lines[-1] if lines else ""
+    return elapsed, peak, anonymous, lines[-1] if lines else "", usage.ru_utime + usage.ru_stime
 
 
 def command(url: str, fmt: str, output: Path, instance: Path, log: Path, period: str = str(YEAR)):
@@ -195,12 +196,17 @@ def command(url: str, fmt: str, output: Path, instance: Path, log: Path, period:
                 "--format", fmt, "--output", str(output)], env, log)
 
 
-def start_times(environment: dict, instance: Path, log: Path) -> tuple[float, float]:
+def start_times(environment: dict, instance: Path, log: Path) -> str:
+    """``import app`` and ``flask --help``: median wall and CPU seconds of three runs each."""
     env = {**environment, "ILA_INSTANCE_PATH": str(instance)}
     run([FLASK, "--app", "app", "--help"], env, log)  # warms the bytecode cache (when there is one)
-    imports = [run([sys.executable, "-c", "import app"], env, log)[0] for _ in range(3)]
-    helps = [run([FLASK, "--app", "app", "--help"], env, log)[0] for _ in range(3)]
-    return statistics.median(imports), statistics.median(helps)
+    texts = []
+    for label, argv in (("python -c 'import app'", [sys.executable, "-c", "import app"]),
+                        ("flask --app app --help", [FLASK, "--app", "app", "--help"])):
+        runs = [run(argv, env, log) for _ in range(3)]
+        texts.append(f"{label} {statistics.median(r[0] for r in runs):.2f} s "
+                     f"(CPU {statistics.median(r[4] for r in runs):.2f} s)")
+    return ", ".join(texts)
 
 
 def load() -> str:
@@ -219,9 +225,8 @@ def main(argv=None) -> int:
         folder = Path(folder)
         os.environ["ILA_INSTANCE_PATH"] = str(folder / "instance")
         for label, environment in (("bytecode cached", CACHED), ("no bytecode of the project", UNCACHED)):
-            imported, helped = start_times(environment, folder / "instance", folder / "log")
-            print(f"app start, {label} (median of 3): python -c 'import app' {imported:.2f} s, "
-                  f"flask --app app --help {helped:.2f} s", flush=True)
+            print(f"app start, {label} (median of 3): {start_times(environment, folder / 'instance', folder / 'log')}",
+                  flush=True)
     database = options.database_url.split("://")[0] if options.database_url else "sqlite (a temporary file)"
     print(f"database: {database}")
     print(f"{'lines':>8} {'format':>6} | {'reference':>9} | {'in-process':>10} {'heap MiB':>8} | "
@@ -243,16 +248,17 @@ def main(argv=None) -> int:
             heap = in_process(app, folder / "traced.csv", traced=True)[2]
             if small is None:
                 small = command(url, "csv", folder / "empty.csv", folder / "instance", folder / "log",
-                                period=str(YEAR - 1))[0]
+                                period=str(YEAR - 1))
             for fmt in options.formats.split(","):
                 output = folder / f"statement.{fmt}"
-                seconds, rss, anonymous, _last = command(url, fmt, output, folder / "instance", folder / "log")
+                seconds, rss, anonymous, _last, _cpu = command(url, fmt, output, folder / "instance", folder / "log")
                 own = f"{lines / own_s:>10,.0f} {heap / MIB:>8.1f}" if fmt == "csv" else f"{'':>10} {'':>8}"
                 raw = f"{lines / raw_s:>9,.0f}" if fmt == "csv" else f"{'':>9}"
                 print(f"{size:>8,} {fmt:>6} | {raw} | {own} | {seconds:>9.2f} {size / seconds:>8,.0f} "
                       f"{rss / 1024:>7.1f} {anonymous / 1024:>8.1f} {output.stat().st_size / MIB:>8.1f}",
                       flush=True)
-    print(f"small command (export of a period without lines, start included): {small:.2f} s")
+    print(f"small command (export of a period without lines, start included): {small[0]:.2f} s "
+          f"(CPU {small[4]:.2f} s)")
     print(f"load average at end: {load()}")
     shutil.rmtree(BYTECODE, ignore_errors=True)
     return 0
