@@ -3,8 +3,10 @@
 formula-looking text neutralised. Streams: one chunk of bytes per batch of lines, never the whole file in
 memory.
 
-Each column gets its converter once (``converter``: by its type and the separator), so a line is one call
-per cell with no dispatch on the type; an amount in cents is written with integer arithmetic."""
+Lines are written a batch at a time, column by column: each column gets its converter once, by its type and the
+separator (``column_converter``), with no dispatch on the type per cell. A column of plain strings none of which
+looks like a formula, of dates, or of whole non-negative cents is converted by built-ins without a Python call
+per cell; any other column cell by cell (``converter``, what ``cell`` writes)."""
 
 from __future__ import annotations
 
