@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -240,6 +239,8 @@ def feed_language(user, employer) -> str:
 def build_ics(live: LiveFeed, requests: list[LeaveRequest]) -> bytes:
     """One all-day VEVENT per request (DTEND is the day after the last day, as iCalendar wants), in the
     feed owner's language."""
+    from icalendar import Calendar, Event  # loaded by the first feed, not at the app's start
+
     calendar = Calendar()
     calendar.add("prodid", "-//ILA-SME//Training leave//EN")
     calendar.add("version", "2.0")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING
 
 from ila_sme.credentials import jsonld
 from ila_sme.credentials.builders import build_edc, build_ob2, build_ob3, embedded_status_list
 from ila_sme.credentials.formats.common import identifier, node, parse_datetime
 from ila_sme.credentials.keys import (
+    crypto,
     did_jwk,
     did_key,
     jwk_of,
@@ -30,6 +30,9 @@ from ila_sme.credentials.keys import (
     verification_method,
 )
 from ila_sme.credentials.proofs import SUITE, hash_for_signing, jws
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "build_edc", "build_ob2", "build_ob3", "did_jwk", "did_key", "embedded_status_list", "new_ed25519_key",
@@ -43,7 +46,7 @@ def sign_data_integrity(document: dict, private_key: Ed25519PrivateKey, verifica
 
     Refuses (ValueError) a document with terms its contexts do not define, as a safe-mode signer does: the
     signature would not cover them. For a VC 1.1 document, include the data-integrity v2 context."""
-    if not isinstance(private_key, Ed25519PrivateKey):
+    if not isinstance(private_key, crypto().Ed25519PrivateKey):
         raise ValueError("eddsa-rdfc-2022 needs an Ed25519 key")
     unsecured = copy.deepcopy(document)
     unsecured.pop("proof", None)
@@ -71,7 +74,7 @@ def sign_vc_jwt(document: dict, private_key, alg: str | None = None, *, kid: str
     ``vc_claim`` the VC 1.1 form ``{"vc": …, "iss", "jti", "sub", "nbf", "exp"}``. ``alg`` defaults to
     EdDSA for an Ed25519 key and ES256 for a P-256 key. ``kid`` names the key (e.g. a did:key method);
     ``embed_jwk`` puts the public key in the header."""
-    alg = alg or ("EdDSA" if isinstance(private_key, Ed25519PrivateKey) else "ES256")
+    alg = alg or ("EdDSA" if isinstance(private_key, crypto().Ed25519PrivateKey) else "ES256")
     headers: dict = {"typ": typ or ("JWT" if vc_claim else "vc+jwt")}
     if kid:
         headers["kid"] = kid

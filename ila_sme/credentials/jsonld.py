@@ -4,6 +4,9 @@ algorithm as URDNA2015) through pyld.
 
 pyld keeps a process-wide cache of resolved contexts; each call here passes its own resolver over a cache of
 its own, so a context can only ever come from this loader.
+
+pyld (and requests and lxml, which it imports) loads with the first document canonicalised or expanded
+(``_pyld``), not when the app starts.
 """
 
 from __future__ import annotations
@@ -12,10 +15,7 @@ import copy
 import json
 from functools import cache
 from pathlib import Path
-
-from pyld import jsonld
-from pyld.canon import URDNA2015
-from pyld.context_resolver import ContextResolver
+from types import SimpleNamespace
 
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
 UNDEFINED_TERMS_V2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
@@ -60,10 +60,21 @@ def load_document(url: str, options=None) -> dict:
             "document": copy.deepcopy(_bundled(url))}
 
 
+@cache
+def _pyld() -> SimpleNamespace:
+    """pyld's processor, its resolver and the bounded canonicaliser, imported on first use."""
+    from pyld import jsonld
+    from pyld.canon import URDNA2015
+    from pyld.context_resolver import ContextResolver
+
+    return SimpleNamespace(jsonld=jsonld, ContextResolver=ContextResolver,
+                           URDNA2015=type("_BoundedURDNA2015", (_Bounded, URDNA2015), {}))
+
+
 def _options() -> dict:
     return {
         "documentLoader": load_document,
-        "contextResolver": ContextResolver({}, load_document),  # a cache for this call only
+        "contextResolver": _pyld().ContextResolver({}, load_document),  # a cache for this call only
     }
 
 
@@ -72,7 +83,7 @@ def _run(function, document, options: dict):
         return function(document, options)
     except ContextNotBundled:
         raise
-    except jsonld.JsonLdError as error:
+    except _pyld().jsonld.JsonLdError as error:
         cause = error
         while cause is not None:
             if isinstance(cause, ContextNotBundled):
@@ -90,9 +101,10 @@ def _details_cause(error):
     return None
 
 
-class _BoundedURDNA2015(URDNA2015):
-    """RDFC-1.0 that gives up on "poison" graphs: highly symmetric blank nodes make the algorithm try every
-    permutation. Real credentials need a handful of steps; an upload needing more is refused, not run."""
+class _Bounded:
+    """Mixed into pyld's URDNA2015 (``_pyld``): RDFC-1.0 that gives up on "poison" graphs: highly symmetric
+    blank nodes make the algorithm try every permutation. Real credentials need a handful of steps; an upload
+    needing more is refused, not run."""
 
     MAX_STEPS = 2000
     MAX_GROUP = 6  # 6! = 720 permutations per group of related blank nodes
@@ -116,9 +128,10 @@ class _BoundedURDNA2015(URDNA2015):
 
 def canonicalize(document: dict) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, with only bundled contexts."""
-    dataset = _run(jsonld.JsonLdProcessor().to_rdf, document, _options())
+    pyld = _pyld()
+    dataset = _run(pyld.jsonld.JsonLdProcessor().to_rdf, document, _options())
     try:
-        return _BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
+        return pyld.URDNA2015().main(dataset, {"format": "application/n-quads"})
     except RecursionError as error:
         raise LinkedDataError("too complex to canonicalise") from error
 
@@ -132,7 +145,7 @@ def undefined_terms(document: dict) -> list[str]:
     if any(c == UNDEFINED_TERMS_V2 or (isinstance(c, dict) and "@vocab" in c) for c in contexts):
         return []
     probe = {**document, "@context": [*contexts, {"@vocab": _PROBE_VOCAB}]}
-    expanded = _run(jsonld.expand, probe, _options())
+    expanded = _run(_pyld().jsonld.expand, probe, _options())
     found: set[str] = set()
     _collect(expanded, found)
     return sorted(found)

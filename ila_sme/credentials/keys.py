@@ -10,17 +10,38 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import base58
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
-from jwt.exceptions import InvalidKeyError
 
-PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 ED25519 = 0xED
 P256 = 0x1200
+
+
+@cache
+def crypto() -> SimpleNamespace:
+    """cryptography's key types and PyJWT's algorithms, imported by the first key read or made (not when the
+    app starts): ``crypto().Ed25519PublicKey``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+    from jwt.api_jws import PyJWS
+    from jwt.exceptions import InvalidKeyError, InvalidSignatureError, PyJWTError
+
+    return SimpleNamespace(
+        InvalidSignature=InvalidSignature, ec=ec, Ed25519PrivateKey=Ed25519PrivateKey,
+        Ed25519PublicKey=Ed25519PublicKey, Encoding=Encoding, PublicFormat=PublicFormat, ECAlgorithm=ECAlgorithm,
+        OKPAlgorithm=OKPAlgorithm, PyJWS=PyJWS, InvalidKeyError=InvalidKeyError,
+        InvalidSignatureError=InvalidSignatureError, PyJWTError=PyJWTError)
 
 
 class KeyProblem(ValueError):
@@ -63,12 +84,13 @@ def multibase_encode(data: bytes) -> str:
 
 def did_key(public_key: PublicKey) -> str:
     """did:key of an Ed25519 or P-256 public key (or of the public half of a private key)."""
+    c = crypto()
     if hasattr(public_key, "public_key"):
         public_key = public_key.public_key()
-    if isinstance(public_key, Ed25519PublicKey):
-        raw, codec = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw), ED25519
-    elif isinstance(public_key, ec.EllipticCurvePublicKey) and isinstance(public_key.curve, ec.SECP256R1):
-        raw, codec = public_key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint), P256
+    if isinstance(public_key, c.Ed25519PublicKey):
+        raw, codec = public_key.public_bytes(c.Encoding.Raw, c.PublicFormat.Raw), ED25519
+    elif isinstance(public_key, c.ec.EllipticCurvePublicKey) and isinstance(public_key.curve, c.ec.SECP256R1):
+        raw, codec = public_key.public_bytes(c.Encoding.X962, c.PublicFormat.CompressedPoint), P256
     else:
         raise KeyProblem("only Ed25519 and P-256 keys have a did:key here")
     return "did:key:" + multibase_encode(_varint(codec) + raw)
@@ -88,24 +110,26 @@ def did_jwk(public_key: PublicKey) -> str:
 
 
 def jwk_of(public_key: PublicKey) -> dict:
+    c = crypto()
     if hasattr(public_key, "public_key"):
         public_key = public_key.public_key()
-    if isinstance(public_key, Ed25519PublicKey):
-        return OKPAlgorithm.to_jwk(public_key, as_dict=True)
-    return ECAlgorithm.to_jwk(public_key, as_dict=True)
+    if isinstance(public_key, c.Ed25519PublicKey):
+        return c.OKPAlgorithm.to_jwk(public_key, as_dict=True)
+    return c.ECAlgorithm.to_jwk(public_key, as_dict=True)
 
 
 def key_from_jwk(jwk: dict) -> PublicKey:
     """The public key of a JWK (OKP Ed25519 or EC P-256); a private JWK gives its public half."""
+    c = crypto()
     if not isinstance(jwk, dict):
         raise KeyProblem("JWK is not an object")
     public = {name: value for name, value in jwk.items() if name != "d"}
     try:
         if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-            return OKPAlgorithm.from_jwk(public)
+            return c.OKPAlgorithm.from_jwk(public)
         if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
-            return ECAlgorithm.from_jwk(public)
-    except (InvalidKeyError, ValueError, TypeError, KeyError) as error:
+            return c.ECAlgorithm.from_jwk(public)
+    except (c.InvalidKeyError, ValueError, TypeError, KeyError) as error:
         raise KeyProblem("bad JWK") from error
     raise KeyProblem("only Ed25519 and P-256 JWKs are supported")
 
@@ -113,6 +137,7 @@ def key_from_jwk(jwk: dict) -> PublicKey:
 def resolve(reference: str | None) -> PublicKey | None:
     """The key behind a did:key / did:jwk (with or without a #fragment); None for what needs the network.
     Raises KeyProblem for a did:key or did:jwk that is broken."""
+    c = crypto()
     if not isinstance(reference, str):
         return None
     did = reference.split("#", 1)[0]
@@ -122,9 +147,9 @@ def resolve(reference: str | None) -> PublicKey | None:
         raw = data[used:]
         try:
             if codec == ED25519 and len(raw) == 32:
-                return Ed25519PublicKey.from_public_bytes(raw)
+                return c.Ed25519PublicKey.from_public_bytes(raw)
             if codec == P256 and len(raw) == 33:
-                return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+                return c.ec.EllipticCurvePublicKey.from_encoded_point(c.ec.SECP256R1(), raw)
         except ValueError as error:
             raise KeyProblem("not a point on the curve") from error
         raise KeyProblem("unsupported did:key type")
@@ -143,22 +168,25 @@ def did_of(reference: str | None) -> str | None:
 
 
 def raw_public(key: PublicKey) -> bytes:
-    if isinstance(key, Ed25519PublicKey):
-        return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+    c = crypto()
+    if isinstance(key, c.Ed25519PublicKey):
+        return key.public_bytes(c.Encoding.Raw, c.PublicFormat.Raw)
+    return key.public_bytes(c.Encoding.X962, c.PublicFormat.CompressedPoint)
 
 
 def same_key(first: PublicKey, second: PublicKey) -> bool:
-    if isinstance(first, Ed25519PublicKey) and isinstance(second, Ed25519PublicKey):
+    c = crypto()
+    if isinstance(first, c.Ed25519PublicKey) and isinstance(second, c.Ed25519PublicKey):
         return raw_public(first) == raw_public(second)
-    if isinstance(first, ec.EllipticCurvePublicKey) and isinstance(second, ec.EllipticCurvePublicKey):
+    if isinstance(first, c.ec.EllipticCurvePublicKey) and isinstance(second, c.ec.EllipticCurvePublicKey):
         return first.curve.name == second.curve.name and raw_public(first) == raw_public(second)
     return False
 
 
 def new_ed25519_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+    return crypto().Ed25519PrivateKey.generate()
 
 
 def new_p256_key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
+    c = crypto()
+    return c.ec.generate_private_key(c.ec.SECP256R1())

@@ -16,13 +16,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from jwt.algorithms import OKPAlgorithm
-from jwt.api_jws import PyJWS
-from jwt.exceptions import InvalidSignatureError, PyJWTError
-
 from ila_sme.credentials import jsonld, keys
 from ila_sme.credentials.formats.common import as_list, identifier
 from ila_sme.credentials.messages import Message
@@ -46,11 +39,12 @@ def _offline_did(value: str | None) -> bool:
     return isinstance(value, str) and value.startswith(("did:key:", "did:jwk:"))
 
 
-def jws() -> PyJWS:
+def jws():
     """PyJWS that also knows the fully specified ``Ed25519`` algorithm name (RFC 9864) beside ``EdDSA``."""
-    signer = PyJWS()
+    c = keys.crypto()
+    signer = c.PyJWS()
     if "Ed25519" not in signer.get_algorithms():
-        signer.register_algorithm("Ed25519", OKPAlgorithm())
+        signer.register_algorithm("Ed25519", c.OKPAlgorithm())
     return signer
 
 
@@ -78,11 +72,12 @@ def check_jwt(token: str, header: dict, claims: dict, document: dict) -> ProofOu
         return _outcome(INVALID, "proof_malformed", detail="key")
     if not _fits(alg, key):
         return _outcome(INVALID, "key_alg_mismatch", alg=alg)
+    c = keys.crypto()
     try:
         jws().decode(token, key=key, algorithms=[alg])
-    except InvalidSignatureError:
+    except c.InvalidSignatureError:
         return _outcome(INVALID, "signature_bad")
-    except PyJWTError:  # DecodeError, InvalidKeyError, a non-string kid …
+    except c.PyJWTError:  # DecodeError, InvalidKeyError, a non-string kid …
         return _outcome(INVALID, "proof_malformed", detail="token")
     if reference is not None:
         return _bound(keys.did_of(reference), reference, issuer)
@@ -99,9 +94,10 @@ def check_jwt(token: str, header: dict, claims: dict, document: dict) -> ProofOu
 
 
 def _fits(alg: str, key) -> bool:
+    c = keys.crypto()
     if alg in ("EdDSA", "Ed25519"):
-        return isinstance(key, Ed25519PublicKey)
-    return isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1)
+        return isinstance(key, c.Ed25519PublicKey)
+    return isinstance(key, c.ec.EllipticCurvePublicKey) and isinstance(key.curve, c.ec.SECP256R1)
 
 
 def _bound(did: str | None, reference: str, issuer: str) -> ProofOutcome:
@@ -139,7 +135,7 @@ def _check_proof(document: dict, proof) -> ProofOutcome:
         return _outcome(INVALID, "proof_malformed", detail="verificationMethod/proofValue")
     if key is None:
         return _outcome(UNCHECKED, "key_not_offline", key=method)
-    if not isinstance(key, Ed25519PublicKey):
+    if not isinstance(key, keys.crypto().Ed25519PublicKey):
         return _outcome(INVALID, "key_alg_mismatch", alg=SUITE)
     unsecured = {name: item for name, item in document.items() if name != "proof"}
     config = {name: item for name, item in proof.items() if name != "proofValue"}
@@ -151,7 +147,7 @@ def _check_proof(document: dict, proof) -> ProofOutcome:
         return _outcome(UNCHECKED, "context_not_bundled", url=error.url)
     except jsonld.LinkedDataError:
         return _outcome(UNCHECKED, "jsonld_error")
-    except InvalidSignature:
+    except keys.crypto().InvalidSignature:
         return _outcome(INVALID, "signature_bad")
     outcome = _bound(keys.did_of(method), method, identifier(document.get("issuer")) or "")
     if outcome.result != VALID:

@@ -16,19 +16,23 @@ import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from ila_sme.accounts.models import User
 from ila_sme.credentials import issuing, services
 from ila_sme.credentials.elements import Elements, Learner
+from ila_sme.credentials.keys import crypto
 from ila_sme.credentials.models import Credential
 from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.roles import Role
 from ila_sme.trainings.models import Training
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ID_NAMESPACE = uuid.UUID("5b0f7d52-8c1e-4a8e-9a57-3d0c1f7e6a11")  # the demo credentials' ids
 
@@ -133,7 +137,8 @@ PAPER = ("bakery", "Sarah Janssens", True, 330, 25, {
 
 def issuer_key(name: str) -> Ed25519PrivateKey:
     """The demo issuer's key, the same on every machine (never use a derived key outside a demo)."""
-    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"ila-sme demo issuer\n{name}".encode()).digest())
+    seed = hashlib.sha256(f"ila-sme demo issuer\n{name}".encode()).digest()
+    return crypto().Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def has_credentials(employer: Employer) -> bool:

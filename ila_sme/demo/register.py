@@ -18,7 +18,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
-import httpx
 from flask import current_app
 
 from ila_sme import dates
@@ -36,6 +35,8 @@ class DemoRegister:
     def __init__(self, url: str, timeout: float):
         self.url = url.rstrip("/")
         self.timeout = timeout
+        import httpx  # with rich and pygments: loaded when the register is called, not at the app's start
+
         self._dev = httpx.Client(base_url=self.url, timeout=timeout,
                                  headers={"Authorization": f"Bearer {REGISTER_DEV_TOKEN}"})
 
@@ -46,6 +47,8 @@ class DemoRegister:
         return RegisterClient(self.url, employer.register_token or "", timeout=self.timeout)
 
     def _dev_post(self, path: str, body: dict) -> dict:
+        import httpx
+
         try:
             response = self._dev.post(path, json=body)
         except httpx.HTTPError as error:

@@ -27,9 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING
 
-import httpx
 from flask import current_app
+
+if TYPE_CHECKING:
+    import httpx
 
 _PERSON_IN_PATH = re.compile(r"/v1/persons/[^/\s]+")
 _LONG_NUMBER = re.compile(r"\d{9,}")
@@ -99,10 +102,14 @@ class PersonAccount:
 @cache
 def _tls() -> ssl.SSLContext:
     """The certificate store, read once per process (httpx reads it for every client it makes: ~50 ms)."""
+    import httpx  # with rich and pygments: loaded when the register is called, not at the app's start
+
     return httpx.create_ssl_context()
 
 
 def _http_client(base_url: str, timeout: float, transport=None) -> httpx.Client:
+    import httpx
+
     return httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport, verify=_tls(),
                         headers={"Accept": "application/json"})
 
@@ -157,6 +164,8 @@ class RegisterClient:
     def _request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
                  headers: dict | None = None) -> tuple[int, dict]:
         """One request under the retry policy; the body is encoded once, so every retry sends the same bytes."""
+        import httpx
+
         content = None
         headers = {**(headers or {}), "Authorization": self._authorization}
         if body is not None:

@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-import httpx
-
 PROJECT = Path(__file__).resolve().parents[2]
 MODULE = "devregister"
 _LISTENING = re.compile(r"listening on (http://\S+)")
@@ -54,6 +52,8 @@ def replace_this_process(argv: list[str]) -> None:
 
 def answers(url: str, timeout: float = 2.0) -> bool:
     """Something answers ``GET /healthz`` at ``url`` with ``{"status": "ok"}``."""
+    import httpx  # with rich and pygments: loaded when the register is called, not at the app's start
+
     try:
         response = httpx.get(url.rstrip("/") + "/healthz", timeout=timeout)
         return response.status_code == 200 and response.json() == {"status": "ok"}

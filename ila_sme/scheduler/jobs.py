@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -30,6 +29,9 @@ from ila_sme.outcomes import Outcome
 from ila_sme.reconciliation.jobs import nightly_reconcile, queued_work, reconcile_queued
 from ila_sme.refunds.jobs import claim_reminders
 from ila_sme.trainings.jobs import registry_sync
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,12 @@ def _zone(config: Mapping) -> ZoneInfo:
     return ZoneInfo(config["SCHEDULER_TIMEZONE"])
 
 
-class WallClockTrigger(CronTrigger):
-    """A cron trigger that fires once per wall-clock time. The night the clocks go back, 02:00 comes
-    twice in Brussels: this trigger fires at the first only (APScheduler 3.11's own cron would return
-    the second 02:00 again and again). The night they go forward, a time that does not exist fires
-    when it would have been (02:00 CET, that is 03:00 CEST): once, as every night."""
+class _WallClock:
+    """Mixed into APScheduler's CronTrigger (``wall_clock_trigger``): a cron trigger that fires once per
+    wall-clock time. The night the clocks go back, 02:00 comes twice in Brussels: this trigger fires at the
+    first only (APScheduler 3.11's own cron would return the second 02:00 again and again). The night they
+    go forward, a time that does not exist fires when it would have been (02:00 CET, that is 03:00 CEST):
+    once, as every night."""
 
     def get_next_fire_time(self, previous_fire_time, now):
         fire_time = super().get_next_fire_time(previous_fire_time, now)
@@ -73,9 +76,26 @@ class WallClockTrigger(CronTrigger):
         return fire_time
 
 
+@cache
+def wall_clock_trigger() -> type:
+    """The trigger class, made on first use: APScheduler loads when a trigger is built, not at the app's start."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return type("WallClockTrigger", (_WallClock, CronTrigger), {})
+
+
+def every(seconds_key: str) -> Callable[[Mapping], BaseTrigger]:
+    """An interval trigger of the configured number of seconds."""
+    def trigger(config: Mapping) -> BaseTrigger:
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        return IntervalTrigger(seconds=config[seconds_key], timezone=_zone(config))
+    return trigger
+
+
 def daily(hour: int, minute: int, day_of_week: str | None = None) -> Callable[[Mapping], BaseTrigger]:
     def trigger(config: Mapping) -> BaseTrigger:
-        return WallClockTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=_zone(config))
+        return wall_clock_trigger()(hour=hour, minute=minute, day_of_week=day_of_week, timezone=_zone(config))
     return trigger
 
 
@@ -117,13 +137,13 @@ JOBS: dict[str, Job] = {job.name: job for job in (
            "60 days."),
         "flask --app app credentials check"),
     Job("reconcile-queued", reconcile_queued,
-        lambda config: IntervalTrigger(seconds=config["SCHEDULER_POLL_SECONDS"], timezone=_zone(config)),
+        every("SCHEDULER_POLL_SECONDS"),
         lambda config: _("every %(seconds)s seconds", seconds=f"{config['SCHEDULER_POLL_SECONDS']:g}"),
         _l("Carries out the reconciliations asked for on the reconciliation page, oldest first."),
         "flask --app app scheduler run-job reconcile-queued", executor="register", has_work=queued_work,
         misfire_grace_seconds=60),
     Job("mail-outbox", mail_outbox,
-        lambda config: IntervalTrigger(seconds=config["MAIL_OUTBOX_POLL_SECONDS"], timezone=_zone(config)),
+        every("MAIL_OUTBOX_POLL_SECONDS"),
         lambda config: _("every %(seconds)s seconds", seconds=f"{config['MAIL_OUTBOX_POLL_SECONDS']:g}"),
         _l("Sends the mail waiting in the outbox; a message that could not be sent is tried again later."),
         "flask --app app mail send-outbox", has_work=mail_due, misfire_grace_seconds=60),

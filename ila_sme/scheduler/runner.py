@@ -28,13 +28,11 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from ila_sme import locks
@@ -42,6 +40,9 @@ from ila_sme.extensions import db
 from ila_sme.locks import Lease
 from ila_sme.scheduler import recorder
 from ila_sme.scheduler.jobs import JOBS
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 LEASE = "scheduler"
 HEARTBEAT = "heartbeat"
@@ -52,12 +53,21 @@ QUIET = ("reconcile-queued", "mail-outbox", HEARTBEAT, QUEUED_RUNS)
 log = logging.getLogger("ila_sme.scheduler")
 
 
-class SlotExecutor(ThreadPoolExecutor):
-    """A thread pool that gives each firing its due time as the ``slot`` keyword (coalesced: the last
-    due time), as APScheduler computed it: the same in every scheduler process."""
+class _Slots:
+    """Mixed into APScheduler's ThreadPoolExecutor (``slot_executor``): a thread pool that gives each firing
+    its due time as the ``slot`` keyword (coalesced: the last due time), as APScheduler computed it: the same
+    in every scheduler process."""
 
     def _do_submit_job(self, job, run_times):
         super()._do_submit_job(_Firing(job, run_times[-1]), run_times[-1:])
+
+
+@cache
+def slot_executor() -> type:
+    """The SlotExecutor class, made on first use (APScheduler is not loaded at the app's start)."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    return type("SlotExecutor", (_Slots, ThreadPoolExecutor), {})
 
 
 class _Firing:
@@ -148,9 +158,15 @@ class SchedulerProcess:
             self.scheduler = None
 
     def _build(self) -> BlockingScheduler:
+        from apscheduler.executors.pool import ThreadPoolExecutor  # APScheduler loads with the scheduler process
+        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.triggers.date import DateTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        slots = slot_executor()
         scheduler = BlockingScheduler(
             timezone=self.zone,
-            executors={"default": SlotExecutor(4), "register": SlotExecutor(1), HEARTBEAT: ThreadPoolExecutor(1)},
+            executors={"default": slots(4), "register": slots(1), HEARTBEAT: ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.grace})
         config = self.app.config
         for job in JOBS.values():

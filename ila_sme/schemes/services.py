@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-import holidays
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -191,6 +190,8 @@ def add_employer_version(*, actor, employer, scheme: str, valid_from: date, vali
 
 def _check_working_time(employer, values: dict) -> None:
     """A calendar the holidays package knows: its subdivisions, and extra days as "MM-DD" with a name."""
+    import holidays  # heavy (every country's calendar): loaded where it is used, not at the app's start
+
     country = values.get("holiday_country") or employer.country or "BE"
     try:
         known = holidays.country_holidays(country).subdivisions

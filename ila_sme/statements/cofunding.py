@@ -15,10 +15,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from ila_sme.dates import local
@@ -85,7 +86,8 @@ class _Texts:
         self.reversal = _("Reversed by the register")
 
 
-def _part_lines(employer_id: int, months, source: str | None):
+def part_query(employer_id: int, months, source: str | None = None):
+    """The lines of the funding parts, in the statement's order (also the benchmark's reference join)."""
     closed = aliased(ClosedPeriod)
     latest_item = (select(ReconciliationItem.outcome, ReconciliationRun.finished_at)
                    .join(ReconciliationRun, ReconciliationRun.id == ReconciliationItem.run_id)
@@ -105,6 +107,9 @@ def _part_lines(employer_id: int, months, source: str | None):
                          .correlate(Contribution, closed))
     resolution = latest_resolution.with_only_columns(Difference.resolution).scalar_subquery()
     resolved_at = latest_resolution.with_only_columns(Difference.resolved_at).scalar_subquery()
+    # It stands when made at or after the outcome (compared in SQL: no timestamp to convert per line).
+    resolution = case((and_(resolution.is_not(None), or_(outcome_at.is_(None), resolved_at >= outcome_at)),
+                       resolution))
     difference = (select(Difference.kind)
                   .where(Difference.contribution_id == Contribution.id, Difference.state == DifferenceState.OPEN,
                          closed.id.is_(None))
@@ -114,7 +119,7 @@ def _part_lines(employer_id: int, months, source: str | None):
                     Contribution.amount_cents, Contribution.status, Contribution.kind, Contribution.entry_id,
                     Contribution.registry_id, EmployeeRecord.id, EmployeeRecord.first_name, EmployeeRecord.last_name,
                     EmployeeRecord.national_number, Training.title, Training.registry_id, outcome, difference,
-                    type_coerce(outcome_at, UTCDateTime), resolution, type_coerce(resolved_at, UTCDateTime))
+                    resolution)
              .select_from(Contribution)
              .join(FundingRequest, FundingRequest.id == Contribution.funding_request_id)
              .join(FundingPart, FundingPart.funding_request_id == FundingRequest.id)
@@ -127,7 +132,11 @@ def _part_lines(employer_id: int, months, source: str | None):
              .order_by(stamp, Contribution.reference, FundingPart.source))
     if source:
         query = query.where(FundingPart.source == source)
-    return db.session.execute(query.execution_options(yield_per=BATCH))
+    return query
+
+
+def _part_lines(employer_id: int, months, source: str | None):
+    return _stream(part_query(employer_id, months, source))
 
 
 def _adjustment_lines(employer_id: int, months, source: str | None):
@@ -144,7 +153,14 @@ def _adjustment_lines(employer_id: int, months, source: str | None):
              .outerjoin(Training, Training.id == FundingRequest.training_id)
              .where(Adjustment.employer_id == employer_id, Adjustment.period.in_(months))
              .order_by(Adjustment.created_at, Contribution.reference, Adjustment.id))
-    return db.session.execute(query.execution_options(yield_per=BATCH))
+    return _stream(query)
+
+
+def _stream(query):
+    """Core rows (plain tuples, no ORM loading) in batches of BATCH, on the session's connection and transaction:
+    a server-side cursor on PostgreSQL, so memory stays flat whatever the line count."""
+    result = db.session.connection().execute(query.execution_options(yield_per=BATCH))
+    return chain.from_iterable(result.partitions())  # a list of rows at a time, not a fetch per row
 
 
 class Statement:
@@ -185,49 +201,64 @@ class Statement:
         position["remaining"] = position["budget"] - position["reserved"] - position["booked"]
         return position
 
-    def _line(self, kind: str, row) -> tuple:
+    def _part(self, row) -> tuple:
+        """A line of a funding part (the employer's part: the contribution as booked, and its outcome)."""
         texts = self.texts
-        if kind == "part":
-            (stamp, reference, source, part_cents, booked_cents, status, contribution_kind, entry_id, registry_id,
-             employee_id, first, last, insz, title, training_registry, outcome, difference, outcome_at, resolution,
-             resolved_at) = row
-            mine = source == Source.EMPLOYER
-            cents = (booked_cents if status == ContributionStatus.BOOKED else 0) if mine else part_cents
-            if not mine:
-                result = ""
-            elif difference:
+        (stamp, reference, source, part_cents, booked_cents, status, contribution_kind, entry_id, registry_id,
+         employee_id, first, last, insz, title, training_registry, outcome, difference, resolution) = row
+        if source == Source.EMPLOYER:
+            cents = booked_cents if status == ContributionStatus.BOOKED else 0
+            if difference:
                 result = texts.open_difference % {"outcome": texts.outcomes.get(difference, difference)}
-            elif resolution and (outcome_at is None or resolved_at >= outcome_at):
+            elif resolution:
                 result = texts.resolutions.get(resolution, resolution)
             else:
                 result = texts.outcomes.get(outcome, outcome) if outcome else texts.not_reconciled
-            kind_text, note = texts.kinds.get(contribution_kind, contribution_kind), ""
-            entry = entry_id if mine else ""
+            entry = entry_id
         else:
-            (stamp, reference, cents, adjustment_kind, corrects, reason, contribution_kind, entry_id, registry_id,
-             employee_id, first, last, insz, title, training_registry) = row
-            source, result, entry = Source.EMPLOYER, "", entry_id
-            kind_text = texts.adjustment % {"reference": reference, "period": corrects}
-            note = texts.reversal if adjustment_kind == AdjustmentKind.REVERSAL else reason
-        name, masked = f"{first} {last}", mask_insz(insz)
-        source_text = texts.sources.get(source, source)
+            cents, result, entry = part_cents, "", ""
+        return self._add(stamp, reference, employee_id, f"{first} {last}", insz, title,
+                         training_registry or registry_id, texts.kinds.get(contribution_kind, contribution_kind),
+                         source, cents, entry, result, "")
+
+    def _adjustment(self, row) -> tuple:
+        """A line of an adjustment booked in the period (on the employer's part)."""
+        texts = self.texts
+        (stamp, reference, cents, adjustment_kind, corrects, reason, contribution_kind, entry_id, registry_id,
+         employee_id, first, last, insz, title, training_registry) = row
+        kind_text = texts.adjustment % {"reference": reference, "period": corrects}
+        note = texts.reversal if adjustment_kind == AdjustmentKind.REVERSAL else reason
+        return self._add(stamp, reference, employee_id, f"{first} {last}", insz, title,
+                         training_registry or registry_id, kind_text, Source.EMPLOYER, cents, entry_id, "", note)
+
+    def _add(self, stamp, reference, employee_id, name, insz, title, registry, kind_text, source, cents, entry, result,
+             note) -> tuple:
+        """The line as the report shows it; its amount counted in the totals."""
+        source_text = self.texts.sources.get(source, source)
         self.count += 1
         self.total += cents
         self.sources[source_text] = self.sources.get(source_text, 0) + cents
-        holder = self.employees.setdefault(employee_id, [name, masked, 0])
+        holder = self.employees.get(employee_id)
+        if holder is None:
+            holder = self.employees[employee_id] = [name, mask_insz(insz), 0]
         holder[2] += cents
-        return (local(stamp).date(), reference, name, masked, title or "", training_registry or registry_id or "",
-                kind_text, source_text, cents, entry or "", result, note or "")
+        return (local(stamp).date(), reference, name, holder[1], title or "", registry or "", kind_text, source_text,
+                cents, entry or "", result, note or "")
 
     def _rows(self) -> Iterator[tuple]:
         self.employees, self.sources, self.total, self.count = {}, {}, 0, 0
         months = list(self.period.months)
-        parts = ((row[0], row[1], 0, row[2], "part", row) for row in
-                 _part_lines(self.employer.id, months, self.source))
-        adjustments = ((row[0], row[1], 1, "", "adjustment", row) for row in
-                       _adjustment_lines(self.employer.id, months, self.source))
-        for *_key, kind, row in heapq.merge(parts, adjustments, key=lambda item: item[:4]):
-            yield self._line(kind, row)
+        parts = _part_lines(self.employer.id, months, self.source)
+        adjustments = iter(_adjustment_lines(self.employer.id, months, self.source))
+        first = next(adjustments, None)
+        if first is None:  # most periods: no adjustment, nothing to merge
+            for row in parts:
+                yield self._part(row)
+        else:
+            keyed_parts = ((row[0], row[1], 0, row[2], row) for row in parts)
+            keyed_adjustments = ((row[0], row[1], 1, "", row) for row in chain((first,), adjustments))
+            for *key, row in heapq.merge(keyed_parts, keyed_adjustments, key=lambda item: item[:4]):
+                yield self._part(row) if key[2] == 0 else self._adjustment(row)
         self.report.line_count = self.count
 
     def _summary(self) -> list[Section]:

@@ -5,16 +5,19 @@ time (Europe/Brussels) in the footer, the lines as a table that breaks across pa
 Nothing is cut: a cell too narrow for its text wraps onto more lines and the row grows; a row never splits
 across pages (the header of the table is repeated on the next). Numbers and dates are written in the
 report's language (nl ``6.000,00``, fr ``6 000,00``; an amount standing alone with its currency,
-``€ 6.000,00``). Built in memory; thousands of lines are fine."""
+``€ 6.000,00``). Built in memory; thousands of lines are fine.
+
+fpdf2 (with fontTools and Pillow) is imported when the first PDF is made, not when the app starts: the layout
+is a mixin here, the document class is put together with ``FPDF`` on first use."""
 
 from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
+from functools import cache
 from typing import BinaryIO
 
 from babel.numbers import format_decimal
-from fpdf import FPDF
 
 from ila_sme.dates import format_day, format_moment
 from ila_sme.money import format_money, from_cents
@@ -83,7 +86,9 @@ class Numbers:
         return str(value)
 
 
-class _Document(FPDF):
+class _Layout:
+    """The statement's page: header, footer and wrapped rows, on top of ``FPDF`` (see ``_document``)."""
+
     def __init__(self, report: Report, numbers: Numbers):
         super().__init__(orientation="L", unit="mm", format="A4")
         self.core_fonts_encoding = ENCODING
@@ -158,9 +163,16 @@ class _Document(FPDF):
         return size
 
 
+@cache
+def _document_class() -> type:
+    from fpdf import FPDF  # heavy (fontTools, Pillow): loaded by the first PDF, not at the app's start
+
+    return type("_Document", (_Layout, FPDF), {})
+
+
 def write(report: Report, out: BinaryIO) -> None:
     numbers = Numbers(report.language)
-    document = _Document(report, numbers)
+    document = _document_class()(report, numbers)
     document.alias_nb_pages()
     document.add_page()
     document.in_table = True

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-import holidays
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -88,6 +87,8 @@ def calendar_values(employer, day: date) -> dict:
 def public_holidays(employer, first: date, last: date, *, language: str | None = None) -> dict[date, str]:
     """The public holidays between the dates by the calendar of the parameters in force, with their names
     in ``language`` (the reader's by default; the package's own language if it does not know it)."""
+    import holidays  # heavy (every country's calendar): loaded where it is used, not at the app's start
+
     found: dict[date, str] = {}
     years = range(first.year, last.year + 1)
     for year in years:
