@@ -405,7 +405,7 @@ def mark_booked(contribution: Contribution, *, entry_id: str, booked_at) -> None
 def follow_leave(leave_request, *, actor, today: date, decision: str) -> None:
     """Leave's ``leave_decided``, in the decision's transaction: 'approved', 'rejected', 'withdrawn', 'cancelled'.
     A co-funding that cannot follow makes the leave decision fail (LeaveError): the caller rolls back."""
-    funding = db.session.scalar(select(FundingRequest).where(FundingRequest.leave_request_id == leave_request.id))
+    funding = leave_request.funding  # loaded with the request by the inbox's decision, else one query
     if funding is None:
         return
     waiting = funding.is_undecided
