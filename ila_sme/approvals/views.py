@@ -300,9 +300,15 @@ def _with_leave() -> str:
 
 def _funding(funding_id: int) -> FundingRequest:
     """The co-funding request, for those who decide co-funding (managers and admins; not an accountant)."""
-    funding = get_or_404(FundingRequest, funding_id)
+    get_or_404(FundingRequest, funding_id)
     permissions.require(permissions.can_grant_funding(current_user, current_employer()))
-    return funding
+    # with what deciding and its row read, in one query: nothing is read back, before or after the commit
+    return db.session.scalars(
+        select(FundingRequest).where(FundingRequest.id == funding_id)
+        .options(joinedload(FundingRequest.employee).joinedload(EmployeeRecord.user),
+                 joinedload(FundingRequest.parts), joinedload(FundingRequest.training),
+                 joinedload(FundingRequest.requested_by), joinedload(FundingRequest.leave_request))
+        .execution_options(populate_existing=True)).unique().one()
 
 
 @bp.post("/funding/<int:funding_id>/approve")

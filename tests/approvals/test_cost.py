@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 
 from ila_sme.approvals import waiting
 from ila_sme.extensions import db
-from ila_sme.funding.models import FundingStatus
+from ila_sme.funding.models import FundingRequest, FundingStatus
 from ila_sme.leave.models import LeaveRequest, RequestStatus
 from ila_sme.mail import MailState, OutboxMail
 from tests.approvals.conftest import MONDAY, employee_with_user
@@ -151,10 +151,14 @@ def test_one_leave_decision_sends_at_most_ten_statements(world, auth, client, de
     assert db.session.get(LeaveRequest, wim).status == expected
 
 
-@pytest.mark.parametrize("decision", [
-    pytest.param("approve", marks=pytest.mark.xfail(strict=True, reason="the budget checks: not yet within ten")),
-    "reject"])
-def test_one_co_funding_decision_sends_at_most_ten_statements(world, auth, client, policy, decision):
+# A co-funding's final approval checks the rules against what is used (policy under lock, sums of parts, the
+# scheme's values, the learning account, the budget) and writes a reservation and a contribution: 16 statements
+# on SQLite (its BEGIN IMMEDIATE counted), not yet the ten of issue 15. The ceiling keeps it from growing.
+FUNDING_APPROVAL_CEILING = 16
+
+
+@pytest.mark.parametrize(("decision", "ceiling"), [("approve", FUNDING_APPROVAL_CEILING), ("reject", DECISION_CEILING)])
+def test_one_co_funding_decision_sends_a_fixed_number_of_statements(world, auth, client, policy, decision, ceiling):
     asked = top_up(world, world.zoe_record).id
     top_up(world, world.wim_record)
     auth.login(world.manager)
@@ -162,8 +166,8 @@ def test_one_co_funding_decision_sends_at_most_ten_statements(world, auth, clien
     data = {"csrf_token": token, **({"reason": "Not this year"} if decision == "reject" else {})}
     response, statements = cold(client, "post", f"/approvals/funding/{asked}/{decision}", data=data, headers=HX)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert len(statements) <= DECISION_CEILING, statements.describe()
-    from ila_sme.funding.models import FundingRequest
+    assert len(statements) <= ceiling, statements.describe()
+    assert len(statements.matching("FROM cofunding_policies")) <= 1  # the policy read once (locked)
     expected = FundingStatus.APPROVED if decision == "approve" else FundingStatus.REJECTED
     assert db.session.get(FundingRequest, asked).status == expected
 
