@@ -121,7 +121,7 @@ def _inbox(reject_forms: dict | None = None, funding_forms: dict | None = None) 
         "rows": _rows(window.leave, reject_forms), "more_leave": window.more_leave,
         "fundings": window.funding, "more_funding": window.more_funding,
         "funding_forms": funding_forms or {}, "counts": counts, "waiting_count": counts.count,
-        "kind": kind, "kinds": waiting.KINDS, "paged": bool(after or after_funding),
+        "kind": kind, "kinds": waiting.KINDS,
         "funding_reject_form": RejectForm(formdata=None),
         "recent": _recently_decided(employer),
         "decide_form": DecideForm(formdata=None),
