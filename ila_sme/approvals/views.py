@@ -58,9 +58,14 @@ def _decisions_waiting():
 class InboxRow:
     request: LeaveRequest
     balance: ledger.Balance  # the person's balance in the request's scheme and period
-    others_away: list[LeaveRequest]
+    others_away: list[LeaveRequest]  # the first few
     reject_form: RejectForm
     funding: FundingRequest | None = None  # co-funding asked with the leave: decided with it
+    away_count: int = 0  # how many colleagues' requests hold its days in all
+
+    @property
+    def more_away(self) -> int:
+        return self.away_count - len(self.others_away)
 
 
 def _fundings(requests: list[LeaveRequest]) -> dict[int, FundingRequest]:
@@ -82,8 +87,9 @@ def _rows(requests: list[LeaveRequest], reject_forms: dict | None = None) -> lis
     forms = reject_forms or {}
     fundings = _fundings(requests)
     return [
-        InboxRow(request=r, balance=balances[r.scheme, r.period][r.employee_id], others_away=away[r.id],
-                 reject_form=forms.get(r.id) or RejectForm(formdata=None), funding=fundings.get(r.id))
+        InboxRow(request=r, balance=balances[r.scheme, r.period][r.employee_id], others_away=away[r.id][0],
+                 away_count=away[r.id][1], reject_form=forms.get(r.id) or RejectForm(formdata=None),
+                 funding=fundings.get(r.id))
         for r in requests
     ]
 

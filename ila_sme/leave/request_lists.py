@@ -105,24 +105,32 @@ def count_decidable(user, employer, today: date, kind: str | None = None):
             .scalar_subquery())
 
 
-def away_during(requests: list[LeaveRequest]) -> dict[int, list[LeaveRequest]]:
-    """For each request, the colleagues' requests holding any of its days (pending or approved): one query for
-    all the rows shown, the overlap compared in SQL."""
+def away_during(requests: list[LeaveRequest], limit: int = 5) -> dict[int, tuple[list[LeaveRequest], int]]:
+    """For each request: the first ``limit`` colleagues' requests holding any of its days (pending or approved)
+    and how many there are in all. One query for all the rows shown, the overlap compared in SQL."""
     if not requests:
         return {}
     shown = aliased(LeaveRequest)
+    other = aliased(LeaveRequest)
+    numbered = (
+        select(shown.id.label("shown_id"), other.id.label("other_id"),
+               func.row_number().over(partition_by=shown.id, order_by=(other.start_date, other.id)).label("n"),
+               func.count().over(partition_by=shown.id).label("total"))
+        .join(other, and_(other.employer_id == shown.employer_id, other.employee_id != shown.employee_id,
+                          other.start_date <= shown.end_date, other.end_date >= shown.start_date))
+        .where(shown.id.in_([r.id for r in requests]), other.status.in_(HOLDING_STATUSES))
+        .subquery()
+    )
     rows = db.session.execute(
-        select(shown.id, LeaveRequest)
-        .join(LeaveRequest, and_(LeaveRequest.employer_id == shown.employer_id,
-                                 LeaveRequest.employee_id != shown.employee_id,
-                                 LeaveRequest.start_date <= shown.end_date, LeaveRequest.end_date >= shown.start_date))
-        .where(shown.id.in_([r.id for r in requests]), LeaveRequest.status.in_(HOLDING_STATUSES))
+        select(numbered.c.shown_id, numbered.c.total, LeaveRequest)
+        .join(LeaveRequest, LeaveRequest.id == numbered.c.other_id)
+        .where(numbered.c.n <= limit)
         .options(joinedload(LeaveRequest.employee))
-        .order_by(shown.id, LeaveRequest.start_date, LeaveRequest.id)
+        .order_by(numbered.c.shown_id, numbered.c.n)
     ).all()
-    found: dict[int, list[LeaveRequest]] = {r.id: [] for r in requests}
-    for shown_id, other in rows:
-        found[shown_id].append(other)
+    found: dict[int, tuple[list[LeaveRequest], int]] = {r.id: ([], 0) for r in requests}
+    for shown_id, total, away in rows:
+        found[shown_id] = (found[shown_id][0] + [away], total)
     return found
 
 

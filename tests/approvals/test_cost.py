@@ -184,3 +184,17 @@ def test_approving_sends_no_mail_in_the_request_it_waits_in_the_outbox(world, au
     assert [(m.recipient, m.state) for m in mails] == [("wim@example.be", MailState.PENDING)]
     outbox = Path(app.config["MAIL_OUTBOX"])
     assert not outbox.exists() or not any(outbox.iterdir())
+
+
+def test_also_away_names_the_first_five_and_counts_the_rest(world, auth, client):
+    wim = world.ask(world.wim_record, MONDAY)
+    for n in range(8):
+        _user, record = employee_with_user(world.employer, f"away{n}@example.be", "Away", f"Colleague{n}")
+        db.session.commit()
+        world.ask(record, MONDAY)
+    auth.login(world.manager)
+    html = client.get("/approvals").get_data(as_text=True)
+    row = re.search(rf'<tr id="request-{wim.id}">.*?</tr>', html, re.S).group(0)
+    away = re.search(r'<td class="away".*?</td>', row, re.S).group(0)
+    assert away.count("<li>") == 6 and "Away Colleague0" in away and "Away Colleague5" not in away
+    assert "and 3 more" in away
