@@ -54,14 +54,15 @@ class Config:
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX")  # default: <instance>/outbox
     # The outbox table (ila_sme/mail): the scheduler sends it every MAIL_OUTBOX_POLL_SECONDS; a failed attempt
     # is tried again after MAIL_RETRY_BASE_SECONDS, doubled each time (at most MAIL_RETRY_MAX_SECONDS), until
-    # MAIL_MAX_ATTEMPTS; a sender's claim on a message lasts MAIL_CLAIM_SECONDS. Outside production the request
-    # that queued mail also sends it right after its response (never in production: the request never waits).
+    # MAIL_MAX_ATTEMPTS; a sender's claim on a message lasts MAIL_CLAIM_SECONDS. MAIL_SEND_AFTER_RESPONSE (off
+    # unless set, ``make run`` starts the scheduler) lets the web worker that queued mail send it once its response
+    # is out: a worker busy with SMTP serves nobody meanwhile, so a decision's mail always leaves by the outbox.
     MAIL_OUTBOX_POLL_SECONDS = float(os.environ.get("MAIL_OUTBOX_POLL_SECONDS", "30"))
     MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
     MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     MAIL_CLAIM_SECONDS = float(os.environ.get("MAIL_CLAIM_SECONDS", "300"))
-    MAIL_SEND_AFTER_RESPONSE = _bool(os.environ.get("MAIL_SEND_AFTER_RESPONSE"), ENV_NAME != "production")
+    MAIL_SEND_AFTER_RESPONSE = _bool(os.environ.get("MAIL_SEND_AFTER_RESPONSE"), False)
 
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "nl")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
@@ -117,7 +118,7 @@ class TestConfig(Config):
     # The tests' own session (factories, assertions) reads while the processes they start write; those
     # processes (scheduler, CLI, servers) and every request still begin as in production.
     SQLITE_BEGIN_OUTSIDE_REQUEST = "DEFERRED"
-    MAIL_SEND_AFTER_RESPONSE = True  # the same path as development; the ``outbox`` fixture sends the rest
+    MAIL_SEND_AFTER_RESPONSE = False  # as by default; the ``outbox`` fixture sends what is committed
     PUBLIC_URL = "http://localhost"  # the test client's own host: a link in a mail opens in the tests
 
 

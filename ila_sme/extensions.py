@@ -29,3 +29,14 @@ babel = Babel()
 compress = Compress()  # HTML pages and fragments, when the client accepts it (config: COMPRESS_*)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: a view that answers with the rows it just changed
+    renders them as written instead of reading each back (the session's default, expire on commit, stays)."""
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous

@@ -60,7 +60,9 @@ def init_app(app) -> None:
             return
         for argument, model in URL_OBJECTS.items():
             if argument in values:
-                get_or_404(model, values[argument])
+                # Held for the request: the session keeps objects weakly, and the view's own ``get_or_404``
+                # then finds it loaded instead of reading the same row again.
+                g.setdefault("_url_objects", []).append(get_or_404(model, values[argument]))
 
     @app.context_processor
     def _tenancy_context():

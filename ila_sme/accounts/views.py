@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ila_sme import permissions
 from ila_sme.accounts import services, throttle
@@ -46,7 +47,9 @@ def _load_user(token: str):
     user_id, _colon, version = token.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # With the memberships and their employers in the same statement: every request resolves them (tenancy).
+    user = db.session.get(User, int(user_id),
+                          options=[joinedload(User.memberships).joinedload(Membership.employer)])
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

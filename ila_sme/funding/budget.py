@@ -48,10 +48,12 @@ class Position:
         return self.budget - self.reserved - self.booked
 
 
-def position(employer, year: int) -> Position:
-    """The year's budget (0 without a policy), what is reserved, what is booked."""
-    budget_cents = db.session.scalar(select(CofundingPolicy.budget_cents).where(
-        CofundingPolicy.employer_id == employer.id, CofundingPolicy.year == year))
+def position(employer, year: int, *, budget_cents: int | None = None) -> Position:
+    """The year's budget (0 without a policy), what is reserved, what is booked. ``budget_cents``: the policy's,
+    when the caller holds it."""
+    if budget_cents is None:
+        budget_cents = db.session.scalar(select(CofundingPolicy.budget_cents).where(
+            CofundingPolicy.employer_id == employer.id, CofundingPolicy.year == year))
     sums = dict(db.session.execute(
         select(BudgetEntry.kind, func.coalesce(func.sum(BudgetEntry.amount_cents), 0))
         .where(BudgetEntry.employer_id == employer.id, BudgetEntry.year == year).group_by(BudgetEntry.kind)

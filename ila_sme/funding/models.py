@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ila_sme.db_types import UTCDateTime, utcnow
 from ila_sme.extensions import db
@@ -136,7 +136,8 @@ class FundingRequest(db.Model):
 
     employee = relationship("EmployeeRecord")
     training = relationship("Training")
-    leave_request = relationship("LeaveRequest")
+    # ``LeaveRequest.funding``: the co-funding asked with a leave (defined here: leave knows nothing of funding)
+    leave_request = relationship("LeaveRequest", backref=backref("funding", uselist=False, viewonly=True))
     parts: Mapped[list[FundingPart]] = relationship(back_populates="funding_request", order_by="FundingPart.id")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])

@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from flask import has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ila_sme.audit.services import changes, record
 from ila_sme.db_types import utcnow
@@ -69,6 +70,13 @@ def _locale() -> str:
 def policy_for(employer, year: int) -> CofundingPolicy | None:
     return db.session.scalar(
         select(CofundingPolicy).where(CofundingPolicy.employer_id == employer.id, CofundingPolicy.year == year))
+
+
+def _locked_policy(employer_id: int, year: int) -> CofundingPolicy | None:
+    """The policy of that year, read and locked in one statement (``_lock``)."""
+    return db.session.scalars(
+        select(CofundingPolicy).where(CofundingPolicy.employer_id == employer_id, CofundingPolicy.year == year)
+        .with_for_update().execution_options(populate_existing=True)).one_or_none()
 
 
 def _lock(policy: CofundingPolicy) -> CofundingPolicy:
@@ -142,6 +150,16 @@ def _sum_parts(*conditions) -> Decimal:
     return from_cents(cents)
 
 
+def _sums_of_parts(*each, within, not_this: list) -> list[Decimal]:
+    """``_sum_parts`` of several conditions in one statement (``within``: a condition every one of them implies)."""
+    row = db.session.execute(
+        select(*[func.coalesce(func.sum(case((and_(*conditions), FundingPart.amount_cents), else_=0)), 0)
+                 for conditions in each])
+        .select_from(FundingPart).join(FundingRequest, FundingRequest.id == FundingPart.funding_request_id)
+        .where(FundingRequest.status.in_(HOLDING), within, *not_this)).one()
+    return [from_cents(cents) for cents in row]
+
+
 def _school_year_bounds(day: date) -> tuple[date, date]:
     period = schemes.period_of("vov", day)
     return period.start, period.end
@@ -174,29 +192,38 @@ def _lock_person(employee) -> None:
     db.session.execute(select(EmployeeRecord.id).where(EmployeeRecord.id == employee.id).with_for_update())
 
 
+_READ = object()
+
+
 def _context(employee, kind: str, cost: Decimal, training, today: date, *, exclude_id: int | None = None,
-             with_budget: bool = True, year: int | None = None) -> rules.Context:
-    """``year``: the policy year drawn on (an approval in January of a December request: the request's)."""
+             with_budget: bool = True, year: int | None = None, policy=_READ) -> rules.Context:
+    """``year``: the policy year drawn on (an approval in January of a December request: the request's);
+    ``policy``: that year's, when the caller holds it (locked), else read here."""
     employer = employee.employer
     year = year or today.year
     not_this = [FundingRequest.id != exclude_id] if exclude_id else []
     start, end = _school_year_bounds(today)
+    if policy is _READ:
+        policy = policy_for(employer, year)
+    used = _sums_of_parts(
+        (FundingPart.source == Source.EMPLOYER, FundingRequest.year == year, FundingRequest.employee_id == employee.id),
+        (FundingPart.source == Source.VOUCHERS, FundingRequest.employee_id == employee.id,
+         FundingRequest.asked_on >= start, FundingRequest.asked_on <= end),
+        (FundingPart.source == Source.SME_WALLET, FundingRequest.year == year,
+         FundingRequest.employer_id == employer.id),
+        within=or_(FundingRequest.employee_id == employee.id, FundingRequest.employer_id == employer.id),
+        not_this=not_this)
     try:
         funding_values = schemes.values_on(FUNDING_SCHEME, employer, today)
     except schemes.SchemeError:
         funding_values = None
     return rules.Context(
-        kind=kind, cost=rules.amount(cost), policy=policy_for(employer, year), size_band=employer.size_band,
+        kind=kind, cost=rules.amount(cost), policy=policy, size_band=employer.size_band,
         training=training, funding_values=funding_values,
-        employer_this_year=_sum_parts(FundingPart.source == Source.EMPLOYER, FundingRequest.year == year,
-                                      FundingRequest.employee_id == employee.id, *not_this),
-        vouchers_this_school_year=_sum_parts(
-            FundingPart.source == Source.VOUCHERS, FundingRequest.employee_id == employee.id,
-            FundingRequest.asked_on >= start, FundingRequest.asked_on <= end, *not_this),
-        sme_wallet_this_year=_sum_parts(FundingPart.source == Source.SME_WALLET, FundingRequest.year == year,
-                                        FundingRequest.employer_id == employer.id, *not_this),
+        employer_this_year=used[0], vouchers_this_school_year=used[1], sme_wallet_this_year=used[2],
         account_balance=account_balance.balance_of(employee),
-        budget_left=budget_position(employer, year).remaining if with_budget else None,
+        budget_left=budget_position(employer, year, budget_cents=policy.budget_cents if policy else 0).remaining
+        if with_budget else None,
         earlier=earlier_requests(employee, training, exclude_id=exclude_id) if kind == Kind.COURSE_FEE else [],
     )
 
@@ -260,7 +287,9 @@ def _move(funding: FundingRequest, expected: str, **values) -> None:
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise _already_decided(funding)
-    db.session.refresh(funding)
+    # The row is ours now (the guarded UPDATE holds it): what it says is what we wrote, no need to read it back.
+    for key, value in values.items():
+        set_committed_value(funding, key, value)
 
 
 def _refuse_unless_allowed(actor, funding: FundingRequest) -> None:
@@ -276,7 +305,10 @@ def _refuse_unless_allowed(actor, funding: FundingRequest) -> None:
 def approve(*, actor, funding: FundingRequest, today: date) -> FundingRequest:
     _refuse_unless_allowed(actor, funding)
     seen = funding.status
-    policy = policy_for(funding.employee.employer, funding.year)
+    # One final approval at a time per employer and year: the checks against what is already used, the
+    # reservation and the contribution's reference number are atomic. Twenty managers approving at once are
+    # served one after the other, each one seeing what the previous ones reserved.
+    policy = _locked_policy(funding.employer_id, funding.year)
     threshold = policy.admin_approval_above_cents if policy else None
     if (seen == FundingStatus.PENDING and threshold is not None and funding.employer_cents > threshold
             and Role.ADMIN not in actor.roles_in(funding.employer_id)):
@@ -284,16 +316,12 @@ def approve(*, actor, funding: FundingRequest, today: date) -> FundingRequest:
         record("funding.first_approved", actor=actor, employer_id=funding.employer_id, obj=funding,
                after={"employer_part": str(funding.employer_amount)})
         return funding
-    if policy is not None:
-        # One final approval at a time per employer and year: the checks against what is already used,
-        # the reservation and the contribution's reference number are atomic. Twenty managers approving
-        # at once are served one after the other, each one seeing what the previous ones reserved.
-        _lock(policy)
-        db.session.refresh(funding)
-        if funding.status != seen:
+    if policy is not None:  # under the lock: the status another approval may have committed meanwhile
+        status = db.session.scalar(select(FundingRequest.status).where(FundingRequest.id == funding.id))
+        if status != seen:
             raise _already_decided(funding)
     ctx = _context(funding.employee, funding.kind, funding.cost, funding.training, today,
-                   exclude_id=funding.id, year=funding.year)
+                   exclude_id=funding.id, year=funding.year, policy=policy)
     split = rules.Split(**{part.source: part.amount for part in funding.parts})
     problems = rules.check(split, ctx, _locale())
     if problems:
@@ -405,7 +433,7 @@ def mark_booked(contribution: Contribution, *, entry_id: str, booked_at) -> None
 def follow_leave(leave_request, *, actor, today: date, decision: str) -> None:
     """Leave's ``leave_decided``, in the decision's transaction: 'approved', 'rejected', 'withdrawn', 'cancelled'.
     A co-funding that cannot follow makes the leave decision fail (LeaveError): the caller rolls back."""
-    funding = db.session.scalar(select(FundingRequest).where(FundingRequest.leave_request_id == leave_request.id))
+    funding = leave_request.funding  # loaded with the request by the inbox's decision, else one query
     if funding is None:
         return
     waiting = funding.is_undecided

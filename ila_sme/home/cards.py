@@ -42,8 +42,8 @@ def employee_cards(user, employer, today: date) -> dict:
 
 
 def decision_cards(user, employer, today: date) -> dict:
-    """What waits for the user's decision: the inbox's own list (``approvals.waiting``)."""
-    return {"waiting": waiting.waiting_for(user, employer, today)}
+    """What waits for the user's decision: the inbox's own counts (``approvals.waiting``, one COUNT statement)."""
+    return {"waiting": waiting.counts_for(user, employer, today)}
 
 
 def manager_cards(user, employer, today: date) -> dict:

@@ -90,8 +90,9 @@ def balances_of_employees(employee_ids: list[int], scheme: str, period: str) -> 
 
 
 def add(employee, *, scheme: str, period: str, kind: EntryKind, amount: Decimal, request_id=None,
-        reason: str | dict | None = None, dedupe_key: str | None = None, actor=None) -> LedgerEntry:
-    """``reason``: a message (``ila_sme.messages``, said in the reader's language) or a text a person typed."""
+        reason: str | dict | None = None, dedupe_key: str | None = None, actor=None, flush: bool = True) -> LedgerEntry:
+    """``reason``: a message (``ila_sme.messages``, said in the reader's language) or a text a person typed.
+    ``flush=False``: written with the next flush (two rows added one after the other go in one INSERT)."""
     coded = is_message(reason)
     entry = LedgerEntry(
         employer_id=employee.employer_id, employee_id=employee.id, scheme=scheme, period=period, kind=kind.value,
@@ -99,7 +100,8 @@ def add(employee, *, scheme: str, period: str, kind: EntryKind, amount: Decimal,
         reason_message=reason if coded else None, dedupe_key=dedupe_key, actor_id=getattr(actor, "id", None),
     )
     db.session.add(entry)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return entry
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ila_sme.audit.services import record
 from ila_sme.db_types import utcnow
@@ -23,6 +24,7 @@ from ila_sme.leave.notices import approvers_of, tell_approvers, tell_employee, t
 from ila_sme.leave.signals import leave_decided
 from ila_sme.people.history import History
 from ila_sme.people.models import EmployeeRecord
+from ila_sme.roles import Role
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import LeaveKind, Scheme, Unit
 from ila_sme.worktime import services as worktime
@@ -259,11 +261,22 @@ def may_decide(user, request: LeaveRequest, today: date) -> bool:
     if _is_own(user, request):
         return False
     if request.status in (RequestStatus.PENDING, RequestStatus.CANCELLATION_REQUESTED):
-        return user.id in approvers_of(request.employee, today)
+        return _named_decider(user, request.employee, today) or user.id in approvers_of(request.employee, today)
     if request.status == RequestStatus.SECOND_STEP:
         role = request.leave_type.second_step_role
         return bool(role) and role in user.roles_in(request.employer_id) and user.id != request.first_decided_by_id
     return False
+
+
+def _named_decider(user, employee, today: date) -> bool:
+    """The common case, without a query: ``user`` is the employee's deputy today, or their approver and an
+    active manager or admin of the employer (``approvers_of`` would name them too)."""
+    if user.id == employee.user_id:
+        return False
+    if user.id == employee.deputy_id and employee.deputy_active_on(today):
+        return True
+    return (user.id == employee.approver_id and user.is_active
+            and bool({Role.MANAGER, Role.ADMIN} & user.roles_in(employee.employer_id)))
 
 
 def _refuse_unless_allowed(actor, request: LeaveRequest, today: date) -> None:
@@ -286,15 +299,18 @@ def _already_decided(request: LeaveRequest) -> LeaveError:
 
 def _move(request: LeaveRequest, expected: str, **values) -> None:
     """Change the status only if nobody else did first: exactly one of two concurrent decisions stands."""
+    now = utcnow()
     result = db.session.execute(
         update(LeaveRequest)
         .where(LeaveRequest.id == request.id, LeaveRequest.status == expected)
-        .values(updated_at=utcnow(), **values)
+        .values(updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise _already_decided(request)
-    db.session.refresh(request)
+    # The row is ours now (the guarded UPDATE holds it): what it says is what we wrote, no need to read it back.
+    for key, value in {"updated_at": now, **values}.items():
+        set_committed_value(request, key, value)
 
 
 # Deciding ------------------------------------------------------------------------------------
@@ -316,7 +332,7 @@ def approve(*, actor, request: LeaveRequest, today: date) -> LeaveRequest:
           first_decided_by_id=request.first_decided_by_id or actor.id)
     employee = request.employee
     ledger.add(employee, scheme=request.scheme, period=request.period, kind=EntryKind.RELEASE,
-               amount=request.amount, request_id=request.id, actor=actor, reason="approved")
+               amount=request.amount, request_id=request.id, actor=actor, reason="approved", flush=False)
     ledger.add(employee, scheme=request.scheme, period=request.period, kind=EntryKind.CONSUMPTION,
                amount=-request.amount, request_id=request.id, actor=actor)
     record("leave.approved", actor=actor, employer_id=request.employer_id, obj=request, before=before,

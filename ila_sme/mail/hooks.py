@@ -1,10 +1,11 @@
-"""Development and tests: the request that queued mail sends it right after its response.
+"""Opt-in (``MAIL_SEND_AFTER_RESPONSE``, off by default): the request that queued mail sends it right after its
+response.
 
 The request never waits for it: the sending runs when the server closes the response (werkzeug's
 ``call_on_close``), in its own app context, and nothing it raises reaches the request. It sends only the
-rows this request committed, through ``outbox.send_outbox`` like the scheduler's job. Production leaves
-``MAIL_SEND_AFTER_RESPONSE`` off: the scheduler sends the outbox every ``MAIL_OUTBOX_POLL_SECONDS``, one
-SMTP connection per batch.
+rows this request committed, through ``outbox.send_outbox`` like the scheduler's job. By default (and in
+production) it is off: the worker that sends would serve nobody meanwhile; the scheduler sends the outbox every
+``MAIL_OUTBOX_POLL_SECONDS``, one SMTP connection per batch.
 """
 
 from __future__ import annotations

@@ -32,7 +32,30 @@ def _unread_notifications():
     if not has_request_context() or not current_user.is_authenticated:
         return {"unread_notifications": 0}
     employer = current_employer_or_none()
-    return {"unread_notifications": services.unread_count(current_user, employer) if employer else 0}
+    return {"unread_notifications": _UnreadCount(employer) if employer else 0}
+
+
+class _UnreadCount:
+    """The count, asked only when a template shows it (a fragment never does), once per render."""
+
+    def __init__(self, employer):
+        self.employer, self.value = employer, None
+
+    def __int__(self) -> int:
+        if self.value is None:
+            self.value = services.unread_count(current_user, self.employer)
+        return self.value
+
+    def __bool__(self) -> bool:
+        return int(self) > 0
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    def __eq__(self, other) -> bool:
+        return int(self) == other
+
+    __hash__ = None
 
 
 @bp.get("")

@@ -191,8 +191,12 @@ def test_approve_inline_with_htmx(world, auth, client, outbox):
     assert "/approve" not in row_html(html, wim)  # no buttons left on the row
     assert re.search(r'<div id="flashes"[^>]*hx-swap-oob="true"', html)
     assert "Wim Willems: Approved." in html
-    # out of band beside a <tr>: inside a <template>, or the browser's table parsing would drop its table
-    assert re.search(r'<template>\s*<section id="recently-decided" hx-swap-oob="true">', html)
+    # out of band beside a <tr>: the decided row goes on top of "Recently decided", inside a <template> (or the
+    # browser's table parsing would drop it); the rest of that list is not rendered again
+    oob = re.search(r'<template><tbody hx-swap-oob="afterbegin:#recently-decided-rows">(.*?)</tbody></template>',
+                    html, re.S)
+    assert oob and "Wim Willems" in oob.group(1) and "Approved" in text_of(oob.group(1))
+    assert 'id="recently-decided"' not in html
 
     wim = fresh(wim)
     assert wim.status == "approved"

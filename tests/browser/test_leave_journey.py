@@ -38,6 +38,9 @@ def test_request_approve_and_see_the_balance(live_server, new_context):
     row.get_by_role("button", name="Approve").click()
     expect(manager.locator("tr[id^=request-]", has_text="Emma Employee")).to_contain_text("Approved")
     assert manager.evaluate("window.__noReload") is True, "the inbox reloaded the whole page"
+    # The decision goes on top of "Recently decided" (out of band, with the row's answer alone)
+    expect(manager.locator("#recently-decided-rows tr").first).to_contain_text("Emma Employee")
+    expect(manager.locator("#recently-decided table")).to_be_visible()
 
     # The employee's balance now shows the 24 hours as used, 101 remaining.
     employee.goto(f"{server.url}/leave/balances")
