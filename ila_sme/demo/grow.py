@@ -21,11 +21,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ila_sme.accounts.models import User
 from ila_sme.accounts.services import find_user
 from ila_sme.credentials import services as credentials
 from ila_sme.credentials.errors import CredentialError
 from ila_sme.demo.data import EMPLOYERS
-from ila_sme.employers.models import Employer
+from ila_sme.employers.models import Employer, Membership
 from ila_sme.extensions import db
 from ila_sme.funding import services as funding
 from ila_sme.funding.rules import Split
@@ -33,6 +34,7 @@ from ila_sme.identifiers import make_insz
 from ila_sme.leave import services as leave
 from ila_sme.leave.errors import LeaveError
 from ila_sme.mail import suppressed as mail_suppressed
+from ila_sme.people import account_links
 from ila_sme.people import services as people
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
@@ -110,6 +112,8 @@ def _grow(employer: Employer, key: str, staff: int, today: date) -> Grown:
             continue
         approver = approvers[position % len(approvers)]
         employee = _employee(employer, admin, approver, number, position, today)
+        if LEAVE_FATES[position % len(LEAVE_FATES)] is not None:
+            _login(employee, employer, admin, serial)
         result.added += 1
         result.staff_after += 1
         _story(employee, approver, admin, position, types, trainings, today, result)
@@ -132,10 +136,24 @@ def _employee(employer, admin, approver, number: str, position: int, today: date
     return people.create_employee(actor=admin, employer=employer, data=data, today=today)
 
 
+def _login(employee: EmployeeRecord, employer, admin, serial: int) -> None:
+    """An account for someone who asks for leave (one asks only for oneself), with the demo's password (the
+    hash of the admin's, so growing stays fast), linked to the record as an admin links one."""
+    email = f"staff{serial}@{employer.enterprise_number.replace('.', '')}.demo.example"
+    user = find_user(email)
+    if user is None:
+        user = User(email=email, name=employee.full_name, language="nl", password_hash=admin.password_hash)
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Membership(user_id=user.id, employer_id=employer.id, role="employee"))
+    account_links.link_account(actor=admin, employee=employee, user=user)
+
+
 def _trainings(today: date) -> list[Training]:
     return list(db.session.scalars(
         select(Training).where(Training.employer_id.is_(None), Training.eligible_paid_leave.is_(True),
-                               Training.withdrawn.is_(False), Training.starts_on > today)
+                               Training.withdrawn.is_(False), Training.starts_on > today,
+                               Training.hours >= 32)
         .order_by(Training.starts_on, Training.id).limit(12)))
 
 
@@ -151,7 +169,7 @@ def _story(employee, approver, admin, position: int, types: dict, trainings: lis
     if fate is not None:
         _leave(employee, approver, fate, position, types, trainings, today, result)
     if position % 3 == 0:
-        _cofunding(employee, admin, position, today, result)
+        _cofunding(employee, employee.user or approver, admin, position, today, result)
     if position % 4 == 1:
         _credential(employee, approver, position, today, result)
 
@@ -168,15 +186,15 @@ def _leave(employee, approver, fate: str, position: int, types: dict, trainings:
         data = leave.RequestInput(leave_type=types[LeaveKind.CAREER_GUIDANCE], start_date=start, end_date=start)
     try:
         with mail_suppressed():
-            request = leave.submit(actor=employee.user or approver, employee=employee, data=data, today=today)
+            request = leave.submit(actor=employee.user, employee=employee, data=data, today=today)
             if fate == "withdrawn":
-                leave.withdraw(actor=employee.user or approver, request=request, today=today)
+                leave.withdraw(actor=employee.user, request=request, today=today)
             elif fate == "rejected":
                 leave.reject(actor=approver, request=request, reason="Drukke periode in de winkel.", today=today)
             elif fate in ("approved", "cancelled"):
                 leave.approve(actor=approver, request=request, today=today)
             if fate == "cancelled":
-                leave.ask_cancellation(actor=employee.user or approver, request=request, reason="Ziek.", today=today)
+                leave.ask_cancellation(actor=employee.user, request=request, reason="Ziek.", today=today)
                 leave.decide_cancellation(actor=approver, request=request, accept=True, today=today)
     except LeaveError:
         result.count("leave refused")
@@ -184,11 +202,12 @@ def _leave(employee, approver, fate: str, position: int, types: dict, trainings:
     result.count(f"leave {fate}")
 
 
-def _cofunding(employee, admin, position: int, today: date, result: Grown) -> None:
+def _cofunding(employee, asker, admin, position: int, today: date, result: Grown) -> None:
+    """Asked by the employee (or their manager for someone without an account), decided by the admin."""
     amount = Decimal(50 + 25 * (position % 5))
     try:
         with mail_suppressed():
-            request = funding.ask(actor=admin, employee=employee, kind="top-up", cost=amount,
+            request = funding.ask(actor=asker, employee=employee, kind="top-up", cost=amount,
                                   split=Split(employer=amount), today=today)
             if position % 9 == 3:
                 funding.approve(actor=admin, funding=request, today=today)
