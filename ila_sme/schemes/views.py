@@ -14,6 +14,7 @@ from ila_sme.schemes import services
 from ila_sme.schemes.descriptions import band_field_label, describe, level_label
 from ila_sme.schemes.forms import ROUNDING_CHOICES, LeaveTypeForm, NewVersionForm
 from ila_sme.schemes.models import SCHEME_LABELS, LeaveType, Scheme
+from ila_sme.schemes.parameters import EmployerParameters
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.web import render
 
@@ -92,10 +93,13 @@ def new_version():
 # Leave types ---------------------------------------------------------------------------------
 
 
-def _leave_type_form(employer, leave_type: LeaveType, **kwargs) -> LeaveTypeForm:
+def _leave_type_form(employer, leave_type: LeaveType, applicable: list[Scheme] | None = None,
+                     **kwargs) -> LeaveTypeForm:
+    """``applicable``: the schemes that apply today, when the caller has them already (one form per leave type)."""
     form = LeaveTypeForm(prefix=f"type-{leave_type.id}", obj=leave_type, **kwargs)
-    form.scheme.choices = [(scheme.value, SCHEME_LABELS[scheme])
-                           for scheme in services.applicable(employer, dates.today())]
+    if applicable is None:
+        applicable = services.applicable(employer, dates.today())
+    form.scheme.choices = [(scheme.value, SCHEME_LABELS[scheme]) for scheme in applicable]
     if leave_type.scheme not in {value for value, _label in form.scheme.choices}:
         form.scheme.choices.append((leave_type.scheme, SCHEME_LABELS.get(leave_type.scheme, leave_type.scheme)))
     if form.second_step_role.data is None:
@@ -122,15 +126,17 @@ def _without_problems(form: LeaveTypeForm, employer, leave_type: LeaveType) -> b
 def _settings_context(employer, types: list[LeaveType], forms: dict) -> dict:
     today = dates.today()
     sections = []
-    for scheme in services.applicable(employer, today):
-        values = services.values_on(scheme, employer, today)
+    parameters = EmployerParameters(employer)  # one query for every scheme's versions
+    applicable = parameters.applicable(today)
+    for scheme in applicable:
+        values = parameters.values_on(scheme, today)
         sections.append({
             "scheme": scheme, "in_force": describe(scheme, values, employer, full=True),
             "versions": [(row, describe(scheme, row.values), row.covers(today))
-                         for row in services.versions(scheme, employer)],
+                         for row in parameters.versions(scheme)],
             "editable": scheme in EMPLOYER_EDITABLE,
         })
-    rows = [(leave_type, forms.get(leave_type.id) or _leave_type_form(employer, leave_type, formdata=None))
+    rows = [(leave_type, forms.get(leave_type.id) or _leave_type_form(employer, leave_type, applicable, formdata=None))
             for leave_type in types]
     return {"employer": employer, "today": today, "sections": sections, "rows": rows, "level_label": level_label}
 
