@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from ila_sme import permissions
 from ila_sme.accounts import services, throttle
@@ -135,6 +136,7 @@ def access():
     permissions.require(permissions.can_manage_access(current_user, employer))
     memberships = db.session.scalars(
         select(Membership).join(User).where(Membership.employer_id == employer.id)
+        .options(contains_eager(Membership.user))  # each row's user from the same join, not one query per row
         .order_by(func.lower(User.name), User.id, Membership.role)
     ).all()
     return render("accounts/access.html", memberships=memberships, employer=employer, action_form=FlaskForm())
