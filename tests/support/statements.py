@@ -19,7 +19,8 @@ class Statements(list):
     """The statements sent, in order, as SQL text."""
 
     def describe(self) -> str:
-        return f"{len(self)} statements:\n" + "\n".join(f"  {i + 1}. {' '.join(s.split())[:200]}" for i, s in enumerate(self))
+        lines = (f"  {i + 1}. {' '.join(s.split())[:200]}" for i, s in enumerate(self))
+        return f"{len(self)} statements:\n" + "\n".join(lines)
 
     def matching(self, fragment: str) -> list[str]:
         return [s for s in self if fragment.lower() in s.lower()]
