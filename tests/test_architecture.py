@@ -40,8 +40,8 @@ FEATURES = (
     ("notifications", "audit", "register"),
     ("mail",),
 )
-CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locks", "messages", "money",
-        "outcomes", "permissions", "readonly", "roles", "security", "sqlite", "tenancy", "urls", "web")
+CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locales", "locks", "messages",
+        "money", "outcomes", "permissions", "readonly", "roles", "security", "sqlite", "tenancy", "urls", "web")
 
 
 @pytest.fixture(scope="module")
