@@ -14,7 +14,6 @@ from ila_sme.schemes import services
 from ila_sme.schemes.descriptions import band_field_label, describe, level_label
 from ila_sme.schemes.forms import ROUNDING_CHOICES, LeaveTypeForm, NewVersionForm
 from ila_sme.schemes.models import SCHEME_LABELS, LeaveType, Scheme
-from ila_sme.schemes.parameters import EmployerParameters
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.web import render
 
@@ -126,14 +125,13 @@ def _without_problems(form: LeaveTypeForm, employer, leave_type: LeaveType) -> b
 def _settings_context(employer, types: list[LeaveType], forms: dict) -> dict:
     today = dates.today()
     sections = []
-    parameters = EmployerParameters(employer)  # one query for every scheme's versions
-    applicable = parameters.applicable(today)
+    applicable = services.applicable(employer, today)  # on a GET, one query answers every scheme (parameters.py)
     for scheme in applicable:
-        values = parameters.values_on(scheme, today)
+        values = services.values_on(scheme, employer, today)
         sections.append({
             "scheme": scheme, "in_force": describe(scheme, values, employer, full=True),
             "versions": [(row, describe(scheme, row.values), row.covers(today))
-                         for row in parameters.versions(scheme)],
+                         for row in services.versions(scheme, employer)],
             "editable": scheme in EMPLOYER_EDITABLE,
         })
     rows = [(leave_type, forms.get(leave_type.id) or _leave_type_form(employer, leave_type, applicable, formdata=None))
