@@ -26,12 +26,14 @@ BADGE = 12
 PAGES = [
     # login, url, ceiling: what the page sends now (the signed-in user with their memberships and employers is one
     # statement, the unread count another, BEGIN a third)
-    (SARAH, "/", 17),  # the home's cards: requests, balances (history, parameters, ledger), credentials, account
+    (SARAH, "/", 16),  # the home's cards: requests, balances (history, parameters, ledger), credentials, account
     (SARAH, "/leave/requests", 8),
     (SARAH, "/leave/balances", 11),
     (SARAH, "/leave/new", 7),
     (SARAH, "/account", 8),
     (SARAH, "/notifications", 4),
+    (TOM, "/", 22 + BADGE),  # his own cards (as Sarah's), the team, staff and budget cards; the badge counts the
+    (ELS, "/", 10 + BADGE),  # home's list of what waits, computed once for the card and the menu
     (TOM, "/notifications", 4 + BADGE),
     (TOM, "/people", 7 + BADGE),
     (TOM, "/calendar", 7 + BADGE),
