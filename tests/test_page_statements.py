@@ -12,7 +12,6 @@ import re
 
 import pytest
 
-from ila_sme import dates
 from ila_sme.demo import grow
 from ila_sme.extensions import db
 from tests.support.crawl import Login, seeded_demo, signed_in_client
@@ -77,11 +76,9 @@ def counts(demo):
     """(login, url) -> (statements with the demo's staff, statements with GROWN_STAFF)."""
     clients = {login: signed_in_client(demo, login) for login in {login for login, _url, _c in PAGES}}
     small = _counts(demo, clients)
-    with demo.app_context():
-        grown = grow.grow(GROWN_STAFF, dates.today())
-        db.session.commit()
-        assert grown[0].staff_after == GROWN_STAFF > grown[0].staff_before
-        db.session.remove()
+    grown = demo.test_cli_runner().invoke(args=["demo", "grow", "--staff", str(GROWN_STAFF)])
+    assert grown.exit_code == 0, grown.output
+    assert f"12 -> {GROWN_STAFF} staff ({GROWN_STAFF - 12} added" in grown.output
     large = _counts(demo, clients)
     return {key: (small[key], large[key]) for key in small}
 
@@ -120,7 +117,8 @@ def test_every_form_of_a_page_carries_the_same_csrf_token(demo):
 
 
 def test_the_demo_grows_once(demo, counts):
+    again = demo.test_cli_runner().invoke(args=["demo", "grow", "--staff", str(GROWN_STAFF)])
+    assert again.exit_code == 0, again.output
+    assert f"{GROWN_STAFF} -> {GROWN_STAFF} staff (0 added)" in again.output
     with demo.app_context():
-        again = grow.grow(GROWN_STAFF, dates.today())
-        assert again[0].added == 0 and again[0].staff_after == GROWN_STAFF
-        db.session.rollback()
+        assert grow.staff_count(grow.demo_employer("bakery")) == GROWN_STAFF
