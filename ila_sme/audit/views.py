@@ -24,5 +24,6 @@ def index():
     page = paginate(scoped(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()),
                     per_page=PAGE_SIZE)
     cache: dict = {}
+    sentences.preload(page.items, cache)
     said = {event.id: sentences.say(event, cache=cache) for event in page.items}
     return render("audit/index.html", "events", page=page, said=said)
