@@ -12,11 +12,13 @@ medium date ("Dec 3, 2026") instead. The Jinja filters ``date`` and ``datetime``
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import current_app
+
+from ila_sme.locales import locale as parsed_locale
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Languages whose short date puts the month first or is otherwise ambiguous: their "short" is "medium".
@@ -48,7 +50,7 @@ def format_day(value: date | datetime | None, locale: str, fmt: str = "medium") 
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return format_date(value, _style(fmt, locale), locale=locale)
+    return format_date(value, _style(fmt, locale), locale=parsed_locale(locale))
 
 
 def format_moment(value: datetime | None, locale: str, fmt: str = "short") -> str:
@@ -57,9 +59,14 @@ def format_moment(value: datetime | None, locale: str, fmt: str = "short") -> st
         return ""
     moment = local(value)
     if fmt not in ("short", "medium", "long", "full"):
-        return format_datetime(moment, fmt, tzinfo=BRUSSELS, locale=locale)
-    babel_locale = Locale.parse(locale)
-    pattern = babel_locale.datetime_formats[fmt].format(
+        return format_datetime(moment, fmt, tzinfo=BRUSSELS, locale=parsed_locale(locale))
+    return format_datetime(moment, _moment_pattern(str(locale), fmt), tzinfo=BRUSSELS, locale=parsed_locale(locale))
+
+
+@lru_cache(maxsize=64)
+def _moment_pattern(locale: str, fmt: str) -> str:
+    """The locale's date-and-time pattern of ``fmt``, its date part unambiguous (``_style``): built once."""
+    babel_locale = parsed_locale(locale)
+    return babel_locale.datetime_formats[fmt].format(
         babel_locale.time_formats[fmt].pattern, babel_locale.date_formats[_style(fmt, locale)].pattern)
-    return format_datetime(moment, pattern, tzinfo=BRUSSELS, locale=locale)
 

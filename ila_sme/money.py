@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 
+from ila_sme.locales import locale as babel_locale
+
 CENT = Decimal("0.01")
 
 
@@ -28,4 +30,4 @@ def from_cents(cents: int) -> Decimal:
 
 def format_money(amount: Decimal, locale: str, currency: str = "EUR") -> str:
     """``Decimal('1234.56')`` in nl_BE -> '€ 1.234,56'."""
-    return format_currency(to_decimal(amount), currency, locale=locale)
+    return format_currency(to_decimal(amount), currency, locale=babel_locale(locale))

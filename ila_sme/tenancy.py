@@ -45,7 +45,8 @@ def _resolve_current_employer() -> None:
         return
     wanted = session.get("employer_id")
     employer = next((e for e in employers if e.id == wanted), employers[0])
-    session["employer_id"] = employer.id
+    if session.get("employer_id") != employer.id:  # unchanged: no new session cookie on every response
+        session["employer_id"] = employer.id
     g.employer = employer
     g.roles = current_user.roles_in(employer.id)
 

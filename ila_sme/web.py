@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
 from flask import current_app, get_flashed_messages, has_request_context, render_template, request, session
 from flask_babel import get_locale, ngettext
 from flask_login import current_user
@@ -12,6 +11,7 @@ from ila_sme import permissions
 from ila_sme.dates import format_day, format_moment
 from ila_sme.forms import IdConverter
 from ila_sme.identifiers import format_kbo
+from ila_sme.locales import format_number
 from ila_sme.money import format_money
 from ila_sme.roles import ROLE_LABELS
 from ila_sme.tenancy import current_employer_or_none
@@ -42,7 +42,10 @@ def select_timezone() -> str:
 
 
 def babel_locale() -> str:
-    return BABEL_LOCALES.get(str(get_locale()), str(get_locale()))
+    """The reader's locale for numbers ('nl_BE'). Formatting with it costs no parsing: ila_sme/locales.py keeps
+    each ``Locale`` once per process, and Flask-Babel keeps the request's choice (``get_locale``) once per request."""
+    language = str(get_locale())
+    return BABEL_LOCALES.get(language, language)
 
 
 def wants_fragment() -> bool:
@@ -62,7 +65,7 @@ def render(template: str, block: str | None = None, **context) -> str:
 
 def format_quantity(amount, unit) -> str:
     """Days or hours in the user's locale: '3,33 dagen', '100 uur'."""
-    number = format_decimal(amount, format="#,##0.##", locale=babel_locale())
+    number = format_number(amount, "#,##0.##", babel_locale())
     if unit == "days":
         return ngettext("%(amount)s day", "%(amount)s days", 1 if abs(amount) == 1 else 2, amount=number)
     return ngettext("%(amount)s hour", "%(amount)s hours", 1 if abs(amount) == 1 else 2, amount=number)

@@ -40,9 +40,9 @@ FEATURES = (
     ("notifications", "audit", "register"),
     ("mail",),
 )
-CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locks", "messages", "money",
-        "outcomes", "paging", "permissions", "readonly", "roles", "security", "sqlite", "static_files", "tenancy",
-        "urls", "web")
+CORE = ("config", "db_types", "dates", "errors", "extensions", "forms", "identifiers", "locales", "locks", "messages",
+        "money", "outcomes", "paging", "permissions", "readonly", "roles", "security", "sqlite", "static_files",
+        "tenancy", "urls", "web")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from ila_sme.extensions import db
@@ -135,22 +134,34 @@ def load(object_type: str | None, object_id: str | None, *, cache: dict | None =
 
 
 def preload(events, cache: dict) -> None:
-    """Fill ``cache`` (as ``load`` uses it) with the objects ``events`` name: one query per kind of object,
-    not one per event; the employee of a request comes with it."""
-    wanted: dict[str, set[str]] = {}
+    """What a page of ``events`` names, read in a few queries instead of a few per event: the objects (one query
+    per kind), the employees they belong to and the actors. Loaded into ``cache`` for ``say``; employees and actors
+    into the session, whose identity map then answers ``found.employee`` and ``event.actor`` without a query."""
+    wanted: dict[str, set[int]] = {}
     for event in events:
         if event.object_type and event.object_id and str(event.object_id).isdigit():
-            wanted.setdefault(event.object_type, set()).add(str(event.object_id))
-    for object_type, object_ids in wanted.items():
+            wanted.setdefault(event.object_type, set()).add(int(event.object_id))
+    found: dict[tuple[str, int], object] = {}
+    for object_type, ids in wanted.items():
         model = _models().get(object_type)
-        found: dict = {}
         if model is not None:
-            query = select(model).where(model.id.in_(sorted({int(object_id) for object_id in object_ids})))
-            if object_type in OWNED and hasattr(model, "employee"):
-                query = query.options(selectinload(model.employee))
-            found = {obj.id: obj for obj in db.session.scalars(query)}
-        for object_id in object_ids:
-            cache[(object_type, object_id)] = found.get(int(object_id))
+            rows = db.session.scalars(select(model).where(model.id.in_(ids)))
+            found.update(((object_type, obj.id), obj) for obj in rows)
+    for event in events:
+        if event.object_type in wanted and str(event.object_id).isdigit():
+            cache[(event.object_type, event.object_id)] = found.get((event.object_type, int(event.object_id)))
+    # held by the cache: the session's identity map keeps only the objects someone refers to
+    employee_ids = {getattr(obj, "employee_id", None) for obj in found.values()}
+    cache[("_employees", None)] = _load_all("EmployeeRecord", employee_ids)
+    cache[("_actors", None)] = _load_all("User", {getattr(event, "actor_id", None) for event in events})
+
+
+def _load_all(model_name: str, ids: set) -> list:
+    model = _models().get(model_name)
+    ids = {object_id for object_id in ids if isinstance(object_id, int)}
+    if model is None or not ids:
+        return []
+    return list(db.session.scalars(select(model).where(model.id.in_(ids))))
 
 
 def object_label(object_type: str | None, object_id: str | None, found) -> str:

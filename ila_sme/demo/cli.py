@@ -21,7 +21,7 @@ from ila_sme import dates
 from ila_sme.accounts.models import User
 from ila_sme.accounts.services import find_user
 from ila_sme.audit.services import record
-from ila_sme.demo import cofunding, working_lives
+from ila_sme.demo import cofunding, grow, working_lives
 from ila_sme.demo import credentials as demo_credentials
 from ila_sme.demo.cofunding import at as _at
 from ila_sme.demo.data import (
@@ -314,3 +314,20 @@ def _summary() -> str:
     registry = db.session.scalar(select(func.count()).select_from(Training).where(Training.employer_id.is_(None)))
     return (f"{total} leave requests exist ({details}); {ledger_rows} ledger rows; "
             f"{registry} registry trainings.")
+
+
+@demo_cli.command("grow")
+@click.option("--staff", default=250, show_default=True, type=click.IntRange(1, 490),
+              help="How many employees the demo employer has afterwards.")
+@click.option("--employer", "keys", multiple=True, type=click.Choice(["bakery", "installer"]), default=("bakery",),
+              show_default=True, help="Which demo employer to grow (repeat for both).")
+def grow_command(staff, keys):
+    """Grow the seeded demo employer to STAFF employees through the services (idempotent): leave requests in every
+    state, co-funding, credentials and ledger rows, so the pages can be measured at that size."""
+    try:
+        results = grow.grow(staff, dates.today(), tuple(keys))
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for result in results:
+        click.echo(str(result))

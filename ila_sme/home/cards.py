@@ -4,7 +4,9 @@ the figures last fetched; its own page asks the register)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -12,10 +14,13 @@ from ila_sme import permissions
 from ila_sme.approvals import waiting
 from ila_sme.credentials import services as credentials
 from ila_sme.extensions import db
-from ila_sme.funding import reports
+from ila_sme.funding import budget, reports
+from ila_sme.funding import services as funding
+from ila_sme.funding.models import FundingRequest
 from ila_sme.learning_accounts import services as learning_accounts
 from ila_sme.leave import request_lists
 from ila_sme.leave.balances import current_balances
+from ila_sme.money import from_cents
 from ila_sme.people import services as people
 from ila_sme.reconciliation import overview
 from ila_sme.statements import page_data
@@ -50,10 +55,31 @@ def manager_cards(user, employer, today: date) -> dict:
     """The team (``people.team_of``), the staff (the people list) and this year's co-funding budget (the budget
     page's report)."""
     return {
-        "team_count": len(people.team_of(employer, user)),
-        "staff_count": len(people.employees(employer)),
-        "budget": reports.budget_report(employer, today.year) if permissions.can_view_budget(user, employer) else None,
+        "team_count": people.team_size(employer, user),
+        "staff_count": people.staff_size(employer),
+        "budget": budget_card(employer, today.year) if permissions.can_view_budget(user, employer) else None,
     }
+
+
+@dataclass
+class BudgetCard:
+    """The budget page's head figures, without its lines per employee and per month (the card shows none)."""
+
+    year: int
+    policy: object  # CofundingPolicy | None
+    position: budget.Position
+    asked: Decimal
+
+
+def budget_card(employer, year: int) -> BudgetCard:
+    """The page's own position (``budget.position``, as ``reports.budget_report``) and what is asked: the same
+    requests as the report's lines (``reports.ASKED``, an employer part), summed by the database."""
+    asked = db.session.scalar(
+        select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
+        .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
+               FundingRequest.status.in_(reports.ASKED), FundingRequest.employer_cents > 0))
+    return BudgetCard(year=year, policy=funding.policy_for(employer, year), position=budget.position(employer, year),
+                      asked=from_cents(asked))
 
 
 def accountant_cards(employer) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ila_sme.leave import ledger
+from ila_sme.people.history import History
 from ila_sme.people.models import EmployeeRecord
 from ila_sme.schemes import services as schemes
 from ila_sme.schemes.models import Scheme
@@ -22,16 +23,21 @@ def current_balances(employee: EmployeeRecord, employer, today: date) -> list[le
     A period the allocation job has not reached yet shows what it will add as ``unallocated``; a period in
     which the employee does not meet the scheme's conditions says why in ``not_eligible``.
     """
-    result = []
+    history = History.of(employee)  # the contracts and terms, read once for every scheme
+    computed = {}
     for scheme in schemes_in_use(employer):
         period = schemes.period_of(scheme, today)
         try:
-            allocations = schemes.allocations_for(scheme, employee, employer, period)
+            computed[scheme] = (period, schemes.allocations_for(scheme, employee, employer, period, history))
         except schemes.SchemeError:
             continue  # the scheme has no parameters for this employer on this date
-        found = ledger.balance(employee.id, scheme, period.label)
-        missing = ledger.missing_allocations(employee, employer, scheme, period, allocations)
-        found.unallocated = sum((allocation.amount for allocation in missing), ledger.ZERO)
-        found.not_eligible = next((a.not_eligible for a in allocations if a.not_eligible), None)
-        result.append(found)
+    periods = {scheme: period.label for scheme, (period, _allocations) in computed.items()}
+    found, allocated = ledger.in_periods(employee.id, periods)
+    result = []
+    for scheme, (_period, allocations) in computed.items():
+        balance = found[scheme]
+        missing = [allocation for allocation in allocations if allocation.source not in allocated[scheme]]
+        balance.unallocated = sum((allocation.amount for allocation in missing), ledger.ZERO)
+        balance.not_eligible = next((a.not_eligible for a in allocations if a.not_eligible), None)
+        result.append(balance)
     return result

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ila_sme.audit.services import record
@@ -72,6 +72,26 @@ def balance(employee_id: int, scheme: str, period: str) -> Balance:
     for row in rows:
         _fold(result, row)
     return result
+
+
+def in_periods(employee_id: int, periods: dict[str, str]) -> tuple[dict[str, Balance], dict[str, set[str]]]:
+    """One employee's balance in several schemes' periods (``{scheme: period label}``), and the sources each period
+    has an allocation row of (as ``allocated_sources``), in one query: the balances the home and balance pages
+    show, whatever the number of schemes."""
+    found = {scheme: Balance(scheme=scheme, period=period) for scheme, period in periods.items()}
+    sources: dict[str, set[str]] = {scheme: set() for scheme in periods}
+    if periods:
+        rows = db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.employee_id == employee_id,
+                   or_(*(and_(LedgerEntry.scheme == scheme, LedgerEntry.period == period)
+                         for scheme, period in periods.items())))
+            .order_by(LedgerEntry.created_at, LedgerEntry.id))
+        for row in rows:
+            _fold(found[row.scheme], row)
+            if row.kind == EntryKind.ALLOCATION and row.dedupe_key:
+                sources[row.scheme].add(row.dedupe_key.rsplit(":", 1)[-1])
+    return found, sources
 
 
 def balances_of_employees(employee_ids: list[int], scheme: str, period: str) -> dict[int, Balance]:

@@ -9,7 +9,8 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ila_sme import dates
 from ila_sme.accounts import services as accounts
@@ -326,18 +327,30 @@ def _give_the_invited_record(invitation, *, user, **_ignored) -> None:
 
 
 def employee_for_user(employer, user) -> EmployeeRecord | None:
+    """The user's own record here, with their approver (every screen that shows one names them) in the same query."""
     return db.session.scalar(
         select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id, EmployeeRecord.user_id == user.id)
+        .options(joinedload(EmployeeRecord.approver))
     )
+
+
+def _team(employer, approver):
+    return (select(EmployeeRecord).where(EmployeeRecord.employer_id == employer.id)
+            .where(db.or_(EmployeeRecord.approver_id == approver.id, EmployeeRecord.deputy_id == approver.id)))
 
 
 def team_of(employer, approver) -> list[EmployeeRecord]:
     """The employees whose approver (or deputy) this user is."""
-    return list(
-        db.session.scalars(
-            select(EmployeeRecord)
-            .where(EmployeeRecord.employer_id == employer.id)
-            .where(db.or_(EmployeeRecord.approver_id == approver.id, EmployeeRecord.deputy_id == approver.id))
-            .order_by(EmployeeRecord.last_name, EmployeeRecord.first_name)
-        )
-    )
+    return list(db.session.scalars(_team(employer, approver).order_by(EmployeeRecord.last_name,
+                                                                      EmployeeRecord.first_name)))
+
+
+def team_size(employer, approver) -> int:
+    """How many ``team_of`` lists, counted by the database (a home card's figure)."""
+    return db.session.scalar(select(func.count()).select_from(_team(employer, approver).subquery()))
+
+
+def staff_size(employer) -> int:
+    """How many ``employees`` lists without a search, counted by the database."""
+    return db.session.scalar(select(func.count()).select_from(EmployeeRecord)
+                             .where(EmployeeRecord.employer_id == employer.id))

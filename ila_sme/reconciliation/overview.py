@@ -11,13 +11,14 @@ from ila_sme.reconciliation.models import Difference, DifferenceState, Reconcili
 
 
 def current_run(employer) -> ReconciliationRun | None:
-    """The run at work (or the oldest waiting one); else the latest."""
-    mine = select(ReconciliationRun).where(ReconciliationRun.employer_id == employer.id)
-    return (db.session.scalar(mine.where(ReconciliationRun.state == RunState.RUNNING)
-                              .order_by(ReconciliationRun.id.desc()).limit(1))
-            or db.session.scalar(mine.where(ReconciliationRun.state == RunState.QUEUED)
-                                 .order_by(ReconciliationRun.id).limit(1))
-            or db.session.scalar(mine.order_by(ReconciliationRun.id.desc()).limit(1)))
+    """The run at work (or the oldest waiting one); else the latest. One query: running first (newest), then
+    queued (oldest), then any other (newest)."""
+    state = ReconciliationRun.state
+    return db.session.scalar(
+        select(ReconciliationRun).where(ReconciliationRun.employer_id == employer.id)
+        .order_by(case((state == RunState.RUNNING, 0), (state == RunState.QUEUED, 1), else_=2),
+                  case((state == RunState.QUEUED, ReconciliationRun.id), else_=-ReconciliationRun.id))
+        .limit(1))
 
 
 def last_done_run(employer) -> ReconciliationRun | None:

@@ -15,7 +15,7 @@ from ila_sme.employers.models import Membership
 from ila_sme.employers.services import average_fte_in, employer_set_up
 from ila_sme.extensions import db
 from ila_sme.people.history import History
-from ila_sme.schemes import explanations
+from ila_sme.schemes import explanations, parameters
 from ila_sme.schemes.defaults import DEFAULTS, VOV_COMMON, WORKING_TIME_SCHEME
 from ila_sme.schemes.models import LeaveKind, LeaveType, Scheme, SchemeParameter
 
@@ -61,21 +61,16 @@ def next_period(period: Period, scheme: str) -> Period:
 
 def _versions_query(scheme: str, employer):
     """National, this region's and this employer's versions; never another employer's."""
-    return (
-        select(SchemeParameter)
-        .where(SchemeParameter.scheme == scheme, SchemeParameter.country == (employer.country or "BE"))
-        .where(or_(SchemeParameter.employer_id.is_(None), SchemeParameter.employer_id == employer.id))
-        .where(or_(SchemeParameter.region.is_(None), SchemeParameter.region == employer.region))
-    )
+    return parameters.versions_query(employer, scheme)
 
 
-def _by_level(rows) -> list[SchemeParameter]:
-    """National first, then regional, then the employer's own: the order in which they overlay."""
-    level = {"national": 0, "region": 1, "employer": 2}
-    return sorted(rows, key=lambda row: (level[row.level], row.valid_from, row.id))
+_by_level = parameters.by_level
 
 
 def _rows(scheme: str, employer, day: date) -> list[SchemeParameter]:
+    kept = parameters.for_employer(employer)
+    if kept is not None:  # a GET: the employer's versions, read once for the whole request
+        return kept.rows_on(scheme, day)
     query = (
         _versions_query(scheme, employer)
         .where(SchemeParameter.valid_from <= day)
@@ -86,6 +81,9 @@ def _rows(scheme: str, employer, day: date) -> list[SchemeParameter]:
 
 def versions(scheme: str, employer) -> list[SchemeParameter]:
     """Every version of the scheme that applies to the employer, in force or not, in the order they overlay."""
+    kept = parameters.for_employer(employer)
+    if kept is not None:
+        return kept.versions(scheme)
     return _by_level(db.session.scalars(_versions_query(scheme, employer)))
 
 

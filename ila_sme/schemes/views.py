@@ -92,10 +92,13 @@ def new_version():
 # Leave types ---------------------------------------------------------------------------------
 
 
-def _leave_type_form(employer, leave_type: LeaveType, **kwargs) -> LeaveTypeForm:
+def _leave_type_form(employer, leave_type: LeaveType, applicable: list[Scheme] | None = None,
+                     **kwargs) -> LeaveTypeForm:
+    """``applicable``: the schemes that apply today, when the caller has them already (one form per leave type)."""
     form = LeaveTypeForm(prefix=f"type-{leave_type.id}", obj=leave_type, **kwargs)
-    form.scheme.choices = [(scheme.value, SCHEME_LABELS[scheme])
-                           for scheme in services.applicable(employer, dates.today())]
+    if applicable is None:
+        applicable = services.applicable(employer, dates.today())
+    form.scheme.choices = [(scheme.value, SCHEME_LABELS[scheme]) for scheme in applicable]
     if leave_type.scheme not in {value for value, _label in form.scheme.choices}:
         form.scheme.choices.append((leave_type.scheme, SCHEME_LABELS.get(leave_type.scheme, leave_type.scheme)))
     if form.second_step_role.data is None:
@@ -122,7 +125,8 @@ def _without_problems(form: LeaveTypeForm, employer, leave_type: LeaveType) -> b
 def _settings_context(employer, types: list[LeaveType], forms: dict) -> dict:
     today = dates.today()
     sections = []
-    for scheme in services.applicable(employer, today):
+    applicable = services.applicable(employer, today)  # on a GET, one query answers every scheme (parameters.py)
+    for scheme in applicable:
         values = services.values_on(scheme, employer, today)
         sections.append({
             "scheme": scheme, "in_force": describe(scheme, values, employer, full=True),
@@ -130,7 +134,7 @@ def _settings_context(employer, types: list[LeaveType], forms: dict) -> dict:
                          for row in services.versions(scheme, employer)],
             "editable": scheme in EMPLOYER_EDITABLE,
         })
-    rows = [(leave_type, forms.get(leave_type.id) or _leave_type_form(employer, leave_type, formdata=None))
+    rows = [(leave_type, forms.get(leave_type.id) or _leave_type_form(employer, leave_type, applicable, formdata=None))
             for leave_type in types]
     return {"employer": employer, "today": today, "sections": sections, "rows": rows, "level_label": level_label}
 
