@@ -40,6 +40,7 @@ PAGES = [
     (ELS, "/settings/leave", 6),
     (ELS, "/employer/settings", 5),
     (ELS, "/access", 5),
+    (ELS, "/admin/jobs", 11),  # the runs (page, count), the jobs' last runs, their buttons' runs (one query for all)
     (ELS, "/audit", 16),  # 50 events: a query per kind of object they name, employees, actors
 ]
 # The audit log reads the objects its 50 events name with one query per kind of object: more kinds may appear on
