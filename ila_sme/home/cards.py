@@ -54,10 +54,15 @@ def decision_cards(user, employer, today: date) -> dict:
 def manager_cards(user, employer, today: date) -> dict:
     """The team (``people.team_of``), the staff (the people list) and this year's co-funding budget (the budget
     page's report)."""
+    with_budget = permissions.can_view_budget(user, employer)
+    figures = [people.team_size_query(employer, user), people.staff_size_query(employer)]
+    if with_budget:
+        figures.append(_asked(employer, today.year))
+    team, staff, *asked = db.session.execute(select(*figures)).one()  # the counts in one statement
     return {
-        "team_count": people.team_size(employer, user),
-        "staff_count": people.staff_size(employer),
-        "budget": budget_card(employer, today.year) if permissions.can_view_budget(user, employer) else None,
+        "team_count": team,
+        "staff_count": staff,
+        "budget": budget_card(employer, today.year, asked_cents=asked[0]) if with_budget else None,
     }
 
 
@@ -71,15 +76,22 @@ class BudgetCard:
     asked: Decimal
 
 
-def budget_card(employer, year: int) -> BudgetCard:
-    """The page's own position (``budget.position``, as ``reports.budget_report``) and what is asked: the same
-    requests as the report's lines (``reports.ASKED``, an employer part), summed by the database."""
-    asked = db.session.scalar(
-        select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
-        .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
-               FundingRequest.status.in_(reports.ASKED), FundingRequest.employer_cents > 0))
-    return BudgetCard(year=year, policy=funding.policy_for(employer, year), position=budget.position(employer, year),
-                      asked=from_cents(asked))
+def _asked(employer, year: int):
+    """What is asked, as a scalar subquery: the same requests as the budget report's lines (``reports.ASKED``, an
+    employer part), summed by the database."""
+    return (select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
+            .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
+                   FundingRequest.status.in_(reports.ASKED), FundingRequest.employer_cents > 0).scalar_subquery())
+
+
+def budget_card(employer, year: int, *, asked_cents: int | None = None) -> BudgetCard:
+    """The page's own position (``budget.position``, as ``reports.budget_report``, with the policy read once) and
+    what is asked (``_asked``; ``asked_cents`` when the caller read it with its other figures)."""
+    if asked_cents is None:
+        asked_cents = db.session.scalar(select(_asked(employer, year)))
+    policy = funding.policy_for(employer, year)
+    position = budget.position(employer, year, budget_cents=policy.budget_cents if policy else 0)
+    return BudgetCard(year=year, policy=policy, position=position, asked=from_cents(asked_cents or 0))
 
 
 def accountant_cards(employer) -> dict:

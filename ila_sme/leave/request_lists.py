@@ -24,7 +24,7 @@ from ila_sme.schemes.models import LeaveType, Scheme
 def requests_of(employee: EmployeeRecord) -> list[LeaveRequest]:
     return list(db.session.scalars(
         select(LeaveRequest).where(LeaveRequest.employee_id == employee.id)
-        .options(selectinload(LeaveRequest.training), selectinload(LeaveRequest.leave_type))
+        .options(joinedload(LeaveRequest.training), joinedload(LeaveRequest.leave_type))  # one statement
         .order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
     ))
 
