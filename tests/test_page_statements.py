@@ -33,7 +33,7 @@ PAGES = [
     (ELS, "/", 10),
     (TOM, "/notifications", 5),
     (TOM, "/people", 9),
-    (TOM, "/calendar", 8),
+    (TOM, "/calendar", 6),
     (KOEN, "/", 10),  # the reconciliation and the statements cards
     (KOEN, "/statements", 12),
     (KOEN, "/reconciliation/", 10),

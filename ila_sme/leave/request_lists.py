@@ -142,7 +142,9 @@ def holding_between(employer, start: date, end: date, *, approved_only: bool = F
         select(LeaveRequest)
         .where(LeaveRequest.employer_id == employer.id, LeaveRequest.status.in_(statuses))
         .where(LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)
-        .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.training))
+        # many-to-one, joined: one statement however many rows (or none) the window holds
+        .options(joinedload(LeaveRequest.employee), joinedload(LeaveRequest.training),
+                 joinedload(LeaveRequest.leave_type))
         .order_by(LeaveRequest.start_date, LeaveRequest.id)
     )
     if employee_ids is not None:
