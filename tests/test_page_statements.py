@@ -28,8 +28,8 @@ PAGES = [
     (SARAH, "/leave/new", 7),
     (SARAH, "/account", 7),
     (SARAH, "/notifications", 4),
-    (TOM, "/", 17),  # his own cards (as Sarah's), the waiting counts, the team, staff and asked counts (one
-    # statement), the budget policy and position
+    (TOM, "/", 15),  # his own cards (as Sarah's), the waiting counts, the team, staff, asked and budget figures
+    # (one statement)
     (ELS, "/", 10),
     (TOM, "/notifications", 5),
     (TOM, "/people", 9),

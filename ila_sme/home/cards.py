@@ -15,7 +15,6 @@ from ila_sme.approvals import waiting
 from ila_sme.credentials import services as credentials
 from ila_sme.extensions import db
 from ila_sme.funding import budget, reports
-from ila_sme.funding import services as funding
 from ila_sme.funding.models import FundingRequest
 from ila_sme.learning_accounts import services as learning_accounts
 from ila_sme.leave import request_lists
@@ -57,21 +56,22 @@ def manager_cards(user, employer, today: date) -> dict:
     with_budget = permissions.can_view_budget(user, employer)
     figures = [people.team_size_query(employer, user), people.staff_size_query(employer)]
     if with_budget:
-        figures.append(_asked(employer, today.year))
-    team, staff, *asked = db.session.execute(select(*figures)).one()  # the counts in one statement
-    return {
-        "team_count": team,
-        "staff_count": staff,
-        "budget": budget_card(employer, today.year, asked_cents=asked[0]) if with_budget else None,
-    }
+        figures += [_asked(employer, today.year), *budget.position_figures(employer, today.year)]
+    team, staff, *money = db.session.execute(select(*figures)).one()  # every figure in one statement
+    card = None
+    if with_budget:
+        has_policy, position = budget.position_from(money[1:])
+        card = BudgetCard(year=today.year, has_policy=has_policy, position=position, asked=from_cents(money[0]))
+    return {"team_count": team, "staff_count": staff, "budget": card}
 
 
 @dataclass
 class BudgetCard:
-    """The budget page's head figures, without its lines per employee and per month (the card shows none)."""
+    """The budget page's head figures (``budget.position``, as ``reports.budget_report``), without its lines per
+    employee and per month (the card shows none), and what is asked: the same requests as the report's lines."""
 
     year: int
-    policy: object  # CofundingPolicy | None
+    has_policy: bool
     position: budget.Position
     asked: Decimal
 
@@ -82,16 +82,6 @@ def _asked(employer, year: int):
     return (select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
             .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
                    FundingRequest.status.in_(reports.ASKED), FundingRequest.employer_cents > 0).scalar_subquery())
-
-
-def budget_card(employer, year: int, *, asked_cents: int | None = None) -> BudgetCard:
-    """The page's own position (``budget.position``, as ``reports.budget_report``, with the policy read once) and
-    what is asked (``_asked``; ``asked_cents`` when the caller read it with its other figures)."""
-    if asked_cents is None:
-        asked_cents = db.session.scalar(select(_asked(employer, year)))
-    policy = funding.policy_for(employer, year)
-    position = budget.position(employer, year, budget_cents=policy.budget_cents if policy else 0)
-    return BudgetCard(year=year, policy=policy, position=position, asked=from_cents(asked_cents or 0))
 
 
 def accountant_cards(employer) -> dict:
