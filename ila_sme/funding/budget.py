@@ -62,6 +62,25 @@ def position(employer, year: int, *, budget_cents: int | None = None) -> Positio
     return Position(from_cents(budget_cents or 0), from_cents(reserved), from_cents(booked))
 
 
+def position_figures(employer, year: int) -> list:
+    """``position``'s figures as scalar subqueries, for a caller that reads them with its other figures in one
+    statement: the policy's budget (NULL without a policy), then the summed cents of each move."""
+    figures = [select(CofundingPolicy.budget_cents).where(CofundingPolicy.employer_id == employer.id,
+                                                          CofundingPolicy.year == year).scalar_subquery()]
+    for move in BudgetMove:
+        figures.append(select(func.coalesce(func.sum(BudgetEntry.amount_cents), 0)).where(
+            BudgetEntry.employer_id == employer.id, BudgetEntry.year == year, BudgetEntry.kind == move)
+            .scalar_subquery())
+    return figures
+
+
+def position_from(values) -> tuple[bool, Position]:
+    """(a policy is set, the position) from the values of ``position_figures``, in their order."""
+    budget_cents, *sums = values
+    reserved, booked = split(dict(zip(BudgetMove, sums, strict=True)))
+    return budget_cents is not None, Position(from_cents(budget_cents or 0), from_cents(reserved), from_cents(booked))
+
+
 # Writing -------------------------------------------------------------------------------------
 
 

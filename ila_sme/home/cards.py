@@ -15,7 +15,6 @@ from ila_sme.approvals import waiting
 from ila_sme.credentials import services as credentials
 from ila_sme.extensions import db
 from ila_sme.funding import budget, reports
-from ila_sme.funding import services as funding
 from ila_sme.funding.models import FundingRequest
 from ila_sme.learning_accounts import services as learning_accounts
 from ila_sme.leave import request_lists
@@ -54,32 +53,35 @@ def decision_cards(user, employer, today: date) -> dict:
 def manager_cards(user, employer, today: date) -> dict:
     """The team (``people.team_of``), the staff (the people list) and this year's co-funding budget (the budget
     page's report)."""
-    return {
-        "team_count": people.team_size(employer, user),
-        "staff_count": people.staff_size(employer),
-        "budget": budget_card(employer, today.year) if permissions.can_view_budget(user, employer) else None,
-    }
+    with_budget = permissions.can_view_budget(user, employer)
+    figures = [people.team_size_query(employer, user), people.staff_size_query(employer)]
+    if with_budget:
+        figures += [_asked(employer, today.year), *budget.position_figures(employer, today.year)]
+    team, staff, *money = db.session.execute(select(*figures)).one()  # every figure in one statement
+    card = None
+    if with_budget:
+        has_policy, position = budget.position_from(money[1:])
+        card = BudgetCard(year=today.year, has_policy=has_policy, position=position, asked=from_cents(money[0]))
+    return {"team_count": team, "staff_count": staff, "budget": card}
 
 
 @dataclass
 class BudgetCard:
-    """The budget page's head figures, without its lines per employee and per month (the card shows none)."""
+    """The budget page's head figures (``budget.position``, as ``reports.budget_report``), without its lines per
+    employee and per month (the card shows none), and what is asked: the same requests as the report's lines."""
 
     year: int
-    policy: object  # CofundingPolicy | None
+    has_policy: bool
     position: budget.Position
     asked: Decimal
 
 
-def budget_card(employer, year: int) -> BudgetCard:
-    """The page's own position (``budget.position``, as ``reports.budget_report``) and what is asked: the same
-    requests as the report's lines (``reports.ASKED``, an employer part), summed by the database."""
-    asked = db.session.scalar(
-        select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
-        .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
-               FundingRequest.status.in_(reports.ASKED), FundingRequest.employer_cents > 0))
-    return BudgetCard(year=year, policy=funding.policy_for(employer, year), position=budget.position(employer, year),
-                      asked=from_cents(asked))
+def _asked(employer, year: int):
+    """What is asked, as a scalar subquery: the same requests as the budget report's lines (``reports.ASKED``, an
+    employer part), summed by the database."""
+    return (select(func.coalesce(func.sum(FundingRequest.employer_cents), 0))
+            .where(FundingRequest.employer_id == employer.id, FundingRequest.year == year,
+                   FundingRequest.status.in_(reports.ASKED), FundingRequest.employer_cents > 0).scalar_subquery())
 
 
 def accountant_cards(employer) -> dict:

@@ -109,8 +109,18 @@ class Overview:
 
 
 def overview(employee: EmployeeRecord) -> Overview:
-    snapshot = snapshot_of(employee)
-    on_its_way = pending_contributions(employee)
+    """The snapshot and what is on its way (``snapshot_of``, ``pending_contributions``) in one statement: the
+    employee's record, its snapshot and its pending contributions outer-joined, a row per contribution."""
+    rows = db.session.execute(
+        select(AccountSnapshot, Contribution).select_from(EmployeeRecord)
+        .outerjoin(AccountSnapshot, AccountSnapshot.employee_id == EmployeeRecord.id)
+        .outerjoin(Contribution, (Contribution.employee_id == EmployeeRecord.id)
+                   & (Contribution.employer_id == EmployeeRecord.employer_id)
+                   & Contribution.status.in_(ON_ITS_WAY))
+        .where(EmployeeRecord.id == employee.id)
+        .order_by(Contribution.created_at, Contribution.id)).all()
+    snapshot = rows[0][0] if rows else None
+    on_its_way = [contribution for _snapshot, contribution in rows if contribution is not None]
     result = Overview(snapshot=snapshot, register_updated_at=register_time(snapshot), on_its_way=on_its_way,
                       on_its_way_total=from_cents(sum(c.amount_cents for c in on_its_way)))
     if snapshot is not None:

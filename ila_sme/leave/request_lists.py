@@ -24,7 +24,7 @@ from ila_sme.schemes.models import LeaveType, Scheme
 def requests_of(employee: EmployeeRecord) -> list[LeaveRequest]:
     return list(db.session.scalars(
         select(LeaveRequest).where(LeaveRequest.employee_id == employee.id)
-        .options(selectinload(LeaveRequest.training), selectinload(LeaveRequest.leave_type))
+        .options(joinedload(LeaveRequest.training), joinedload(LeaveRequest.leave_type))  # one statement
         .order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
     ))
 
@@ -142,7 +142,9 @@ def holding_between(employer, start: date, end: date, *, approved_only: bool = F
         select(LeaveRequest)
         .where(LeaveRequest.employer_id == employer.id, LeaveRequest.status.in_(statuses))
         .where(LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)
-        .options(selectinload(LeaveRequest.employee), selectinload(LeaveRequest.training))
+        # many-to-one, joined: one statement however many rows (or none) the window holds
+        .options(joinedload(LeaveRequest.employee), joinedload(LeaveRequest.training),
+                 joinedload(LeaveRequest.leave_type))
         .order_by(LeaveRequest.start_date, LeaveRequest.id)
     )
     if employee_ids is not None:

@@ -345,12 +345,22 @@ def team_of(employer, approver) -> list[EmployeeRecord]:
                                                                       EmployeeRecord.first_name)))
 
 
+def team_size_query(employer, approver):
+    """How many ``team_of`` lists, as a scalar subquery: a home card reads it with its other figures."""
+    return select(func.count()).select_from(_team(employer, approver).subquery()).scalar_subquery()
+
+
+def staff_size_query(employer):
+    """How many ``employees`` lists without a search, as a scalar subquery."""
+    return (select(func.count()).select_from(EmployeeRecord)
+            .where(EmployeeRecord.employer_id == employer.id).scalar_subquery())
+
+
 def team_size(employer, approver) -> int:
-    """How many ``team_of`` lists, counted by the database (a home card's figure)."""
-    return db.session.scalar(select(func.count()).select_from(_team(employer, approver).subquery()))
+    """How many ``team_of`` lists, counted by the database."""
+    return db.session.scalar(select(team_size_query(employer, approver)))
 
 
 def staff_size(employer) -> int:
     """How many ``employees`` lists without a search, counted by the database."""
-    return db.session.scalar(select(func.count()).select_from(EmployeeRecord)
-                             .where(EmployeeRecord.employer_id == employer.id))
+    return db.session.scalar(select(staff_size_query(employer)))

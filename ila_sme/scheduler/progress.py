@@ -4,11 +4,12 @@ counts in the reader's language, or failed with the job's own message."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
+from ila_sme import locks
 from ila_sme.extensions import db
 from ila_sme.scheduler import recorder
-from ila_sme.scheduler.models import JobRun
+from ila_sme.scheduler.models import JobRun, JobState
 
 # The counts the jobs report (``Outcome.counts``), as a reader says them; an unknown key is shown as is.
 COUNT_LABELS = {
@@ -49,3 +50,19 @@ def shown_run(name: str) -> JobRun | None:
     """The run a button shows: the one waiting or going on, else the last one asked for on a page."""
     return recorder.unfinished_run(name) or db.session.scalar(
         select(JobRun).where(JobRun.job == name, JobRun.trigger == "web").order_by(JobRun.id.desc()).limit(1))
+
+
+def shown_runs(names) -> dict[str, JobRun | None]:
+    """``shown_run`` of every job in ``names`` with one query: the runs waiting or going on, and the last run
+    asked for on a page of each job."""
+    last_web = select(func.max(JobRun.id)).where(JobRun.trigger == "web").group_by(JobRun.job).scalar_subquery()
+    runs = db.session.scalars(select(JobRun).where(
+        or_(JobRun.state.in_((JobState.QUEUED, JobState.RUNNING)), JobRun.id.in_(last_web)))
+        .order_by(JobRun.id.desc())).all()
+    shown = {}
+    for name in names:
+        own = [run for run in runs if run.job == name]
+        unfinished = (run for run in own if run.state in (JobState.QUEUED, JobState.RUNNING)
+                      and (run.state == JobState.QUEUED or locks.holder_alive(run.holder)))
+        shown[name] = next(unfinished, None) or next((run for run in own if run.trigger == "web"), None)
+    return shown

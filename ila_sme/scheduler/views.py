@@ -47,11 +47,11 @@ def runs():
     if paging.wants_more() and wants_fragment():  # the older runs alone, appended under the others
         return render("scheduler/runs.html", "rows", **rows)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    jobs = services.job_rows(current_app.config)
     return render("scheduler/runs.html", "runs", **rows, total=total, form=form, job=job, status=services.status(),
-                  jobs=services.job_rows(current_app.config), timezone=current_app.config["SCHEDULER_TIMEZONE"],
-                  shown_run=progress.shown_run, run_now_form=RunNowForm(), mail_counts=outbox.state_counts(),
-                  failed_mail=outbox.failed(employer.id),
-                  retry_form=RetryMailForm())
+                  jobs=jobs, timezone=current_app.config["SCHEDULER_TIMEZONE"],
+                  shown_runs=progress.shown_runs([row.job.name for row in jobs]), run_now_form=RunNowForm(),
+                  mail_counts=outbox.state_counts(), failed_mail=outbox.failed(employer.id), retry_form=RetryMailForm())
 
 
 register_url_object("mail_id", OutboxMail)  # an admin retries only the mail of their own employer

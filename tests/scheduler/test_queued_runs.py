@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from ila_sme import locks
 from ila_sme.extensions import db
-from ila_sme.scheduler import recorder
+from ila_sme.scheduler import progress, recorder
 from ila_sme.scheduler.models import JobRun, JobState
 from ila_sme.scheduler.runner import QUEUED_RUNS, SchedulerProcess, _Firing
 from tests.scheduler.conftest import dead_holder, job_runs
+from tests.support.statements import count_statements
 
 
 def test_a_queued_run_is_picked_up_and_recorded_like_a_scheduled_run(app, staff):
@@ -86,3 +87,24 @@ def test_the_poll_takes_the_slot_its_executor_gives_each_firing(app, probe):
     firing.func(*firing.args, **firing.kwargs)
     db.session.rollback()
     assert probe.calls == 1 and [run.state for run in job_runs("probe")] == [JobState.DONE]
+
+
+def test_the_jobs_page_reads_every_buttons_run_with_one_query_and_finds_what_each_button_finds(app, probe):
+    db.session.add_all([
+        JobRun(job="probe", slot="now-a", trigger="web", holder=dead_holder(), state=JobState.DONE),
+        JobRun(job="probe", slot="now-b", trigger="web", holder=dead_holder(), state=JobState.FAILED),
+        JobRun(job="probe", slot="s1", trigger="scheduler", holder=dead_holder(), state=JobState.DONE),
+        JobRun(job="leave-allocation", slot="now-c", trigger="web", holder=dead_holder(), state=JobState.DONE),
+        JobRun(job="leave-allocation", slot="now-d", trigger="web", holder=dead_holder(), state=JobState.RUNNING),
+        JobRun(job="leave-allocation", slot=recorder.QUEUED_SLOT, trigger="web", state=JobState.QUEUED),
+        JobRun(job="mail-outbox", slot="s2", trigger="scheduler", holder=dead_holder(), state=JobState.DONE),
+    ])
+    db.session.commit()
+    names = ["probe", "leave-allocation", "mail-outbox"]
+    one_by_one = {name: progress.shown_run(name) for name in names}
+    with count_statements(db.engine) as statements:
+        together = progress.shown_runs(names)
+    assert len(statements) == 1, statements.describe()
+    assert together == one_by_one
+    assert (together["probe"].slot, together["leave-allocation"].state, together["mail-outbox"]) == (
+        "now-b", JobState.QUEUED, None)
