@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ila_sme import dates, permissions
+from ila_sme import dates, paging, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import search_arg
 from ila_sme.funding import decisions, services
@@ -29,6 +29,7 @@ from ila_sme.funding.models import (
 from ila_sme.funding.rules import ZERO
 from ila_sme.funding.services import FundingError
 from ila_sme.people import services as people
+from ila_sme.people.models import EmployeeRecord
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.trainings import services as trainings
 from ila_sme.trainings.models import Training
@@ -38,6 +39,8 @@ register_url_object("funding_id", FundingRequest)
 
 DECIDED = {"HX-Trigger": "fundingDecided"}
 RECENT = 15
+PER_PAGE = 25  # rows of a list shown at a time; "show more" appends the next ones
+LISTS = ("mine", "waiting", "asked")
 CATALOGUE_LIMIT = 200
 SEARCH_LIMIT = 30
 CONTRIBUTION_LABELS = {
@@ -229,12 +232,20 @@ def _contributions(fundings) -> dict[int, Contribution]:
     return {c.funding_request_id: c for c in rows}
 
 
+def _query(*conditions, order=None):
+    """The employer's requests with what a row shows: its employee, training, leave and people read in the same
+    statement, its parts in one more."""
+    return (select(FundingRequest).join(EmployeeRecord, EmployeeRecord.id == FundingRequest.employee_id)
+            .where(FundingRequest.employer_id == current_employer().id, *conditions)
+            .options(contains_eager(FundingRequest.employee), selectinload(FundingRequest.parts),
+                     joinedload(FundingRequest.training), joinedload(FundingRequest.leave_request),
+                     joinedload(FundingRequest.requested_by), joinedload(FundingRequest.decided_by))
+            .order_by(*(order or (FundingRequest.created_at.desc(), FundingRequest.id.desc()))))
+
+
 def _listed(*conditions, order=None, limit: int | None = None) -> list[FundingRequest]:
-    query = (select(FundingRequest).where(FundingRequest.employer_id == current_employer().id, *conditions)
-             .options(selectinload(FundingRequest.parts), selectinload(FundingRequest.employee),
-                      selectinload(FundingRequest.training), selectinload(FundingRequest.leave_request))
-             .order_by(*(order or (FundingRequest.created_at.desc(), FundingRequest.id.desc()))))
-    return list(db.session.scalars(query.limit(limit) if limit else query))
+    query = _query(*conditions, order=order)
+    return list(db.session.scalars(query.limit(limit) if limit else query).unique())
 
 
 def _recent() -> list[FundingRequest]:
@@ -245,6 +256,16 @@ def _recent() -> list[FundingRequest]:
         func.coalesce(FundingRequest.decided_at, FundingRequest.created_at).desc(), FundingRequest.id.desc()))
 
 
+def _more_of() -> str | None:
+    """The list whose next rows are asked for (``?list=waiting&from=25``); the others start at their first row."""
+    name = request.args.get("list", "")
+    return name if name in LISTS and paging.wants_more() else None
+
+
+def _page(name: str, query) -> paging.Page:
+    return paging.page_of(query, size=PER_PAGE, start=None if _more_of() == name else 0)
+
+
 def _lists() -> dict:
     employer = current_employer()
     me = people.employee_for_user(employer, current_user) if permissions.can_request_leave(
@@ -252,19 +273,27 @@ def _lists() -> dict:
     decider = permissions.can_grant_funding(current_user, employer)
     if not (decider or permissions.can_request_leave(current_user, employer)):
         abort(403)
+    empty = paging.Page([], 0, PER_PAGE, False)
+    more = _more_of() if wants_fragment() else None  # htmx asks for one list's next rows: only those are read
     lists = {
         "me": me, "decider": decider,
-        "mine": _listed(FundingRequest.employee_id == me.id) if me else [],
-        "waiting": [], "asked": [], "recent": [],
+        "mine": _page("mine", _query(FundingRequest.employee_id == me.id)) if me and more in (None, "mine") else empty,
+        "waiting": empty, "asked": empty, "recent": [],
     }
     if decider:
-        undecided = decisions.undecided(employer)
-        lists["waiting"] = [f for f in undecided if funding_permissions.may_decide(current_user, f)]
-        lists["asked"] = [f for f in undecided if f.requested_by_id == current_user.id
-                          and (me is None or f.employee_id != me.id)]
-        lists["recent"] = _recent()
-    every = lists["mine"] + lists["waiting"] + lists["asked"] + lists["recent"]
-    return {**lists, "contributions": _contributions(every)}
+        oldest_first = (FundingRequest.created_at, FundingRequest.id)
+        if more in (None, "waiting"):
+            lists["waiting"] = _page("waiting", _query(
+                decisions.decidable_by(current_user, employer), order=oldest_first))
+        if more in (None, "asked"):
+            lists["asked"] = _page("asked", _query(
+                FundingRequest.status.in_(UNDECIDED), FundingRequest.requested_by_id == current_user.id,
+                *([FundingRequest.employee_id != me.id] if me else []), order=oldest_first))
+        if more is None:
+            lists["recent"] = _recent()
+    every = [*lists["mine"], *lists["waiting"], *lists["asked"], *lists["recent"]]
+    more_urls = {name: lists[name].next_url("funding.requests", list=name) for name in LISTS}
+    return {**lists, "contributions": _contributions(every), "more_urls": more_urls, "more": more}
 
 
 def _row_context() -> dict:
@@ -275,7 +304,11 @@ def _row_context() -> dict:
 
 @bp.get("/requests")
 def requests():
-    return render("funding/requests.html", "requests", **_lists(), **_row_context())
+    lists = _lists()
+    more = lists["more"]  # htmx: the next rows of one list alone; without JavaScript the page, that list further on
+    return render("funding/requests.html", "more_rows" if more else "requests", **lists,
+                  rows=lists[more] if more else None, show_person=more != "mine",
+                  more_url=lists["more_urls"][more] if more else None, **_row_context())
 
 
 def _row(funding: FundingRequest, error: str | None = None, refuse_form: RefuseForm | None = None):
