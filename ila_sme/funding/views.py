@@ -248,9 +248,9 @@ def _listed(*conditions, order=None, limit: int | None = None) -> list[FundingRe
     return list(db.session.scalars(query.limit(limit) if limit else query).unique())
 
 
-def _recent() -> list[FundingRequest]:
-    """The employer's latest decisions, but one's own (those are in "My co-funding requests")."""
-    me = people.employee_for_user(current_employer(), current_user)
+def _recent(me: EmployeeRecord | None) -> list[FundingRequest]:
+    """The employer's latest decisions, but one's own (those are in "My co-funding requests"); ``me``: the
+    user's employee record here."""
     not_mine = [FundingRequest.employee_id != me.id] if me else []
     return _listed(FundingRequest.status.notin_(UNDECIDED), *not_mine, limit=RECENT, order=(
         func.coalesce(FundingRequest.decided_at, FundingRequest.created_at).desc(), FundingRequest.id.desc()))
@@ -268,11 +268,11 @@ def _page(name: str, query) -> paging.Page:
 
 def _lists() -> dict:
     employer = current_employer()
-    me = people.employee_for_user(employer, current_user) if permissions.can_request_leave(
-        current_user, employer) else None
     decider = permissions.can_grant_funding(current_user, employer)
     if not (decider or permissions.can_request_leave(current_user, employer)):
         abort(403)
+    record = people.employee_for_user(employer, current_user)  # read once: "mine", and left out of "recent"
+    me = record if permissions.can_request_leave(current_user, employer) else None
     empty = paging.Page([], 0, PER_PAGE, False)
     more = _more_of() if wants_fragment() else None  # htmx asks for one list's next rows: only those are read
     lists = {
@@ -290,7 +290,7 @@ def _lists() -> dict:
                 FundingRequest.status.in_(UNDECIDED), FundingRequest.requested_by_id == current_user.id,
                 *([FundingRequest.employee_id != me.id] if me else []), order=oldest_first))
         if more is None:
-            lists["recent"] = _recent()
+            lists["recent"] = _recent(record)
     every = [*lists["mine"], *lists["waiting"], *lists["asked"], *lists["recent"]]
     more_urls = {name: lists[name].next_url("funding.requests", list=name) for name in LISTS}
     return {**lists, "contributions": _contributions(every), "more_urls": more_urls, "more": more}
@@ -314,7 +314,7 @@ def requests():
 def _row(funding: FundingRequest, error: str | None = None, refuse_form: RefuseForm | None = None):
     """The row as it now is; beside it, out of band, the recently decided (for those who decide)."""
     decider = permissions.can_grant_funding(current_user, current_employer())
-    recent = _recent() if decider else []
+    recent = _recent(people.employee_for_user(current_employer(), current_user)) if decider else []
     return render("funding/requests.html", "row", funding=funding, row_error=error, refuse_form=refuse_form,
                   contributions=_contributions([funding, *recent]), recent=recent, decider=decider,
                   **_row_context())
