@@ -40,8 +40,8 @@ PAGES = [
     (ELS, "/settings/leave", 6),
     (ELS, "/employer/settings", 5),
     (ELS, "/access", 5),
-    (TOM, "/funding/requests", 12),  # his own, waiting, asked by him, recent: a list and its parts each
-    (ELS, "/funding/requests", 10),
+    (TOM, "/funding/requests", 10),  # his own, waiting, asked by him, recent; the parts of all, contributions
+    (ELS, "/funding/requests", 9),
     (ELS, "/audit", 16),  # 50 events: a query per kind of object they name, employees, actors
 ]
 # The audit log reads the objects its 50 events name with one query per kind of object: more kinds may appear on

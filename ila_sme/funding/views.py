@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, noload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ila_sme import dates, paging, permissions
 from ila_sme.extensions import db
@@ -22,6 +23,7 @@ from ila_sme.funding.models import (
     UNDECIDED,
     Contribution,
     ContributionStatus,
+    FundingPart,
     FundingRequest,
     FundingStatus,
     Kind,
@@ -232,27 +234,44 @@ def _contributions(fundings) -> dict[int, Contribution]:
     return {c.funding_request_id: c for c in rows}
 
 
+def _with_parts(fundings) -> None:
+    """The parts of every row shown, in one statement for all the lists (not one per list or per row)."""
+    shown = {f.id: f for f in fundings}
+    if not shown:
+        return
+    found: dict[int, list[FundingPart]] = {funding_id: [] for funding_id in shown}
+    for part in db.session.scalars(select(FundingPart).where(FundingPart.funding_request_id.in_(shown))
+                                   .order_by(FundingPart.id)):
+        found[part.funding_request_id].append(part)
+    for funding_id, parts in found.items():
+        set_committed_value(shown[funding_id], "parts", parts)
+
+
 def _query(*conditions, order=None):
     """The employer's requests with what a row shows: its employee, training, leave and people read in the same
-    statement, its parts in one more."""
+    statement (its parts: ``_with_parts``, for all the lists at once)."""
     return (select(FundingRequest).join(EmployeeRecord, EmployeeRecord.id == FundingRequest.employee_id)
             .where(FundingRequest.employer_id == current_employer().id, *conditions)
-            .options(contains_eager(FundingRequest.employee), selectinload(FundingRequest.parts),
+            .options(contains_eager(FundingRequest.employee), noload(FundingRequest.parts),
                      joinedload(FundingRequest.training), joinedload(FundingRequest.leave_request),
                      joinedload(FundingRequest.requested_by), joinedload(FundingRequest.decided_by))
             .order_by(*(order or (FundingRequest.created_at.desc(), FundingRequest.id.desc()))))
 
 
-def _listed(*conditions, order=None, limit: int | None = None) -> list[FundingRequest]:
+def _listed(*conditions, order=None, limit: int | None = None, parts: bool = True) -> list[FundingRequest]:
+    """``parts``: read their parts now (else the caller does, with other rows)."""
     query = _query(*conditions, order=order)
-    return list(db.session.scalars(query.limit(limit) if limit else query).unique())
+    fundings = list(db.session.scalars(query.limit(limit) if limit else query))
+    if parts:
+        _with_parts(fundings)
+    return fundings
 
 
-def _recent(me: EmployeeRecord | None) -> list[FundingRequest]:
+def _recent(me: EmployeeRecord | None, parts: bool = True) -> list[FundingRequest]:
     """The employer's latest decisions, but one's own (those are in "My co-funding requests"); ``me``: the
     user's employee record here."""
     not_mine = [FundingRequest.employee_id != me.id] if me else []
-    return _listed(FundingRequest.status.notin_(UNDECIDED), *not_mine, limit=RECENT, order=(
+    return _listed(FundingRequest.status.notin_(UNDECIDED), *not_mine, limit=RECENT, parts=parts, order=(
         func.coalesce(FundingRequest.decided_at, FundingRequest.created_at).desc(), FundingRequest.id.desc()))
 
 
@@ -290,8 +309,9 @@ def _lists() -> dict:
                 FundingRequest.status.in_(UNDECIDED), FundingRequest.requested_by_id == current_user.id,
                 *([FundingRequest.employee_id != me.id] if me else []), order=oldest_first))
         if more is None:
-            lists["recent"] = _recent(record)
+            lists["recent"] = _recent(record, parts=False)  # with the other lists' below
     every = [*lists["mine"], *lists["waiting"], *lists["asked"], *lists["recent"]]
+    _with_parts(every)
     more_urls = {name: lists[name].next_url("funding.requests", list=name) for name in LISTS}
     return {**lists, "contributions": _contributions(every), "more_urls": more_urls, "more": more}
 
