@@ -42,6 +42,8 @@ PAGES = [
     (ELS, "/employer/settings", 5),
     (ELS, "/access", 5),
     (ELS, "/admin/jobs", 11),  # the runs (page, count), the jobs' last runs, their buttons' runs (one query for all)
+    (TOM, "/funding/requests", 10),  # his own, waiting, asked by him, recent; the parts of all, contributions
+    (ELS, "/funding/requests", 9),
     (ELS, "/audit", 16),  # 50 events: a query per kind of object they name, employees, actors
 ]
 # The audit log reads the objects its 50 events name with one query per kind of object: more kinds may appear on

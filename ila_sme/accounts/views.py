@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ila_sme import permissions
+from ila_sme import paging, permissions
 from ila_sme.accounts import services, throttle
 from ila_sme.accounts.forms import (
     ChangePasswordForm,
@@ -132,17 +132,20 @@ def change_password():
     return render_template("accounts/change_password.html", form=form)
 
 
+ACCESS_PER_PAGE = 50  # memberships shown at a time; "show more" appends the next ones
+
+
 @bp.get("/access")
 @login_required
 def access():
     employer = current_employer()
     permissions.require(permissions.can_manage_access(current_user, employer))
-    memberships = db.session.scalars(
+    memberships = paging.page_of(
         select(Membership).join(User).where(Membership.employer_id == employer.id)
         .options(contains_eager(Membership.user))  # each row's user from the same join, not one query per row
-        .order_by(func.lower(User.name), User.id, Membership.role)
-    ).all()
-    return render("accounts/access.html", memberships=memberships, employer=employer, action_form=FlaskForm())
+        .order_by(func.lower(User.name), User.id, Membership.role, Membership.id), size=ACCESS_PER_PAGE)
+    return render("accounts/access.html", "rows" if paging.wants_more() else None, memberships=memberships,
+                  more_url=memberships.next_url("accounts.access"), employer=employer, action_form=FlaskForm())
 
 
 @bp.post("/access/<int:membership_id>/remove")

@@ -41,6 +41,13 @@ def decidable(user, employer) -> list[FundingRequest]:
 def _decidable_here_by(user, employer):
     """``may_decide_here(user, funding)`` as a condition on FundingRequest joined with its EmployeeRecord and,
     outer, the LeaveRequest it was asked with."""
+    return and_(decidable_by(user, employer),
+                or_(FundingRequest.leave_request_id.is_(None), LeaveRequest.status.not_in(OPEN_STATUSES)))
+
+
+def decidable_by(user, employer):
+    """``may_decide(user, funding)`` as a condition on FundingRequest joined with its EmployeeRecord (the
+    co-funding asked with a training leave included)."""
     roles = user.roles_in(employer.id)
     steps = []
     if roles & {Role.MANAGER, Role.ADMIN}:
@@ -52,7 +59,6 @@ def _decidable_here_by(user, employer):
         FundingRequest.employer_id == employer.id, FundingRequest.status.in_(UNDECIDED),
         or_(*steps) if steps else false(),
         FundingRequest.requested_by_id.is_distinct_from(user.id), EmployeeRecord.user_id.is_distinct_from(user.id),
-        or_(FundingRequest.leave_request_id.is_(None), LeaveRequest.status.not_in(OPEN_STATUSES)),
     )
 
 

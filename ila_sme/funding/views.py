@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, noload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ila_sme import dates, permissions
+from ila_sme import dates, paging, permissions
 from ila_sme.extensions import db
 from ila_sme.forms import search_arg
 from ila_sme.funding import decisions, services
@@ -22,6 +23,7 @@ from ila_sme.funding.models import (
     UNDECIDED,
     Contribution,
     ContributionStatus,
+    FundingPart,
     FundingRequest,
     FundingStatus,
     Kind,
@@ -29,6 +31,7 @@ from ila_sme.funding.models import (
 from ila_sme.funding.rules import ZERO
 from ila_sme.funding.services import FundingError
 from ila_sme.people import services as people
+from ila_sme.people.models import EmployeeRecord
 from ila_sme.tenancy import current_employer, get_or_404, register_url_object
 from ila_sme.trainings import services as trainings
 from ila_sme.trainings.models import Training
@@ -38,6 +41,8 @@ register_url_object("funding_id", FundingRequest)
 
 DECIDED = {"HX-Trigger": "fundingDecided"}
 RECENT = 15
+PER_PAGE = 25  # rows of a list shown at a time; "show more" appends the next ones
+LISTS = ("mine", "waiting", "asked")
 CATALOGUE_LIMIT = 200
 SEARCH_LIMIT = 30
 CONTRIBUTION_LABELS = {
@@ -229,42 +234,86 @@ def _contributions(fundings) -> dict[int, Contribution]:
     return {c.funding_request_id: c for c in rows}
 
 
-def _listed(*conditions, order=None, limit: int | None = None) -> list[FundingRequest]:
-    query = (select(FundingRequest).where(FundingRequest.employer_id == current_employer().id, *conditions)
-             .options(selectinload(FundingRequest.parts), selectinload(FundingRequest.employee),
-                      selectinload(FundingRequest.training), selectinload(FundingRequest.leave_request))
-             .order_by(*(order or (FundingRequest.created_at.desc(), FundingRequest.id.desc()))))
-    return list(db.session.scalars(query.limit(limit) if limit else query))
+def _with_parts(fundings) -> None:
+    """The parts of every row shown, in one statement for all the lists (not one per list or per row)."""
+    shown = {f.id: f for f in fundings}
+    if not shown:
+        return
+    found: dict[int, list[FundingPart]] = {funding_id: [] for funding_id in shown}
+    for part in db.session.scalars(select(FundingPart).where(FundingPart.funding_request_id.in_(shown))
+                                   .order_by(FundingPart.id)):
+        found[part.funding_request_id].append(part)
+    for funding_id, parts in found.items():
+        set_committed_value(shown[funding_id], "parts", parts)
 
 
-def _recent() -> list[FundingRequest]:
-    """The employer's latest decisions, but one's own (those are in "My co-funding requests")."""
-    me = people.employee_for_user(current_employer(), current_user)
+def _query(*conditions, order=None):
+    """The employer's requests with what a row shows: its employee, training, leave and people read in the same
+    statement (its parts: ``_with_parts``, for all the lists at once)."""
+    return (select(FundingRequest).join(EmployeeRecord, EmployeeRecord.id == FundingRequest.employee_id)
+            .where(FundingRequest.employer_id == current_employer().id, *conditions)
+            .options(contains_eager(FundingRequest.employee), noload(FundingRequest.parts),
+                     joinedload(FundingRequest.training), joinedload(FundingRequest.leave_request),
+                     joinedload(FundingRequest.requested_by), joinedload(FundingRequest.decided_by))
+            .order_by(*(order or (FundingRequest.created_at.desc(), FundingRequest.id.desc()))))
+
+
+def _listed(*conditions, order=None, limit: int | None = None, parts: bool = True) -> list[FundingRequest]:
+    """``parts``: read their parts now (else the caller does, with other rows)."""
+    query = _query(*conditions, order=order)
+    fundings = list(db.session.scalars(query.limit(limit) if limit else query))
+    if parts:
+        _with_parts(fundings)
+    return fundings
+
+
+def _recent(me: EmployeeRecord | None, parts: bool = True) -> list[FundingRequest]:
+    """The employer's latest decisions, but one's own (those are in "My co-funding requests"); ``me``: the
+    user's employee record here."""
     not_mine = [FundingRequest.employee_id != me.id] if me else []
-    return _listed(FundingRequest.status.notin_(UNDECIDED), *not_mine, limit=RECENT, order=(
+    return _listed(FundingRequest.status.notin_(UNDECIDED), *not_mine, limit=RECENT, parts=parts, order=(
         func.coalesce(FundingRequest.decided_at, FundingRequest.created_at).desc(), FundingRequest.id.desc()))
+
+
+def _more_of() -> str | None:
+    """The list whose next rows are asked for (``?list=waiting&from=25``); the others start at their first row."""
+    name = request.args.get("list", "")
+    return name if name in LISTS and paging.wants_more() else None
+
+
+def _page(name: str, query) -> paging.Page:
+    return paging.page_of(query, size=PER_PAGE, start=None if _more_of() == name else 0)
 
 
 def _lists() -> dict:
     employer = current_employer()
-    me = people.employee_for_user(employer, current_user) if permissions.can_request_leave(
-        current_user, employer) else None
     decider = permissions.can_grant_funding(current_user, employer)
     if not (decider or permissions.can_request_leave(current_user, employer)):
         abort(403)
+    record = people.employee_for_user(employer, current_user)  # read once: "mine", and left out of "recent"
+    me = record if permissions.can_request_leave(current_user, employer) else None
+    empty = paging.Page([], 0, PER_PAGE, False)
+    more = _more_of() if wants_fragment() else None  # htmx asks for one list's next rows: only those are read
     lists = {
         "me": me, "decider": decider,
-        "mine": _listed(FundingRequest.employee_id == me.id) if me else [],
-        "waiting": [], "asked": [], "recent": [],
+        "mine": _page("mine", _query(FundingRequest.employee_id == me.id)) if me and more in (None, "mine") else empty,
+        "waiting": empty, "asked": empty, "recent": [],
     }
     if decider:
-        undecided = decisions.undecided(employer)
-        lists["waiting"] = [f for f in undecided if funding_permissions.may_decide(current_user, f)]
-        lists["asked"] = [f for f in undecided if f.requested_by_id == current_user.id
-                          and (me is None or f.employee_id != me.id)]
-        lists["recent"] = _recent()
-    every = lists["mine"] + lists["waiting"] + lists["asked"] + lists["recent"]
-    return {**lists, "contributions": _contributions(every)}
+        oldest_first = (FundingRequest.created_at, FundingRequest.id)
+        if more in (None, "waiting"):
+            lists["waiting"] = _page("waiting", _query(
+                decisions.decidable_by(current_user, employer), order=oldest_first))
+        if more in (None, "asked"):
+            lists["asked"] = _page("asked", _query(
+                FundingRequest.status.in_(UNDECIDED), FundingRequest.requested_by_id == current_user.id,
+                *([FundingRequest.employee_id != me.id] if me else []), order=oldest_first))
+        if more is None:
+            lists["recent"] = _recent(record, parts=False)  # with the other lists' below
+    every = [*lists["mine"], *lists["waiting"], *lists["asked"], *lists["recent"]]
+    _with_parts(every)
+    more_urls = {name: lists[name].next_url("funding.requests", list=name) for name in LISTS}
+    return {**lists, "contributions": _contributions(every), "more_urls": more_urls, "more": more}
 
 
 def _row_context() -> dict:
@@ -275,13 +324,17 @@ def _row_context() -> dict:
 
 @bp.get("/requests")
 def requests():
-    return render("funding/requests.html", "requests", **_lists(), **_row_context())
+    lists = _lists()
+    more = lists["more"]  # htmx: the next rows of one list alone; without JavaScript the page, that list further on
+    return render("funding/requests.html", "more_rows" if more else "requests", **lists,
+                  rows=lists[more] if more else None, show_person=more != "mine",
+                  more_url=lists["more_urls"][more] if more else None, **_row_context())
 
 
 def _row(funding: FundingRequest, error: str | None = None, refuse_form: RefuseForm | None = None):
     """The row as it now is; beside it, out of band, the recently decided (for those who decide)."""
     decider = permissions.can_grant_funding(current_user, current_employer())
-    recent = _recent() if decider else []
+    recent = _recent(people.employee_for_user(current_employer(), current_user)) if decider else []
     return render("funding/requests.html", "row", funding=funding, row_error=error, refuse_form=refuse_form,
                   contributions=_contributions([funding, *recent]), recent=recent, decider=decider,
                   **_row_context())
