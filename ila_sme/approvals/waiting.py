@@ -20,7 +20,7 @@ from ila_sme.funding.models import FundingRequest
 from ila_sme.leave import request_lists
 from ila_sme.leave.models import LeaveRequest
 
-PAGE = 25  # rows of each kind the inbox shows at a time ("load more" for the next)
+PAGE = 10  # rows of each kind the inbox shows at a time ("load more" for the next): a phone screen or two
 KINDS = ("leave", "cancellation", "funding")
 
 
