@@ -10,7 +10,7 @@ import pytest
 from ila_sme.accounts.views import ACCESS_PER_PAGE
 from ila_sme.extensions import db
 from tests import factories
-from tests.support.statements import count_statements
+from tests.support.statements import statements_of_get
 
 
 def _grow(employer, count: int, start: int = 0) -> None:
@@ -61,16 +61,9 @@ def test_without_javascript_the_link_shows_the_next_rows_in_the_page(company, au
     assert _rows(html) == [f"{n:03d}" for n in range(ACCESS_PER_PAGE, ACCESS_PER_PAGE + 3)]
 
 
-def _statements_of_the_list(client) -> int:
-    db.session.commit()
-    with count_statements(db.engine) as statements:
-        assert client.get("/access").status_code == 200
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_staff(company, auth, client):
     _grow(company, 5)
     auth.login("admin@example.be")
-    small = _statements_of_the_list(client)
+    small = len(statements_of_get(client, "/access"))
     _grow(company, ACCESS_PER_PAGE + 20, start=5)
-    assert _statements_of_the_list(client) == small
+    assert len(statements_of_get(client, "/access")) == small

@@ -10,7 +10,7 @@ from ila_sme.calendar.services import PEOPLE_PER_PAGE
 from ila_sme.extensions import db
 from tests import factories
 from tests.calendar.conftest import _employee
-from tests.support.statements import count_statements
+from tests.support.statements import statements_of_get
 
 
 def _grow(team, count: int, start: int = 0, with_leave_every: int = 4) -> None:
@@ -62,16 +62,9 @@ def test_htmx_gets_the_next_window_of_the_calendar_alone(team, auth, client):
     assert "P020 Staff020" in agenda and "P000 Staff000" not in agenda
 
 
-def _statements(client) -> int:
-    db.session.commit()
-    with count_statements(db.engine) as statements:
-        assert client.get("/calendar?month=2026-03").status_code == 200
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_staff(team, auth, client):
     _grow(team, 10)
     auth.login("manager@example.be")
-    small = _statements(client)
+    small = len(statements_of_get(client, "/calendar?month=2026-03"))
     _grow(team, 50, start=10, with_leave_every=2)
-    assert _statements(client) == small
+    assert len(statements_of_get(client, "/calendar?month=2026-03")) == small

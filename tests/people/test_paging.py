@@ -11,7 +11,7 @@ from ila_sme.extensions import db
 from ila_sme.people.views import PER_PAGE
 from tests import factories
 from tests.conftest import csrf_token
-from tests.support.statements import count_statements
+from tests.support.statements import statements_of_get
 
 
 def _grow(employer, managers, count: int, start: int = 0) -> None:
@@ -79,18 +79,11 @@ def test_the_more_link_keeps_the_search(company, auth, client):
     assert _rows(rest) == [f"{n:03d}" for n in range(PER_PAGE, 100)]
 
 
-def _statements_of_the_list(client) -> int:
-    db.session.commit()  # the same start each time: nothing left in the test's session
-    with count_statements(db.engine) as statements:
-        assert client.get("/people").status_code == 200
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_staff(company, auth, client):
     employer, managers = company
     _grow(employer, managers, 10)
     auth.login("m0@example.be")
-    small = _statements_of_the_list(client)
+    small = len(statements_of_get(client, "/people"))
     more_managers = [factories.user(f"n{n}@example.be", roles={employer: "manager"}) for n in range(6)]
     _grow(employer, more_managers, 50, start=10)  # more approvers to show, too
-    assert _statements_of_the_list(client) == small
+    assert len(statements_of_get(client, "/people")) == small

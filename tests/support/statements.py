@@ -14,6 +14,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from ila_sme.extensions import db
+
 
 class Statements(list):
     """The statements sent, in order, as SQL text."""
@@ -38,3 +40,13 @@ def count_statements(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_of_get(client, url: str) -> Statements:
+    """The statements one GET of ``url`` sends, from a clean start: what the test wrote is committed first, so
+    nothing is left in the session for the page to find (as in a worker's fresh request)."""
+    db.session.commit()
+    with count_statements(db.engine) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return statements

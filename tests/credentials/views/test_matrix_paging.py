@@ -10,7 +10,7 @@ from ila_sme.credentials.matrix import PEOPLE_PER_PAGE
 from ila_sme.extensions import db
 from tests import factories
 from tests.credentials.views.conftest import htmx, text
-from tests.support.statements import count_statements
+from tests.support.statements import statements_of_get
 
 TITLES = ["Forklift driver", "First aid", "HACCP", "Excel"]
 
@@ -65,16 +65,9 @@ def test_the_filters_carry_over_to_the_next_rows(client, auth, world):
     assert f'href="{url}"' in html
 
 
-def _statements(client) -> int:
-    db.session.commit()
-    with count_statements(db.engine) as statements:
-        assert client.get("/credentials/skills?group=training").status_code == 200
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_staff(client, auth, world):
     _grow(world, 10)
     auth.login(world.manager)
-    small = _statements(client)
+    small = len(statements_of_get(client, "/credentials/skills?group=training"))
     _grow(world, 50, start=10)
-    assert _statements(client) == small
+    assert len(statements_of_get(client, "/credentials/skills?group=training")) == small

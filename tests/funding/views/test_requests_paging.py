@@ -9,7 +9,7 @@ from ila_sme.extensions import db
 from ila_sme.funding.views import PER_PAGE
 from tests import factories
 from tests.funding.views.conftest import htmx
-from tests.support.statements import count_statements
+from tests.support.statements import statements_of_get
 
 MORE = re.compile(r'<a href="([^"]+)" rel="next" hx-get="([^"]+)" hx-target="closest tr" hx-swap="outerHTML"')
 
@@ -83,18 +83,11 @@ def test_a_list_name_not_known_shows_the_page(world, auth, client):
     assert response.status_code == 200 and 'id="funding-waiting"' in response.get_data(as_text=True)
 
 
-def _statements_of_the_page(client) -> int:
-    db.session.commit()
-    with count_statements(db.engine) as statements:
-        assert client.get("/funding/requests").status_code == 200
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_requests(world, auth, client):
     _ask(world, 2)  # every list holds a row: an empty one sends no query for its rows' parts
     _ask(world, 1, employee=world.employee, by=world.admin)
     auth.login(world.admin)
-    small = _statements_of_the_page(client)
+    small = len(statements_of_get(client, "/funding/requests"))
     _ask(world, PER_PAGE + 10)
     _ask(world, PER_PAGE + 10, employee=world.employee, by=world.admin)  # asked by her, for Wim
-    assert _statements_of_the_page(client) == small
+    assert len(statements_of_get(client, "/funding/requests")) == small
