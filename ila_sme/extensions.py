@@ -23,9 +23,9 @@ NAMING_CONVENTION = {
 # expire_on_commit stays True, chosen, not defaulted: a commit ends what this request knows, so whatever is read
 # after it comes from the database (another worker may have changed the row in between; a job that commits per
 # employer must not carry stale rows into the next). What it costs is confined: a GET never commits (ila_sme/readonly
-# .py), so no page re-reads its objects one by one; a view that renders after its commit (a decision's row) loads
-# what it shows again in one query rather than attribute by attribute. False would make every post-commit read
-# silently stale instead.
+# .py), so no page re-reads its objects one by one; a decision, which answers with the rows it has just written and
+# locked, commits with commit_keeping_loaded() below instead of reading each back. False everywhere would make every
+# post-commit read silently stale.
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"expire_on_commit": True})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
