@@ -35,8 +35,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 import httpx  # noqa: E402
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from ila_sme.audit.models import AuditEvent  # noqa: E402
@@ -48,6 +46,8 @@ from ila_sme.leave.models import EntryKind, LeaveRequest, LedgerEntry, RequestSt
 from ila_sme.schemes import services as schemes  # noqa: E402
 from ila_sme.schemes.models import LeaveKind  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.load.harness import weekdays  # noqa: E402
+from tests.support.database import drop_worker_database, worker_database  # noqa: E402
 from tests.support.processes import Process  # noqa: E402
 from tests.support.statements import count_statements  # noqa: E402
 
@@ -68,29 +68,6 @@ def loadavg() -> str:
 
 
 # The database ------------------------------------------------------------------------------------------
-
-
-def scratch_postgres(url: str) -> tuple[str, str]:
-    """A new database on the server of ``url`` (its own database is left alone): (name, SQLAlchemy URL)."""
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    name = f"ila_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name, f"{plain.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-
-
-def drop_postgres(url: str, name: str) -> None:
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _weekdays(start: date):
-    day = start
-    while True:
-        if day.weekday() < 5:
-            yield day
-        day += timedelta(days=1)
 
 
 def build(app, managers: int, per_manager: int) -> dict[str, list[int]]:
@@ -115,7 +92,7 @@ def build(app, managers: int, per_manager: int) -> dict[str, list[int]]:
         guidance = next(t for t in schemes.leave_types(employer) if t.kind == LeaveKind.CAREER_GUIDANCE)
         waiting: dict[str, list[int]] = {boss.email: [] for boss in bosses}
         for boss, user, record in staff:
-            days = _weekdays(today + timedelta(days=7))
+            days = weekdays(today + timedelta(days=7))
             for _ in range(PER_EMPLOYEE):
                 if len(waiting[boss.email]) >= per_manager:
                     break
@@ -339,7 +316,8 @@ def run(database_url: str | None = DEFAULT_URL, *, seconds: float = 10.0, manage
         folder = Path(folder)
         name = None
         if database_url:
-            name, url = scratch_postgres(database_url)
+            url = worker_database(database_url, f"bench_{uuid.uuid4().hex[:12]}")
+            name = url.rsplit("/", 1)[1]
         else:
             url = f"sqlite:///{folder / 'bench.sqlite3'}"
         try:
@@ -374,7 +352,7 @@ def run(database_url: str | None = DEFAULT_URL, *, seconds: float = 10.0, manage
                 db.engine.dispose()
         finally:
             if name:
-                drop_postgres(database_url, name)
+                drop_worker_database(url)
     decided.update(statements=measured["statements"], cpu_ms=measured["cpu_ms"])
     return [decided, measured, bare]
 

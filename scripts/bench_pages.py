@@ -45,6 +45,7 @@ from ila_sme.extensions import babel, db  # noqa: E402
 from ila_sme.factory import create_app  # noqa: E402
 from ila_sme.register import devprocess  # noqa: E402
 from tests.support.crawl import DEMO_TODAY, Login, demo_settings, links_in, signed_in_client  # noqa: E402
+from tests.support.database import drop_worker_database, worker_database  # noqa: E402
 from tests.support.statements import count_statements  # noqa: E402
 
 TARGET_MS_DEMO, TARGET_MS_GROWN, TARGET_STATEMENTS, TARGET_KB = 10.0, 20.0, 12, 60.0
@@ -185,18 +186,12 @@ def database(url: str | None, folder: Path):
     if not url:
         yield f"sqlite:///{folder / 'bench-pages.sqlite3'}"
         return
-    import psycopg  # noqa: PLC0415 - only for --database-url
-    from psycopg import sql  # noqa: PLC0415
-
-    server = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    name = f"ila_bench_pages_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    scratch = worker_database(url, f"bench_pages_{uuid.uuid4().hex[:10]}")
     try:
-        yield f"{server.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+        yield scratch
     finally:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_worker_database(scratch)
 
 
 def main() -> int:

@@ -101,7 +101,7 @@ def build(app, tmp_path: Path, *, employees: int = 8, leave_per_employee: int = 
         allocate_for(employer, day)                   # the days asked for may be next year's)
     db.session.commit()
     for user, record, manager in people:
-        days = _weekdays(today + timedelta(days=7))
+        days = weekdays(today + timedelta(days=7))
         for _ in range(leave_per_employee):
             day = next(days)
             request = leave.submit(actor=user, employee=record, today=today,
@@ -123,7 +123,8 @@ def build(app, tmp_path: Path, *, employees: int = 8, leave_per_employee: int = 
     return mix, world
 
 
-def _weekdays(start: date):
+def weekdays(start: date):
+    """Monday to Friday from ``start`` on, without end."""
     day = start
     while True:
         if day.weekday() < 5:
